@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Set up everything the test suite needs on a Debian/Ubuntu machine, then run the whole suite.
+#
+# Installs Debian's apache2, apache2-dev and mod_wsgi (the tests start their own throwaway servers
+# on 127.0.0.1 from temporary directories; the system's Apache service is never touched), builds
+# wsgidoctor with its native hosting program into .venv, and runs pytest. Needs root (or sudo)
+# for apt-get. pytest's "no tests ran" (exit 5) is a failure here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+
+$SUDO apt-get update
+$SUDO apt-get install -y --no-install-recommends \
+    apache2 apache2-dev libapache2-mod-wsgi-py3 patchelf acl gcc libc6-dev make \
+    python3 python3-venv python3-dev curl ca-certificates
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[test]'
+
+set +e
+.venv/bin/python -m pytest -p no:cacheprovider "$@"
+rc=$?
+set -e
+if [ "$rc" -eq 5 ]; then
+    echo "pytest collected no tests: treating that as a failure" >&2
+    exit 1
+fi
+exit "$rc"

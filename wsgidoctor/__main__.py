@@ -1,0 +1,5 @@
+"""``python -m wsgidoctor`` runs the command line."""
+
+from wsgidoctor.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,176 @@
+"""Run external commands safely: bounded time, bounded output, never a hang, never a traceback.
+
+Every command wsgidoctor runs goes through :func:`run`. A missing program, a permission problem, a
+command that never exits or one that prints gigabytes all come back as a :class:`CommandResult`
+describing what happened; nothing here raises for a problem with the command itself.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from typing import Mapping, Optional, Sequence
+
+#: Default cap on what is kept of each stream. Apache's -V/-M outputs are a few KiB.
+DEFAULT_OUTPUT_LIMIT = 4 * 1024 * 1024
+DEFAULT_TIMEOUT = 20.0
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command did. ``error`` is set when it could not run or did not finish."""
+
+    argv: tuple[str, ...]
+    returncode: Optional[int] = None
+    stdout: str = ""
+    stderr: str = ""
+    duration_ms: float = 0.0
+    timed_out: bool = False
+    truncated: bool = False
+    error: Optional[str] = None
+    env_note: str = field(default="", compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.returncode == 0
+
+    @property
+    def output(self) -> str:
+        """stdout and stderr together, stderr first (Apache prints warnings there first)."""
+        if self.stderr and self.stdout:
+            return self.stderr.rstrip("\n") + "\n" + self.stdout
+        return self.stdout or self.stderr
+
+    @property
+    def display(self) -> str:
+        """The command line as a person would type it."""
+        return " ".join(_quote(a) for a in self.argv)
+
+
+def _quote(arg: str) -> str:
+    if arg and all(c.isalnum() or c in "-_./=:@%+," for c in arg):
+        return arg
+    return "'" + arg.replace("'", "'\\''") + "'"
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    env: Optional[Mapping[str, str]] = None,
+    cwd: Optional[str] = None,
+    input_data: Optional[bytes] = None,
+    output_limit: int = DEFAULT_OUTPUT_LIMIT,
+) -> CommandResult:
+    """Run ``argv`` and return what happened.
+
+    The child runs in its own session so that on timeout the whole process group (apachectl's
+    shell and the httpd it started) is killed and reaped. Output beyond ``output_limit`` bytes per
+    stream is read and discarded, so a runaway command cannot exhaust memory.
+    """
+    argv = tuple(str(a) for a in argv)
+    start = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE if input_data is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            start_new_session=True,
+        )
+    except FileNotFoundError:
+        return CommandResult(argv, error=f"command not found: {argv[0]}")
+    except PermissionError:
+        return CommandResult(argv, error=f"permission denied running {argv[0]}")
+    except OSError as exc:
+        return CommandResult(argv, error=f"cannot run {argv[0]}: {exc.strerror or exc}")
+
+    if input_data is not None and proc.stdin is not None:
+        try:
+            proc.stdin.write(input_data)
+        except OSError:
+            pass
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+
+    buffers = {proc.stdout: bytearray(), proc.stderr: bytearray()}
+    truncated = False
+    timed_out = False
+    deadline = start + timeout
+    with selectors.DefaultSelector() as sel:
+        for stream in buffers:
+            sel.register(stream, selectors.EVENT_READ)
+        while sel.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            for key, _ in sel.select(timeout=min(remaining, 0.5)):
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    sel.unregister(key.fileobj)
+                    continue
+                buf = buffers[key.fileobj]
+                room = output_limit - len(buf)
+                if room > 0:
+                    buf += chunk[:room]
+                if len(chunk) > room:
+                    truncated = True
+    if timed_out:
+        _kill_group(proc)
+    else:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(proc)
+    for stream in buffers:
+        stream.close()
+    duration = (time.monotonic() - start) * 1000
+    out, err = (_decode(bytes(buffers[proc.stdout])), _decode(bytes(buffers[proc.stderr])))
+    error = f"timed out after {timeout:g}s: {argv[0]}" if timed_out else None
+    return CommandResult(argv, returncode=None if timed_out else proc.returncode, stdout=out,
+                         stderr=err, duration_ms=duration, timed_out=timed_out,
+                         truncated=truncated, error=error)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill the child's whole process group and reap the child."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        try:
+            proc.kill()
+        except ProcessLookupError:
+            pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a process stuck in the kernel
+        pass
+
+
+def which(name: str, extra_dirs: Sequence[str] = (), path: Optional[str] = None) -> Optional[str]:
+    """Find an executable on ``path`` (default $PATH) and then in ``extra_dirs``."""
+    dirs = (path if path is not None else os.environ.get("PATH", "")).split(os.pathsep)
+    for d in [*dirs, *extra_dirs]:
+        if not d:
+            continue
+        candidate = os.path.join(d, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None

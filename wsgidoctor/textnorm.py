@@ -1,0 +1,80 @@
+"""Turn pasted or captured text into clean lines before a parser reads it.
+
+People paste command output into issues, mail, markdown and chat. What arrives may be CRLF,
+non-UTF-8, indented by a quote or a list, wrapped in code fences or HTML entities, or prefixed by
+journald. Parsers call :func:`clean_lines` first and can then assume plain text.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: "Aug 13 08:51:29 host apache2[20739]: " as journald / syslog prefix every line.
+_JOURNAL = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [\w./@-]+(?:\[\d+\])?: ")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_BULLET = re.compile(r"^\s*[*+-] (?=\S)")
+_QUOTE = re.compile(r"^\s*(> ?)+")
+
+
+def decode(data: bytes | str) -> str:
+    """Decode bytes as UTF-8, falling back to Latin-1 so that no input is ever rejected."""
+    if isinstance(data, str):
+        return data
+    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def clean_lines(text: bytes | str, *, strip_bullets: bool = True) -> list[str]:
+    """Split ``text`` into lines with presentation noise removed.
+
+    Removes: CR characters, NULs, code fences, journald prefixes, ``> `` quote prefixes,
+    markdown bullets (optional), ``&nbsp;``/``&lt;``/``&gt;``/``&amp;`` entities, a leading shell
+    prompt, and trailing white space. Indentation inside the text is kept, but indentation common
+    to every non-blank line is removed.
+    """
+    text = decode(text).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = text.replace("\ufeff", "")
+    out: list[str] = []
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            continue
+        line = _JOURNAL.sub("", line)
+        line = _QUOTE.sub("", line)
+        if strip_bullets:
+            line = _BULLET.sub("", line)
+        if "&" in line:
+            line = (line.replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">")
+                    .replace("&quot;", '"').replace("&amp;", "&"))
+        line = line.replace("\u00a0", " ").rstrip()
+        out.append(line)
+    indents = [len(l) - len(l.lstrip()) for l in out if l.strip()]
+    common = min(indents) if indents else 0
+    if common:
+        out = [l[common:] if l.strip() else "" for l in out]
+    while out and not out[0].strip():
+        out.pop(0)
+    while out and not out[-1].strip():
+        out.pop()
+    return out
+
+
+def looks_binary(data: bytes | str, sample: int = 4096) -> bool:
+    """True when the start of ``data`` is mostly not text (a binary file pasted by mistake)."""
+    if isinstance(data, str):
+        head = data[:sample]
+        bad = sum(1 for ch in head if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or ch == "\ufffd")
+        return bool(head) and bad / len(head) > 0.1
+    head = data[:sample]
+    if not head:
+        return False
+    if b"\x00" in head and not (head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff")):
+        return True
+    bad = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 11))
+    return bad / len(head) > 0.1
