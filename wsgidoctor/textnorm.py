@@ -12,7 +12,7 @@ import re
 #: "Aug 13 08:51:29 host apache2[20739]: " as journald / syslog prefix every line.
 _JOURNAL = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [\w./@-]+(?:\[\d+\])?: ")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_BULLET = re.compile(r"^\s*[*+-] (?=\S)")
+_BULLET = re.compile(r"^\s*(?:[*+] |- (?=\S))")
 _QUOTE = re.compile(r"^\s*(> ?)+")
 
 

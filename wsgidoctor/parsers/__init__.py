@@ -13,7 +13,7 @@ import importlib
 import pkgutil
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Optional
+from typing import IO, Any, Callable, Optional
 
 from wsgidoctor.model import RawOutput
 from wsgidoctor.textnorm import clean_lines, looks_binary
@@ -27,6 +27,8 @@ class Parser:
     description: str  # e.g. "httpd -V (build settings)"
     parse: Callable[[str], dict[str, Any]]
     detect: Callable[[list[str]], float]  # confidence 0..1 that these clean lines are this kind
+    #: For inputs too large to hold in memory (error logs): parse from a binary file object.
+    parse_file: Optional[Callable[[IO[bytes]], dict[str, Any]]] = None
 
 
 @lru_cache(maxsize=None)

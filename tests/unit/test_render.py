@@ -1,0 +1,61 @@
+"""Renderers: the same report reads the same in text, Markdown and JSON, and JSON matches its schema."""
+
+import io
+import json
+
+import jsonschema
+
+from wsgidoctor.model import Evidence, Finding, ProbeRun, ProbeStatus, RawOutput, Report, Severity
+from wsgidoctor.render.json import report_to_dict, schema
+from wsgidoctor.render.markdown import render_markdown
+from wsgidoctor.render.text import render_text
+
+
+def sample_report() -> Report:
+    r = Report(mode="report", generated_at="2026-11-22T00:00:00Z")
+    r.facts = {"apache": {"version": "2.4.71", "vendor": "Debian", "mmn": {"major": 20120211, "minor": 142},
+                          "mpm": {"name": "event", "threaded": True, "forked": True},
+                          "modules": [{"name": "wsgi_module", "origin": "shared"}]},
+               "mutex": {"default": "pthread", "available": ["flock", "fcntl", "sysvsem", "posixsem", "pthread"]}}
+    r.findings = [Finding("apr-version-skew", Severity.WARNING, "APR loaded differs from compiled",
+                          "Server loaded APR 1.7.2 but was compiled with 1.6.5.", "Rebuild Apache.",
+                          "apache", (Evidence("apache2ctl -V", "Server loaded:  APR 1.7.2", 4),))]
+    r.probes = [ProbeRun("discovery", ProbeStatus.OK, 12.0), ProbeRun("apxs", ProbeStatus.TIMEOUT, 30000, "slow")]
+    r.raw = [RawOutput("httpd-V", "apache2ctl -V", "Server version: Apache/2.4.71 (Debian)\n```odd```\n", 0)]
+    return r
+
+
+def test_json_report_validates_against_the_shipped_schema():
+    data = report_to_dict(sample_report())
+    jsonschema.validate(data, schema())
+    assert data["summary"] == {"status": "warning", "counts": {"error": 0, "warning": 1, "info": 0}}
+    assert data["findings"][0]["evidence"][0] == {"source": "apache2ctl -V", "line": 4,
+                                                  "text": "Server loaded:  APR 1.7.2"}
+    json.dumps(data)
+
+
+def test_text_shows_marks_findings_fixes_and_a_summary():
+    buf = io.StringIO()
+    render_text(sample_report(), buf, color=False, width=120)
+    out = buf.getvalue()
+    assert "Apache/2.4.71 (Debian), MPM event" in out
+    assert "! warning apr-version-skew" in out and "fix: Rebuild Apache." in out
+    assert "apxs" in out and "timeout" in out  # a probe that did not finish is always shown
+    assert out.rstrip().splitlines()[-1].startswith("1 warning.")
+
+
+def test_text_falls_back_to_ascii_marks_when_the_stream_cannot_encode_them():
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="ascii")
+    render_text(sample_report(), stream, color=False, width=120)
+    stream.flush()
+    out = raw.getvalue().decode("ascii")
+    assert "[warn] warning apr-version-skew" in out
+
+
+def test_markdown_is_paste_ready_with_raw_outputs_collapsed_and_fenced_safely():
+    md = render_markdown(sample_report())
+    assert md.startswith("<!-- wsgidoctor report")
+    assert "`apr-version-skew`" in md and "**Fix:** Rebuild Apache." in md
+    assert "<details><summary>Raw outputs (1)</summary>" in md
+    assert "\n````\nServer version" in md  # the fence is longer than the ``` inside the output

@@ -1,0 +1,82 @@
+"""Markdown for an issue tracker or a mailing-list post: summary first, details collapsed.
+
+Everything the mod_wsgi maintainers ask for is there — versions, MPM, mutex, linkage, sys.prefix,
+sys.path, groups, threading — and the raw command outputs follow in collapsed blocks, so nothing
+is left out and nothing has to be pasted by hand.
+"""
+
+from __future__ import annotations
+
+from wsgidoctor import __version__
+from wsgidoctor.model import Report
+from wsgidoctor.render.outline import headline, outline, summary_line
+
+ICONS = {"ok": "✅", "warning": "⚠️", "error": "❌", "info": "ℹ️"}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def _fence(text: str) -> str:
+    """A code fence longer than any backtick run inside ``text``."""
+    longest = run = 0
+    for ch in text:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    return "`" * max(3, longest + 1)
+
+
+def render_markdown(report: Report) -> str:
+    out: list[str] = []
+    out.append("<!-- wsgidoctor report: valid Markdown, paste it into an issue or a mailing-list post as is -->")
+    out.append(f"## wsgidoctor {__version__} report")
+    out.append("")
+    out.append(f"**{headline(report)}** — {summary_line(report)}")
+    if report.redaction.get("applied"):
+        out.append("")
+        out.append(f"_Redacted: {', '.join(report.redaction.get('rules') or ['secrets'])}._")
+    if report.findings:
+        out.append("")
+        out.append("### Findings")
+        out.append("")
+        for f in report.findings:
+            out.append(f"- {ICONS[f.severity.value]} **{f.severity.value}** `{f.id}` — {f.title}")
+            for line in f.detail.splitlines():
+                out.append(f"  {line}  ")
+            if f.fix:
+                out.append(f"  **Fix:** {f.fix.splitlines()[0]}  ")
+                for line in f.fix.splitlines()[1:]:
+                    out.append(f"  {line}  ")
+    for view in outline(report):
+        if not view.rows:
+            continue
+        out.append("")
+        out.append(f"### {ICONS[view.status]} {view.title}")
+        out.append("")
+        out.append("| | |")
+        out.append("|---|---|")
+        for label, value in view.rows:
+            out.append(f"| {_cell(label)} | {_cell(value)} |")
+    failed = [p for p in report.probes if p.status.value in ("failed", "timeout", "not_applicable")]
+    if failed:
+        out.append("")
+        out.append("### Probes that did not run fully")
+        out.append("")
+        for p in failed:
+            out.append(f"- `{p.name}`: {p.status.value}" + (f" — {p.error}" if p.error else ""))
+    if report.raw:
+        out.append("")
+        out.append(f"<details><summary>Raw outputs ({len(report.raw)})</summary>")
+        for raw in report.raw:
+            fence = _fence(raw.text)
+            out.append("")
+            out.append(f"#### `{raw.source}` ({raw.kind})")
+            out.append("")
+            out.append(fence)
+            out.append(raw.text.rstrip("\n"))
+            out.append(fence)
+        out.append("")
+        out.append("</details>")
+    out.append("")
+    return "\n".join(out)
