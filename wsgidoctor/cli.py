@@ -6,12 +6,16 @@ Heavy modules load inside the command that needs them, so ``wsgidoctor --version
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
-from wsgidoctor import __version__, exitcodes
+from wsgidoctor import __version__
+
+if TYPE_CHECKING:
+    import argparse
+
+TOOL_FAILED = 3  # wsgidoctor.exitcodes.TOOL_FAILED, repeated here to keep --version import-free
 
 EPILOG = """\
 exit codes:
@@ -30,16 +34,21 @@ examples:
 """
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse exits 2 on usage errors; 2 means "errors found" here, so usage errors exit 3."""
+def _parser_class() -> "type[argparse.ArgumentParser]":
+    import argparse
 
-    def error(self, message: str) -> "None":  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
-        raise SystemExit(exitcodes.TOOL_FAILED)
+    class _Parser(argparse.ArgumentParser):
+        """argparse exits 2 on usage errors; 2 means "errors found" here, so usage errors exit 3."""
+
+        def error(self, message: str) -> "None":  # type: ignore[override]
+            self.print_usage(sys.stderr)
+            print(f"{self.prog}: error: {message}", file=sys.stderr)
+            raise SystemExit(TOOL_FAILED)
+
+    return _Parser
 
 
-def _add_collection_options(p: argparse.ArgumentParser) -> None:
+def _add_collection_options(p: "argparse.ArgumentParser") -> None:
     g = p.add_argument_group("what to examine")
     g.add_argument("--httpd", metavar="PATH", help="the httpd/apache2 binary (default: the running server's, else PATH)")
     g.add_argument("--apxs", metavar="PATH", help="the apxs of that Apache")
@@ -54,21 +63,21 @@ def _add_collection_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-plugins", action="store_true", help="do not load third-party probe plugins")
 
 
-def _add_rule_options(p: argparse.ArgumentParser) -> None:
+def _add_rule_options(p: "argparse.ArgumentParser") -> None:
     p.add_argument("--ignore", action="append", default=[], metavar="ID",
                    help="silence a finding by id (repeatable; also read from the config file)")
-    p.add_argument("--fail-on", choices=exitcodes.FAIL_ON, default="warning",
+    p.add_argument("--fail-on", choices=("warning", "error", "never"), default="warning",
                    help="lowest severity that makes the exit code non-zero (default: warning)")
 
 
-def _add_redaction_options(p: argparse.ArgumentParser) -> None:
+def _add_redaction_options(p: "argparse.ArgumentParser") -> None:
     g = p.add_argument_group("redaction (on by default: reports may be posted publicly)")
     g.add_argument("--no-redact", action="store_true", help="show secrets (passwords, tokens, keys) as they are")
     g.add_argument("--redact-hosts", action="store_true", help="also replace host names and IP addresses")
     g.add_argument("--redact-users", action="store_true", help="also replace user names and home directories")
 
 
-def _add_format_options(p: argparse.ArgumentParser, default: str) -> None:
+def _add_format_options(p: "argparse.ArgumentParser", default: str) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--json", dest="format", action="store_const", const="json", help="JSON (versioned; see the schema)")
     g.add_argument("--markdown", dest="format", action="store_const", const="markdown",
@@ -78,7 +87,10 @@ def _add_format_options(p: argparse.ArgumentParser, default: str) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> "argparse.ArgumentParser":
+    import argparse
+
+    _Parser = _parser_class()
     parser = _Parser(prog="wsgidoctor", description="An installation doctor for Apache + mod_wsgi.",
                      epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"wsgidoctor {__version__}")
@@ -124,12 +136,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["--version"]:  # the fast path: no argparse, no imports
         print(f"wsgidoctor {__version__}")
-        return exitcodes.HEALTHY
+        return 0
     parser = build_parser()
     args = parser.parse_args(args_list)
     if not args.command:
         parser.print_help(sys.stderr)
-        return exitcodes.TOOL_FAILED
+        return TOOL_FAILED
     from wsgidoctor.errors import WsgidoctorError
 
     try:
@@ -138,20 +150,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return getattr(commands_cli, f"cmd_{args.command}")(args)
     except WsgidoctorError as exc:
         print(f"wsgidoctor: {exc}", file=sys.stderr)
-        return exitcodes.TOOL_FAILED
+        return TOOL_FAILED
     except KeyboardInterrupt:
         print("wsgidoctor: interrupted", file=sys.stderr)
-        return exitcodes.TOOL_FAILED
+        return TOOL_FAILED
     except BrokenPipeError:
         try:
             sys.stdout = open(os.devnull, "w")
         except OSError:
             pass
-        return exitcodes.TOOL_FAILED
+        return TOOL_FAILED
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a bare traceback
         if getattr(args, "debug", False):
             raise
         print(f"wsgidoctor: internal error: {type(exc).__name__}: {exc}\n"
               "This is a bug in wsgidoctor; run again with --debug for the traceback and report it.",
               file=sys.stderr)
-        return exitcodes.TOOL_FAILED
+        return TOOL_FAILED

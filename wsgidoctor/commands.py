@@ -80,6 +80,8 @@ def run(
     stream is read and discarded, so a runaway command cannot exhaust memory.
     """
     argv = tuple(str(a) for a in argv)
+    if os.environ.get("WSGIDOCTOR_TRACE_COMMANDS"):
+        _trace(argv, env, cwd)
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
@@ -147,6 +149,18 @@ def run(
     return CommandResult(argv, returncode=None if timed_out else proc.returncode, stdout=out,
                          stderr=err, duration_ms=duration, timed_out=timed_out,
                          truncated=truncated, error=error)
+
+
+def _trace(argv: tuple[str, ...], env: Optional[Mapping[str, str]], cwd: Optional[str]) -> None:
+    """Append the command to $WSGIDOCTOR_TRACE_COMMANDS (JSON lines), for benchmarks/."""
+    import json
+
+    try:
+        with open(os.environ["WSGIDOCTOR_TRACE_COMMANDS"], "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"argv": argv, "env": dict(env) if env is not None else None,
+                                 "cwd": cwd}) + "\n")
+    except OSError:
+        pass
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

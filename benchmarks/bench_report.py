@@ -1,0 +1,71 @@
+"""`wsgidoctor report --json` against a plain shell script running the same commands in sequence.
+
+The shell script is generated from a trace of the commands wsgidoctor itself ran
+(WSGIDOCTOR_TRACE_COMMANDS), with the same environment, so the comparison stays honest as probes
+are added. Also times `wsgidoctor --version` (target < 80 ms). Target: report <= 2x the script.
+
+    python benchmarks/bench_report.py [--runs N] [extra wsgidoctor args...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _util import median_wall  # noqa: E402
+
+
+def wsgidoctor_cmd() -> list[str]:
+    exe = shutil.which("wsgidoctor", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    return [exe] if exe else [sys.executable, "-m", "wsgidoctor"]
+
+
+def shell_script(trace: str) -> str:
+    lines = ["#!/bin/sh", "# the commands wsgidoctor ran, one after the other"]
+    with open(trace, encoding="utf-8") as fh:
+        for raw in fh:
+            entry = json.loads(raw)
+            argv = " ".join(shlex.quote(a) for a in entry["argv"])
+            if entry.get("env") is not None:
+                env = " ".join(shlex.quote(f"{k}={v}") for k, v in sorted(entry["env"].items()))
+                argv = f"env -i {env} {argv}"
+            cwd = f"cd {shlex.quote(entry['cwd'])} && " if entry.get("cwd") else ""
+            lines.append(f"({cwd}{argv}) >/dev/null 2>&1")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=15)
+    args, extra = ap.parse_known_args()
+    cmd = wsgidoctor_cmd()
+    report = [*cmd, "report", "--json", *(extra or ["--config", "/etc/apache2/apache2.conf"])]
+    with tempfile.TemporaryDirectory() as tmp:
+        trace = os.path.join(tmp, "trace.jsonl")
+        import subprocess
+
+        subprocess.run(report, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       env={**os.environ, "WSGIDOCTOR_TRACE_COMMANDS": trace})
+        script = os.path.join(tmp, "same-commands.sh")
+        with open(script, "w") as fh:
+            fh.write(shell_script(trace))
+        ncommands = sum(1 for _ in open(trace)) if os.path.exists(trace) else 0
+        t_report = median_wall(report, runs=args.runs)
+        t_shell = median_wall(["/bin/sh", script], runs=args.runs)
+    t_version = median_wall([*cmd, "--version"], runs=max(args.runs, 20))
+    print(f"commands run by wsgidoctor report: {ncommands}")
+    print(f"wsgidoctor report --json      median {t_report * 1000:7.1f} ms")
+    print(f"shell script, same commands   median {t_shell * 1000:7.1f} ms")
+    print(f"ratio report / shell          {t_report / t_shell:7.2f}x   (target <= 2.0x)")
+    print(f"wsgidoctor --version          median {t_version * 1000:7.1f} ms   (target < 80 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
