@@ -98,14 +98,13 @@ def is_startup_warning(line: str) -> bool:
     text = strip_log_prefix(line)
     if not text:
         return False
-    if _AH_CODE.search(text):
+    if _AH_CODE.search(text) or has_log_prefix(line):
         return True
     lowered = text.lower()
     return any(k in lowered for k in (
         "could not reliably determine", "apr_sockaddr_info_get() failed",
-        "is not defined", "passing arguments to httpd using apachectl",
-        "no such file or directory", "warning:", "[warn]", "[notice]",
-    ))
+        "passing arguments to httpd using apachectl",
+    )) or bool(re.match(r"^\[(?:warn|notice)\] ", text))
 
 
 def join_wrapped(lines: list[str]) -> list[tuple[int, str]]:
