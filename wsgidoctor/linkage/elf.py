@@ -1,0 +1,438 @@
+"""Read what the loader and Apache care about from an ELF file, without executing it.
+
+Two levels:
+
+* :func:`read_ident` reads only the first 64 bytes (``e_ident``, ``e_type``, ``e_machine``), which
+  is all glibc's ``open_verify`` looks at when it decides whether a candidate library is usable.
+* :func:`read_elf` parses the dynamic section with pyelftools: DT_NEEDED, DT_SONAME, DT_RPATH,
+  DT_RUNPATH, DF_1_NODEFLIB, PT_INTERP. The symbol helpers use the hash tables (which hold only
+  defined symbols) so that a test for ``Py_Initialize`` in an 8 MB static build stays cheap.
+
+Problems with the file (missing, a directory, a symlink loop, unreadable, not ELF, truncated)
+raise :class:`BinaryError` with a ``kind`` and a human reason; nothing else escapes.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import struct
+from dataclasses import dataclass
+from typing import Any, Iterable, Optional
+
+ELF_MAGIC = b"\x7fELF"
+
+#: e_machine numbers worth naming; anything else is shown as its number.
+MACHINES = {
+    2: "EM_SPARC", 3: "EM_386", 8: "EM_MIPS", 20: "EM_PPC", 21: "EM_PPC64", 22: "EM_S390",
+    40: "EM_ARM", 43: "EM_SPARCV9", 50: "EM_IA_64", 62: "EM_X86_64", 183: "EM_AARCH64",
+    243: "EM_RISCV", 258: "EM_LOONGARCH",
+}
+#: The same machines as people call them (uname -m / Debian architectures).
+MACHINE_WORDS = {
+    "EM_386": "i386", "EM_X86_64": "x86_64", "EM_ARM": "arm", "EM_AARCH64": "aarch64",
+    "EM_PPC": "ppc", "EM_PPC64": "ppc64", "EM_S390": "s390x", "EM_MIPS": "mips",
+    "EM_RISCV": "riscv", "EM_SPARCV9": "sparc64", "EM_LOONGARCH": "loongarch", "EM_IA_64": "ia64",
+}
+ET_NAMES = {0: "ET_NONE", 1: "ET_REL", 2: "ET_EXEC", 3: "ET_DYN", 4: "ET_CORE"}
+
+#: ``libpython3.11.so.1.0``, ``libpython3.6m.so.rh-python36-1.0``, ``libpython3.13t.so``,
+#: ``libpython3.so`` (the stable-ABI stub), ``libpython2.7.so``.
+LIBPYTHON_RE = re.compile(r"^libpython(\d+)(?:\.(\d+))?([a-z]*)\.so(?:\.[\w.+-]*)?$")
+
+#: Symbols only a real CPython runtime defines.
+PYTHON_RUNTIME_SYMBOLS = ("Py_Initialize", "Py_IsInitialized", "PyEval_SaveThread", "Py_InitializeEx")
+
+
+class BinaryError(Exception):
+    """The file cannot be read as an executable object.
+
+    ``kind`` is one of ``missing``, ``directory``, ``symlink-loop``, ``unreadable``,
+    ``not-binary``, ``truncated``, ``corrupt``.
+    """
+
+    def __init__(self, kind: str, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.kind = kind
+        self.path = path
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ElfIdent:
+    """The fixed-size head of an ELF file."""
+
+    elfclass: int  # 32 or 64
+    little_endian: bool
+    version: int
+    osabi: int
+    abiversion: int
+    etype: int
+    machine: int
+
+    @property
+    def machine_name(self) -> str:
+        return MACHINES.get(self.machine, f"EM_{self.machine}")
+
+
+@dataclass(frozen=True)
+class ElfInfo:
+    """The dynamic-linking facts of one ELF object."""
+
+    path: str
+    elfclass: int
+    little_endian: bool
+    machine: str  # "EM_X86_64"
+    etype: str  # "ET_DYN"
+    soname: Optional[str]
+    needed: tuple[str, ...]
+    rpath: tuple[str, ...]
+    runpath: tuple[str, ...]
+    nodeflib: bool
+    interp: Optional[str]
+    size: int
+
+    @property
+    def libpython_needed(self) -> Optional[str]:
+        """The first DT_NEEDED entry that names a libpython, or None."""
+        return next((n for n in self.needed if LIBPYTHON_RE.match(n)), None)
+
+
+def open_binary(path: str):
+    """Open ``path`` for reading, turning every OS problem into a :class:`BinaryError`."""
+    try:
+        if os.path.isdir(path):
+            raise BinaryError("directory", path, "is a directory, not a file")
+        return open(path, "rb")
+    except BinaryError:
+        raise
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise BinaryError("missing", path, f"is a dangling symlink (to {os.readlink(path)})") from None
+        raise BinaryError("missing", path, "no such file") from None
+    except PermissionError:
+        raise BinaryError("unreadable", path, "permission denied") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise BinaryError("symlink-loop", path, "too many levels of symbolic links (a symlink loop)") from None
+        if exc.errno == errno.EISDIR:
+            raise BinaryError("directory", path, "is a directory, not a file") from None
+        raise BinaryError("unreadable", path, exc.strerror or str(exc)) from None
+
+
+def parse_ident(head: bytes) -> Optional[ElfIdent]:
+    """Decode the first bytes of a file; None unless it starts with a usable ELF header."""
+    if len(head) < 20 or not head.startswith(ELF_MAGIC):
+        return None
+    cls = {1: 32, 2: 64}.get(head[4])
+    if cls is None or head[5] not in (1, 2):
+        return None
+    little = head[5] == 1
+    etype, machine = struct.unpack_from("<HH" if little else ">HH", head, 16)
+    return ElfIdent(cls, little, head[6], head[7], head[8], etype, machine)
+
+
+def read_ident(path: str) -> ElfIdent:
+    """Read the ELF identification of ``path`` (raises :class:`BinaryError`)."""
+    with open_binary(path) as fh:
+        try:
+            head = fh.read(64)
+        except OSError as exc:
+            raise BinaryError("unreadable", path, exc.strerror or str(exc)) from None
+    if not head.startswith(ELF_MAGIC[: len(head)]) or len(head) < 4:
+        if not head:
+            raise BinaryError("truncated", path, "is empty")
+        raise BinaryError("not-binary", path, f"is not an ELF file (starts with {head[:8]!r})")
+    ident = parse_ident(head)
+    if ident is None:
+        if len(head) < 20:
+            raise BinaryError("truncated", path, f"ELF header truncated ({len(head)} bytes)")
+        raise BinaryError("corrupt", path, "invalid ELF class or data encoding in e_ident")
+    need = 52 if ident.elfclass == 32 else 64
+    if len(head) < need:
+        raise BinaryError("truncated", path, f"ELF header truncated ({len(head)} of {need} bytes)")
+    return ident
+
+
+def _elffile(fh, path: str):
+    from elftools.common.exceptions import ELFError
+
+    from elftools.elf.elffile import ELFFile
+
+    try:
+        return ELFFile(fh)
+    except (ELFError, struct.error, ValueError, EOFError) as exc:
+        raise BinaryError("corrupt", path, f"cannot parse ELF headers ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - construct raises assorted errors on garbage
+        raise BinaryError("corrupt", path, f"cannot parse ELF headers ({type(exc).__name__}: {exc})") from None
+
+
+def _split_paths(value: Any) -> tuple[str, ...]:
+    text = value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else str(value)
+    return tuple(text.split(":"))
+
+
+def read_elf(path: str) -> ElfInfo:
+    """Parse the dynamic-linking facts of ``path`` (raises :class:`BinaryError`)."""
+    ident = read_ident(path)
+    with open_binary(path) as fh:
+        elf = _elffile(fh, path)
+        try:
+            return _collect(elf, ident, path)
+        except BinaryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a corrupt dynamic section
+            raise BinaryError("corrupt", path, f"cannot read the dynamic section ({type(exc).__name__}: {exc})") from None
+
+
+def _collect(elf, ident: ElfIdent, path: str) -> ElfInfo:
+    from elftools.elf.dynamic import DynamicSegment
+
+    needed: list[str] = []
+    rpath: tuple[str, ...] = ()
+    runpath: tuple[str, ...] = ()
+    soname = None
+    nodeflib = False
+    interp = None
+    for seg in elf.iter_segments():
+        ptype = seg["p_type"]
+        if ptype == "PT_INTERP":
+            interp = seg.get_interp_name()
+        elif ptype == "PT_DYNAMIC" and isinstance(seg, DynamicSegment):
+            for tag in seg.iter_tags():
+                kind = tag.entry.d_tag
+                if kind == "DT_NEEDED":
+                    needed.append(tag.needed)
+                elif kind == "DT_RPATH":
+                    rpath = _split_paths(tag.rpath)
+                elif kind == "DT_RUNPATH":
+                    runpath = _split_paths(tag.runpath)
+                elif kind == "DT_SONAME":
+                    soname = tag.soname
+                elif kind == "DT_FLAGS_1":
+                    nodeflib = bool(tag.entry.d_val & 0x800)  # DF_1_NODEFLIB
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        size = 0
+    return ElfInfo(path=path, elfclass=ident.elfclass, little_endian=ident.little_endian,
+                   machine=ident.machine_name, etype=ET_NAMES.get(ident.etype, str(ident.etype)),
+                   soname=soname, needed=tuple(needed), rpath=rpath, runpath=runpath,
+                   nodeflib=nodeflib, interp=interp, size=size)
+
+
+class SymbolReader:
+    """Symbol and data lookups on one open ELF file. Use as a context manager."""
+
+    def __init__(self, path: str):
+        self.path = path
+        read_ident(path)
+        self._fh = open_binary(path)
+        self.elf = _elffile(self._fh, path)
+        self._hash = None
+        self._hash_loaded = False
+
+    def __enter__(self) -> "SymbolReader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def _hash_section(self):
+        if not self._hash_loaded:
+            self._hash_loaded = True
+            for name in (".gnu.hash", ".hash"):
+                try:
+                    sec = self.elf.get_section_by_name(name)
+                except Exception:  # noqa: BLE001
+                    sec = None
+                if sec is not None and hasattr(sec, "get_symbol"):
+                    self._hash = sec
+                    break
+        return self._hash
+
+    def defined(self, name: str):
+        """The defined dynamic symbol ``name`` (a pyelftools Symbol), or None."""
+        try:
+            table = self._hash_section()
+            if table is not None:
+                sym = table.get_symbol(name)
+            else:
+                dynsym = self.elf.get_section_by_name(".dynsym")
+                syms = dynsym.get_symbol_by_name(name) if dynsym is not None else None
+                sym = syms[0] if syms else None
+        except Exception:  # noqa: BLE001 - corrupt tables read as "not there"
+            return None
+        if sym is None or sym["st_shndx"] == "SHN_UNDEF":
+            return None
+        return sym
+
+    def undefined_python_symbols(self, limit: int = 5) -> tuple[int, list[str]]:
+        """How many ``Py*``/``_Py*`` dynamic symbols are undefined, and the first few names."""
+        count, names = 0, []
+        try:
+            dynsym = self.elf.get_section_by_name(".dynsym")
+            symbols = dynsym.iter_symbols() if dynsym is not None else ()
+            for sym in symbols:
+                if sym["st_shndx"] == "SHN_UNDEF" and sym.name.startswith(("Py", "_Py")):
+                    count += 1
+                    if len(names) < limit:
+                        names.append(sym.name)
+        except Exception:  # noqa: BLE001
+            pass
+        return count, names
+
+    def read_at(self, vaddr: int, size: int) -> Optional[bytes]:
+        """``size`` bytes at virtual address ``vaddr``, read through the PT_LOAD that maps it."""
+        try:
+            for seg in self.elf.iter_segments():
+                if seg["p_type"] != "PT_LOAD":
+                    continue
+                start, filesz = seg["p_vaddr"], seg["p_filesz"]
+                if start <= vaddr and vaddr + size <= start + filesz:
+                    self._fh.seek(seg["p_offset"] + vaddr - start)
+                    data = self._fh.read(size)
+                    return data if len(data) == size else None
+        except Exception:  # noqa: BLE001
+            return None
+        return None
+
+    def symbol_bytes(self, name: str, size: Optional[int] = None) -> Optional[bytes]:
+        sym = self.defined(name)
+        if sym is None:
+            return None
+        return self.read_at(sym["st_value"], size if size is not None else sym["st_size"])
+
+    def rodata(self, limit: int = 8 * 1024 * 1024) -> bytes:
+        try:
+            sec = self.elf.get_section_by_name(".rodata")
+            if sec is None or sec["sh_type"] == "SHT_NOBITS":
+                return b""
+            self._fh.seek(sec["sh_offset"])
+            return self._fh.read(min(sec["sh_size"], limit))
+        except Exception:  # noqa: BLE001
+            return b""
+
+
+_VERSION_STRING = re.compile(rb"(?<=\x00)(\d{1,2}\.\d{1,2}(?:\.\d{1,3})?(?:(?:a|b|rc)\d+|\+)?)\x00")
+
+
+def version_strings(rodata: bytes) -> list[str]:
+    """Stand-alone ``X.Y[.Z]`` strings in read-only data, in order, without repeats."""
+    out: list[str] = []
+    for m in _VERSION_STRING.finditer(rodata):
+        text = m.group(1).decode("ascii")
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def classify_versions(strings: Iterable[str], python_xy: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+    """Split mod_wsgi's version strings into ``(python_compiled, mod_wsgi_version)``.
+
+    mod_wsgi keeps two such strings: ``PY_VERSION`` and its own ``MOD_WSGI_VERSION_STRING``.
+    The Python one starts with the X.Y of the libpython it needs when that is known; otherwise it
+    is the one with major 2 or 3 (mod_wsgi releases since 2014 are 4.x and later).
+    """
+    items = [s for s in strings if s.count(".") == 2]
+    python = None
+    if python_xy:
+        python = next((s for s in items if s.startswith(python_xy + ".")), None)
+    if python is None:
+        python = next((s for s in items if s.split(".")[0] in ("2", "3")), None)
+    rest = [s for s in items if s != python]
+    modwsgi = next((s for s in rest if s.split(".")[0] not in ("2",)), None)
+    return python, modwsgi
+
+
+def hex_version(value: int) -> str:
+    """``0x030b02f0`` -> ``"3.11.2"`` (PY_VERSION_HEX; release level shown when not final)."""
+    major, minor, micro = (value >> 24) & 0xFF, (value >> 16) & 0xFF, (value >> 8) & 0xFF
+    level, serial = (value >> 4) & 0xF, value & 0xF
+    base = f"{major}.{minor}.{micro}"
+    return base + {0xA: f"a{serial}", 0xB: f"b{serial}", 0xC: f"rc{serial}"}.get(level, "")
+
+
+def library_python_version(path: str, soname_xy: Optional[str] = None) -> Optional[str]:
+    """The CPython version a libpython (or a static build) carries, or None.
+
+    Python 3.11+ exports ``Py_Version`` (PY_VERSION_HEX). Older libraries keep the version as a
+    stand-alone string in ``.rodata``; the one starting with the soname's X.Y is taken.
+    """
+    try:
+        with SymbolReader(path) as reader:
+            raw = reader.symbol_bytes("Py_Version", 4)
+            if raw is not None:
+                order = "<I" if reader.elf.little_endian else ">I"
+                return hex_version(struct.unpack(order, raw)[0])
+            if soname_xy:
+                return _embedded_version(reader.rodata(), soname_xy)
+    except BinaryError:
+        return None
+    return None
+
+
+def _embedded_version(rodata: bytes, xy: str) -> Optional[str]:
+    """PY_VERSION inside an older libpython's read-only data.
+
+    The linker merges string tails, so ``"3.8.18"`` often survives only as the end of a longer
+    string such as the install prefix ``/opt/python/3.8.18``; a string *ending* in the version is
+    accepted when no stand-alone one exists.
+    """
+    for s in version_strings(rodata):
+        if s.startswith(xy + ".") and s.count(".") == 2:
+            return s
+    pattern = re.compile(rb"(?<![0-9.])(" + re.escape(xy.encode()) + rb"\.\d{1,3}(?:(?:a|b|rc)\d+)?)\x00")
+    m = pattern.search(rodata)
+    return m.group(1).decode("ascii") if m else None
+
+
+def soname_python_xy(name: str) -> Optional[str]:
+    """``libpython3.11.so.1.0`` -> ``"3.11"``; ``libpython3.so`` -> ``"3"``; None for others."""
+    m = LIBPYTHON_RE.match(os.path.basename(name))
+    if not m:
+        return None
+    return m.group(1) + (f".{m.group(2)}" if m.group(2) else "")
+
+
+@dataclass(frozen=True)
+class ModuleMagic:
+    """The first fields of an Apache ``module`` struct, as compiled into the file."""
+
+    symbol: str
+    major: int
+    minor: int
+    module_index: int
+    cookie: int
+
+    @property
+    def cookie_text(self) -> str:
+        raw = self.cookie.to_bytes(4, "big", signed=False) if 0 <= self.cookie < 2**32 else b""
+        return raw.decode("ascii", "replace") if raw and all(32 <= b < 127 for b in raw) else hex(self.cookie)
+
+
+#: MODULE_MAGIC_COOKIE of each Apache series.
+COOKIES = {0x41503232: "AP22", 0x41503234: "AP24", 0x41503235: "AP25", 0x41503230: "AP20"}
+
+
+def module_magic(path: str, symbol: str = "wsgi_module") -> Optional[ModuleMagic]:
+    """Read MMN major/minor and the magic cookie from the module struct ``symbol``.
+
+    Layout (httpd ``http_config.h``): three ``int`` (version, minor_version, module_index), then
+    three pointers (name, dynamic_load_handle, next), then ``unsigned long magic``: offset 40 on
+    LP64, 24 on ILP32. These bytes are constants in the file, not relocated.
+    """
+    with SymbolReader(path) as reader:
+        wide = reader.elf.elfclass == 64
+        offset, width = (40, 8) if wide else (24, 4)
+        raw = reader.symbol_bytes(symbol, offset + width)
+        if raw is None:
+            return None
+        e = "<" if reader.elf.little_endian else ">"
+        major, minor, index = struct.unpack_from(e + "iii", raw, 0)
+        (cookie,) = struct.unpack_from(e + ("Q" if wide else "I"), raw, offset)
+        return ModuleMagic(symbol, major, minor, index, cookie)
