@@ -1,0 +1,65 @@
+"""Is this variable, option or header name one whose value is a secret?
+
+Names are compared by their words (``DB_PASSWORD`` -> ``DB``, ``PASSWORD``; ``apiKey`` -> ``API``,
+``KEY``), so ``KEY`` matches ``AWS_ACCESS_KEY_ID`` but not ``KEYBOARD``. Long, unambiguous words
+(``PASSWORD``, ``SECRET``, ``TOKEN``...) also match inside a word (``MYSQLPASSWORD``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+#: Matched anywhere in the name once separators are removed.
+_SUBSTRINGS = (
+    "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "CREDENTIAL", "PRIVATE", "APIKEY",
+    "ACCESSKEY", "AUTHORIZATION", "DATABASEURL", "CONNECTIONSTRING", "CONNSTR",
+    "SESSIONKEY", "SIGNINGKEY", "ENCRYPTIONKEY", "MASTERKEY",
+)
+#: Matched as whole words of the name only.
+_WORDS = frozenset({
+    "KEY", "KEYS", "PASS", "PW", "PWD", "AUTH", "DSN", "JWT", "OTP", "SALT", "HMAC", "BEARER",
+    "CREDS", "PSK", "SASL",
+})
+#: Names that contain one of the words above but never hold a secret.
+_NEVER = frozenset({"PWD", "OLDPWD", "PASSENV", "AUTHTYPE", "XAUTHORITY", "WSGIPASSAUTHORIZATION"})
+#: HTTP cookies, by the exact names they travel under. A bare ``cookie`` is not one of them: it is
+#: also Apache's module magic cookie (``0x41503234``, "AP24"), which linkage diagnosis needs.
+_COOKIE_NAMES = frozenset({"HTTP_COOKIE", "Cookie", "Set-Cookie", "SET_COOKIE", "HTTP_SET_COOKIE"})
+#: A name ending with one of these words names a kind of thing, not a secret (``KeyError``,
+#: ``auth_basic_module``): Python tracebacks say ``KeyError: 'SECRET_KEY'``, and that is the clue.
+_NEVER_LAST = frozenset({"ERROR", "ERRORS", "EXCEPTION", "WARNING", "MODULE", "TYPE", "PROVIDER"})
+#: A secret-looking name ending with one of these words holds a location, not a secret, when
+#: its value is a path (``SSL_KEY_FILE=/etc/ssl/private/site.key``, ``SSH_AUTH_SOCK=/tmp/...``).
+_LOCATION_WORDS = frozenset({"FILE", "FILENAME", "PATH", "DIR", "DIRECTORY", "SOCK", "SOCKET", "STORE"})
+
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+_SPLIT = re.compile(r"[^A-Z0-9]+")
+_PATHISH = re.compile(r"^(?:/|~/|\./|\.\./|[A-Za-z]:[\\/])")
+
+
+def words(name: str) -> list[str]:
+    """The upper-case words of a name: ``"db-Password"`` -> ``["DB", "PASSWORD"]``."""
+    return [w for w in _SPLIT.split(_CAMEL.sub(r"\1_\2", name).upper()) if w]
+
+
+@lru_cache(maxsize=4096)
+def is_secret_name(name: str) -> bool:
+    """True when a value assigned to ``name`` should be treated as a secret."""
+    if name.strip("\"'") in _COOKIE_NAMES:
+        return True
+    parts = words(name.lstrip("-"))
+    if not parts:
+        return False
+    compact = "".join(parts)
+    if compact in _NEVER or parts[-1] in _NEVER_LAST:
+        return False
+    if any(s in compact for s in _SUBSTRINGS):
+        return True
+    return any(p in _WORDS for p in parts)
+
+
+def is_location_of_secret(name: str, value: str) -> bool:
+    """True when ``name`` names where a secret is kept and ``value`` is that path, not the secret."""
+    parts = words(name)
+    return bool(parts) and parts[-1] in _LOCATION_WORDS and bool(_PATHISH.match(value.strip("\"'")))

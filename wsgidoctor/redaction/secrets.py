@@ -1,0 +1,230 @@
+"""Find secrets in free text (configs, envvars, command output, logs, finding details) and blank them.
+
+A :class:`SecretScrubber` replaces each secret value with :data:`MARKER`, keeping the name it was
+assigned to, and remembers the values it removed so that :meth:`SecretScrubber.scrub_known` can
+blank the same value wherever else it appears (a password seen in ``SetEnv`` and again in a
+command line). It never raises: any text goes in, text comes out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Callable, Iterable, Optional
+from urllib.parse import quote, unquote
+
+from wsgidoctor.redaction import MARKER
+from wsgidoctor.redaction.names import is_location_of_secret, is_secret_name
+from wsgidoctor.redaction.shapes import SHAPES, PRIVATE_KEY_BLOCK, is_trivial, looks_secret
+
+_AUTH_SCHEME = r"(?:Basic|Bearer|Digest|Token|Negotiate|NTLM|AWS4-HMAC-SHA256)"
+#: One unquoted word. A backtick ends it only when nothing follows, so that a value quoted in a
+#: Markdown code span (`SetEnv X secret`) keeps its closing backtick.
+_WORD = r"(?:[^\s`]|`(?=[^\s`]))+"
+_QUOTED = r'"(?:[^"\\\n]|\\.)*"?|\'(?:[^\'\\\n]|\\.)*\'?'
+
+#: ``Authorization: Basic ...``, ``Cookie: ...``: the value runs to the end of the line.
+_HEADER = re.compile(
+    r"(?im)(?<![\w-])(?P<head>(?:Proxy-)?Authorization|Set-Cookie|Cookie|X-Api-Key|X-Auth-Token"
+    r"|X-Amz-Security-Token)(?P<sep>[ \t]*:[ \t]*)(?P<scheme>" + _AUTH_SCHEME + r"[ \t]+)?"
+    r"(?P<value>(?:[^\r\n`]|`(?=[^\s`]))*[^\s`])")
+#: ``scheme://user:password@host``; the password may itself contain ``@`` or ``:``.
+_URL_USERINFO = re.compile(
+    r"(?P<scheme>(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}://)(?P<user>[^\s:/?#@'\"<>\[\]]*)"
+    r"(?::(?P<password>[^\s/?#'\"<>]*))?@(?=[^\s/?#@'\"<>]+)")
+#: ``SetEnv NAME value`` and ``Define NAME value`` (value quoted or one word).
+_DIRECTIVE = re.compile(
+    r"(?i)(?<![\w-])(?P<head>(?:SetEnv|Define)[ \t]+(?P<name>\"[^\"\n]*\"|[^\s\"]+)[ \t]+)"
+    r"(?P<value>" + _QUOTED + r"|" + _WORD + r")")
+#: mod_wsgi-express ``--setenv NAME value``.
+_SETENV_FLAG = re.compile(
+    r"(?<![\w-])(?P<head>--setenv[ \t]+(?P<name>\S+)[ \t]+)(?P<value>" + _QUOTED + r"|" + _WORD + r")")
+#: ``NAME=value``, ``NAME = value``, ``"name": "value"``, ``'NAME': 'value'``, ``name => value``,
+#: ``API_KEY: value``. A bare lower-case word before a colon is prose ("the token: mod_wsgi"), not
+#: an assignment, so ``name: value`` needs the name quoted or shaped like a variable.
+_ASSIGN_HEAD = re.compile(
+    r"(?P<q>[\"']?)(?<![\w.-])(?P<name>-{0,2}[A-Za-z_][A-Za-z0-9_.-]*)(?P=q)"
+    r"(?P<sep>[ \t]*=>?[ \t]*|[ \t]*:[ \t]+|[ \t]*:(?=[\"']))")
+_VARIABLE_SHAPED = re.compile(r"^-{0,2}(?:[A-Z][A-Z0-9]*|\w*[_.-]\w*)$")
+_ASSIGN_VALUE = re.compile(
+    r"(?P<scheme>" + _AUTH_SCHEME + r"[ \t]+)?(?P<value>" + _QUOTED + r"|[^\s'\"&<>{}\[\]()`](?:[^\s'\"&<>`]|`(?=[^\s'\"&<>`]))*)")
+_ALREADY_BLANK = re.compile(r"(?:" + _AUTH_SCHEME + r"[ \t]+)?[\"']?" + re.escape(MARKER))
+#: ``--password value`` (the ``=`` form is an assignment).
+_FLAG = re.compile(r"(?<![\w-])(?P<head>--?(?P<name>[A-Za-z][\w-]*)[ \t]+)(?P<value>" + _QUOTED + r"|(?!-)" + _WORD + r")")
+
+_URL_START = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s:/@]*:)?")
+_SCHEME_PREFIX = re.compile(_AUTH_SCHEME + r"[ \t]+")
+
+#: Secrets shorter than this are blanked where found but not hunted for elsewhere.
+_MIN_KNOWN = 4
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 1 and value[0] in "\"'":
+        inner = value[1:-1] if len(value) >= 2 and value[-1] == value[0] else value[1:]
+        return inner.replace("\\" + value[0], value[0])
+    return value
+
+
+def _blank(value: str) -> str:
+    """The value with its secret replaced, keeping the quotes and an authorization scheme word."""
+    if value[:1] in "\"'":
+        closing = value[0] if len(value) >= 2 and value[-1] == value[0] else ""
+        scheme = _SCHEME_PREFIX.match(value, 1)
+        return value[0] + (scheme.group(0) if scheme else "") + MARKER + closing
+    return MARKER
+
+
+class SecretScrubber:
+    """Blanks secrets in text and remembers them (never their names' places: only the values)."""
+
+    def __init__(self) -> None:
+        self.found: set[str] = set()
+        self.counts: Counter[str] = Counter()
+        self._known: Optional[re.Pattern[str]] = None
+
+    # --- recording ---------------------------------------------------------------------------
+    def remember(self, value: str, rule: str) -> None:
+        """Count one replacement and keep ``value`` for :meth:`scrub_known`."""
+        self.counts[rule] += 1
+        value = _unquote(value).strip()
+        scheme = _URL_START.match(value)
+        if scheme:  # hunt for what follows "scheme://user:", not for the scheme itself
+            value = value[scheme.end():]
+        if value and MARKER not in value and not is_trivial(value):
+            for v in {value, unquote(value), quote(value, safe="")}:
+                if len(v) >= _MIN_KNOWN and not (v.isdigit() and len(v) < 6):
+                    self.found.add(v)
+        self._known = None
+
+    def secret_value(self, name: str, value: str) -> bool:
+        """True when ``value`` assigned to ``name`` must be blanked."""
+        if is_trivial(value) or is_location_of_secret(name, value):
+            return False
+        return is_secret_name(name) or looks_secret(value)
+
+    def blank_value(self, name: str, value: str, rule: str = "secret-names") -> str:
+        """``value`` (a whole fact or argument) blanked if ``name`` or its shape says it is secret."""
+        if not isinstance(value, str) or is_trivial(value) or is_location_of_secret(name, value):
+            return value
+        if is_secret_name(name):
+            self.remember(value, rule)
+            return _blank(value)
+        return self.text(value)
+
+    # --- free text -----------------------------------------------------------------------------
+    def text(self, text: str) -> str:
+        """``text`` with every secret found by the rules blanked."""
+        if not text:
+            return text
+        text = PRIVATE_KEY_BLOCK.sub(self._private_key, text)
+        text = _HEADER.sub(self._header, text)
+        text = _URL_USERINFO.sub(self._userinfo, text)
+        text = _DIRECTIVE.sub(self._named(lambda m: _unquote(m.group("name")), "secret-names"), text)
+        text = _SETENV_FLAG.sub(self._named(lambda m: m.group("name"), "secret-names"), text)
+        text = self._assignments(text)
+        text = _FLAG.sub(self._flag, text)
+        for rule, pattern, check in SHAPES[1:]:
+            text = pattern.sub(self._shape(rule, check), text)
+        return text
+
+    def _private_key(self, m: "re.Match[str]") -> str:
+        self.remember(m.group(0), "private-keys")
+        for line in m.group(0).splitlines()[1:]:  # so that a key quoted line by line is caught too
+            if len(line.strip()) >= 16 and not line.startswith("-----"):
+                self.found.add(line.strip())
+        kind = m.group("kind")
+        return f"-----BEGIN {kind}-----\n{MARKER}\n-----END {kind}-----"
+
+    def _header(self, m: "re.Match[str]") -> str:
+        value = m.group("value")
+        if MARKER in value or ("ookie" in m.group("head") and "=" not in value):
+            return m.group(0)  # a cookie header always holds name=value; "magic cookie: 0x4150..." does not
+        self.remember(value, "auth-headers")
+        return m.group("head") + m.group("sep") + (m.group("scheme") or "") + MARKER
+
+    def _userinfo(self, m: "re.Match[str]") -> str:
+        user, password = m.group("user"), m.group("password")
+        if password is not None:
+            if not password or password == MARKER or is_trivial(password):
+                return m.group(0)
+            self.remember(password, "url-credentials")
+            return f"{m.group('scheme')}{user}:{MARKER}@"
+        if len(user) >= 16 and looks_secret(user) or user.startswith(("ghp_", "github_pat_", "glpat-")):
+            self.remember(user, "url-credentials")
+            return f"{m.group('scheme')}{MARKER}@"
+        return m.group(0)
+
+    def _named(self, name_of: Callable[["re.Match[str]"], str], rule: str) -> Callable[["re.Match[str]"], str]:
+        def repl(m: "re.Match[str]") -> str:
+            name, value = name_of(m), m.group("value")
+            if not is_secret_name(name) or not self.secret_value(name, value):
+                return m.group(0)
+            self.remember(value, rule)
+            return m.group("head") + _blank(value)
+        return repl
+
+    def _flag(self, m: "re.Match[str]") -> str:
+        name, value = m.group("name"), m.group("value")
+        if name.lower() == "setenv" or not is_secret_name(name) or not self.secret_value(name, value):
+            return m.group(0)
+        self.remember(value, "secret-names")
+        return m.group("head") + _blank(value)
+
+    def _assignments(self, text: str) -> str:
+        edits: list[tuple[int, int, str]] = []
+        last = 0
+        for head in _ASSIGN_HEAD.finditer(text):
+            name = head.group("name")
+            if head.start() < last or not is_secret_name(name):
+                continue
+            if ":" in head.group("sep") and not head.group("q") and not _VARIABLE_SHAPED.match(name):
+                continue
+            m = _ASSIGN_VALUE.match(text, head.end())
+            if m is None or _ALREADY_BLANK.match(text, head.end()):
+                continue
+            value = m.group("value")
+            if not self.secret_value(head.group("name"), value):
+                continue
+            self.remember(value, "secret-names")
+            edits.append((m.start("value"), m.end("value"), _blank(value)))
+            last = m.end()
+        return _splice(text, edits)
+
+    def _shape(self, rule: str, check: Optional[Callable[[str], bool]]) -> Callable[["re.Match[str]"], str]:
+        def repl(m: "re.Match[str]") -> str:
+            if check is not None and not check(m.group(0)):
+                return m.group(0)
+            self.remember(m.group(0), rule)
+            return MARKER
+        return repl
+
+    # --- second pass ---------------------------------------------------------------------------
+    def scrub_known(self, text: str) -> str:
+        """``text`` with every secret value found so far blanked wherever it appears."""
+        if not self.found or not text:
+            return text
+        if self._known is None:
+            parts = []
+            for v in sorted(self.found, key=len, reverse=True):
+                esc = re.escape(v)
+                parts.append(esc if len(v) >= 8 else rf"(?<![A-Za-z0-9]){esc}(?![A-Za-z0-9])")
+            self._known = re.compile("|".join(parts))
+        out, n = self._known.subn(MARKER, text)
+        if n:
+            self.counts["known-values"] += n
+        return out
+
+
+def _splice(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
+    """Apply non-overlapping ``(start, end, replacement)`` edits given in order."""
+    edits = list(edits)
+    if not edits:
+        return text
+    out, pos = [], 0
+    for start, end, repl in edits:
+        out.append(text[pos:start])
+        out.append(repl)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
