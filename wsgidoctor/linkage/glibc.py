@@ -194,6 +194,7 @@ class LoadState:
     secure: bool = False
     cwd: str = "/"
     as_root: bool = True  # the loader runs as root (Apache's parent); EACCES then cannot happen
+    identity: Optional[Any] = None  # an access.Identity to evaluate permissions as (not root)
 
 
 _DST = re.compile(r"\$(\{)?(ORIGIN|LIB|PLATFORM)(?(1)\})")
@@ -220,8 +221,19 @@ class Resolver:
         self.platform = platform or detect_platform()
         self.cache = cache if cache is not None else ldcache.load(self.platform.cache_path)
 
-    def check(self, path: str, elfclass: int, machine: str, as_root: bool) -> tuple[str, str]:
-        """Classify one candidate as ``open_verify`` would: (outcome, detail)."""
+    def check(self, path: str, elfclass: int, machine: str, as_root: bool,
+              identity: Optional[Any] = None) -> tuple[str, str]:
+        """Classify one candidate as ``open_verify`` would: (outcome, detail).
+
+        With an ``identity`` other than root, the mode bits are checked as that user first, so
+        that a root doctor can answer for www-data: EACCES makes glibc skip the candidate.
+        """
+        if identity is not None and identity.uid != 0 and os.path.lexists(path):
+            from wsgidoctor.linkage.access import first_blocked
+
+            blocked = first_blocked(path, identity)
+            if blocked is not None:
+                return "unreadable", f"permission denied for {identity.name} at {blocked.path} (EACCES): skipped"
         try:
             fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError:
@@ -286,7 +298,7 @@ class Resolver:
                 candidate = f"{d}/{name}"
                 if d != base.rstrip("/") and not os.path.isdir(d):
                     continue  # a hwcaps subdirectory that does not exist: nothing to try
-                outcome, detail = self.check(candidate, want.elfclass, want.machine, state.as_root)
+                outcome, detail = self.check(candidate, want.elfclass, want.machine, state.as_root, state.identity)
                 tried.append(Attempt(candidate, source, outcome, detail))
                 if outcome in ("loaded", "unverified"):
                     return candidate
@@ -308,7 +320,7 @@ class Resolver:
             return Resolution(name, path, "already-loaded", tuple(tried))
         if "/" in name:
             path = expand_tokens(name, origin, self.platform)
-            outcome, detail = self.check(path, requester.elfclass, requester.machine, state.as_root)
+            outcome, detail = self.check(path, requester.elfclass, requester.machine, state.as_root, state.identity)
             tried.append(Attempt(path, "path", outcome, detail))
             if outcome in ("loaded", "unverified"):
                 return Resolution(name, path, "path", tuple(tried))
@@ -343,7 +355,7 @@ class Resolver:
 
         if not requester.nodeflib:
             for entry in self.cache.lookup(name, requester.elfclass, requester.machine, self.platform.hwcaps_subdirs):
-                outcome, detail = self.check(entry.path, requester.elfclass, requester.machine, state.as_root)
+                outcome, detail = self.check(entry.path, requester.elfclass, requester.machine, state.as_root, state.identity)
                 tried.append(Attempt(entry.path, "ld.so.cache", outcome, detail))
                 if outcome in ("loaded", "unverified"):
                     return Resolution(name, entry.path, "ld.so.cache", tuple(tried))
@@ -385,7 +397,8 @@ def loaded_objects(resolver: Resolver, executable: ElfInfo, state: LoadState,
     if executable.interp:
         loaded.setdefault(executable.interp, executable.interp)
         loaded.setdefault(os.path.basename(executable.interp), executable.interp)
-    local_state = LoadState(executable, loaded, state.ld_library_path, state.secure, state.cwd, state.as_root)
+    local_state = LoadState(executable, loaded, state.ld_library_path, state.secure, state.cwd, state.as_root,
+                            state.identity)
     while queue and len(loaded) < limit:
         obj, path = queue.pop(0)
         for need in obj.needed:
