@@ -15,6 +15,9 @@ _LOOSE_BULLET = re.compile(r"^\s*[*+•]\s+")
 #: ``[Sun Nov 22 16:30:52.653227 2026] [core:warn] [pid 3553:tid 3553] `` and the 2.2 form
 #: ``[Sun Nov 22 16:30:52 2026] [warn] ``: an error-log prefix in front of a startup message.
 _LOG_PREFIX = re.compile(r"^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d [\d:.]+ \d{4}\](?: \[[^\]]*\])*\s*")
+#: A syslog/journald prefix (``Aug 13 08:51:29 host apache2[20739]: ``). clean_lines removes it
+#: too, but not when it follows a quote marker ("> Aug 13 ..."), as in quoted pastes.
+_JOURNAL = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [\w./@-]+(?:\[\d+\])?: ")
 #: A message id such as ``AH00558``.
 _AH_CODE = re.compile(r"\bAH\d{5}\b")
 
@@ -60,7 +63,8 @@ def strip_decoration(line: str) -> str:
 
 
 def strip_log_prefix(line: str) -> str:
-    """Remove an error-log timestamp/module/pid prefix, leaving the message."""
+    """Remove an error-log timestamp/module/pid prefix (or a journal prefix), leaving the message."""
+    line = _JOURNAL.sub("", line.strip())
     return _LOG_PREFIX.sub("", line).strip()
 
 
