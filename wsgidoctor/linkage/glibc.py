@@ -385,7 +385,7 @@ def loaded_objects(resolver: Resolver, executable: ElfInfo, state: LoadState,
     ``extra`` are objects loaded later but before the module (``LoadFile``, earlier modules);
     their own dependencies are followed too.
     """
-    from wsgidoctor.linkage.elf import BinaryError, read_elf
+    from wsgidoctor.linkage.elf import BinaryError
 
     loaded: dict[str, str] = {}
     queue: list[tuple[ElfInfo, str]] = [(executable, executable.path)]
@@ -409,10 +409,30 @@ def loaded_objects(resolver: Resolver, executable: ElfInfo, state: LoadState,
                 continue
             loaded[need] = res.path  # type: ignore[assignment]
             try:
-                info = read_elf(res.path)  # type: ignore[arg-type]
+                info = _read_elf_cached(res.path)  # type: ignore[arg-type]
             except BinaryError:
                 continue
             if info.soname:
                 loaded.setdefault(info.soname, res.path)  # type: ignore[arg-type]
             queue.append((info, res.path))  # type: ignore[arg-type]
     return loaded
+
+
+_ELF_CACHE: dict[tuple[str, int, int, int], ElfInfo] = {}
+
+
+def _read_elf_cached(path: str) -> ElfInfo:
+    """read_elf, remembered per file identity: httpd's tree is walked once per environment."""
+    from wsgidoctor.linkage.elf import read_elf
+
+    try:
+        st = os.stat(path)
+        key = (path, st.st_ino, st.st_mtime_ns, st.st_size)
+    except OSError:
+        return read_elf(path)
+    info = _ELF_CACHE.get(key)
+    if info is None:
+        if len(_ELF_CACHE) > 512:
+            _ELF_CACHE.clear()
+        info = _ELF_CACHE[key] = read_elf(path)
+    return info
