@@ -87,3 +87,18 @@ def test_paste_damage_keeps_the_facts(kind, path):
     got = parser.parse(damaged)
     got.pop("_notes", None)
     assert got == clean
+
+
+def _foreign():
+    out = [p for folder in ("errorlog", "ldd", "otool") for p in sorted((CORPUS / folder).iterdir())]
+    return out + [FIXTURES / "debian12" / "envvars", FIXTURES / "debian12" / "ldd-mod_wsgi.txt"]
+
+
+@pytest.mark.parametrize("path", _foreign(), ids=lambda p: p.name)
+def test_error_logs_ldd_and_otool_outputs_are_not_claimed(path):
+    """Pasted error logs (AH00558 lines included), ldd and otool outputs are not Apache build outputs."""
+    from wsgidoctor.textnorm import clean_lines
+
+    lines = clean_lines(path.read_text(encoding="utf-8", errors="replace"))
+    for kind in KINDS:
+        assert registry()[kind].detect(lines) < 0.5, kind
