@@ -112,11 +112,10 @@ def is_startup_warning(line: str) -> bool:
 
 
 def join_wrapped(lines: list[str]) -> list[tuple[int, str]]:
-    """Undo two kinds of manual wrapping, keeping the 1-based number of each logical line's start.
+    """Join lines ending in ``\\`` (the continuation mark documentation authors add to long
+    messages) with the next one; return ``(1-based number of the first line, text)`` pairs.
 
-    * a trailing ``\\`` (documentation authors' continuation mark) joins the next line;
-    * lines starting with white space continue the previous line when ``continuation(line)``
-      is left to the caller; here only the backslash form is handled.
+    Indented continuation lines (hard wraps) depend on what is being read, so callers handle them.
     """
     out: list[tuple[int, str]] = []
     pending: Optional[tuple[int, str]] = None
