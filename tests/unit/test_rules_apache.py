@@ -14,7 +14,7 @@ from wsgidoctor.parsers import registry
 from wsgidoctor.rules import CATALOG, derive_all, diagnose
 
 MINE = {"no-mod-so", "apache-unsupported-version", "wsgi-module-not-loaded", "apr-version-skew",
-        "removed-directive"}
+        "removed-directive", "no-mpm-loaded"}
 C = "corpus/"
 DEB = [("httpd-V", "debian12/apache2ctl-V.txt"), ("httpd-M", "debian12/apache2ctl-M.txt"),
        ("httpd-l", "debian12/apache2-l.txt"), ("apr.h", "debian12/apr.h"),
@@ -93,6 +93,8 @@ CASES = {
     "AcceptMutex in a 2.4 configuration (config.directives)": (
         DEB, {"config": {"directives": [directive("AcceptMutex", ["flock"])]}}, None,
         {("removed-directive", Severity.ERROR)}),
+    "no MPM loaded (real configtest)": (
+        [("httpd-t", "debian12/configtest/t-no-mpm-loaded.txt")], None, None, {("no-mpm-loaded", Severity.ERROR)}),
     "AcceptMutex in a 2.2 configuration is fine": (
         [("httpd-V", C + "V/ubuntu-12.10-apache2-2.2.22-prefork-no-single-listen.txt")],
         {"config": {"directives": [directive("AcceptMutex", ["flock"])]}}, None,

@@ -91,6 +91,20 @@ REMOVED_DIRECTIVE = finding(
     "`SSLMutex default` → `Mutex default ssl-cache`; or delete it to keep the default.",
 )
 
+NO_MPM = finding(
+    "no-mpm-loaded", Severity.ERROR, "apache",
+    "The configuration loads no MPM",
+    """Since Apache 2.4 the MPM (prefork, worker or event) can be a loadable module, and the
+    configuration must load exactly one with LoadModule. When none is loaded, httpd stops at once
+    with "AH00534: Configuration error: No MPM loaded." and `httpd -V` shows an empty "Server
+    MPM:". It typically follows `a2dismod` of the active MPM without enabling another, or a
+    conf.modules.d/00-mpm.conf with every LoadModule line commented out. The MPM matters to
+    mod_wsgi too: embedded mode inherits its threading (prefork: one thread per process).""",
+    "Load one MPM. Debian/Ubuntu: `sudo a2enmod mpm_event` (or mpm_prefork if a module such as "
+    "mod_php needs it). RHEL: uncomment one LoadModule line in /etc/httpd/conf.modules.d/00-mpm.conf. "
+    "Source builds: `LoadModule mpm_event_module modules/mod_mpm_event.so` in httpd.conf.",
+)
+
 #: 2.2 directive → (the 2.4 mutex name it configured, what to write instead)
 REMOVED_IN_24 = {
     "AcceptMutex": ("mpm-accept", "Mutex {value} mpm-accept"),
@@ -376,3 +390,14 @@ def removed_directives(facts: dict[str, Any]) -> Iterable[Finding]:
             f"{F.get(facts, 'apache.version') or family}, which rejects it as an invalid command.",
             [Evidence(str(d.get("file") or "configuration"), text, d.get("line"))],
             fix=_replacement(name, args))
+
+
+@rule
+def an_mpm_is_loaded(facts: dict[str, Any]) -> Iterable[Finding]:
+    for err in _configtest_errors(facts):
+        message = str(err.get("message") or "")
+        if re.search(r"No MPM loaded", message, re.I):
+            yield NO_MPM.make(f"httpd refuses the configuration: {message}",
+                              [Evidence(str(err.get("file") or "httpd -t"), message, err.get("line"))])
+            return
+
