@@ -131,12 +131,12 @@ def parse(text: str) -> dict[str, Any]:
             apache["description"] = desc or None
             pm = _PRODUCT.match(desc)
             if pm:
-                apache["version"] = pm.group("version") if pm.group("product").lower() == "apache" else None
-                if pm.group("product").lower() != "apache":
+                if pm.group("product").lower() == "apache":
+                    apache["version"] = pm.group("version")
+                else:  # IBM_HTTP_Server/9.0.5.7, Oracle-HTTP-Server/...: not an Apache version number
                     apache["product"] = pm.group("product")
                     apache["product_version"] = pm.group("version")
-                vendor = (pm.group("vendor") or "").strip()
-                apache["vendor"] = vendor or None
+                apache["vendor"] = (pm.group("vendor") or "").strip() or None
             continue
         m = _BUILT.match(line)
         if m:
