@@ -91,8 +91,9 @@ def same_file(path: Optional[str], mapping: Mapping) -> Optional[bool]:
 
 
 def httpd_processes(known: Optional[Iterable[dict]], module: Optional[str]) -> list[dict[str, Any]]:
-    """The Apache processes to inspect: those the discovery probe found, else those mapping ``module``."""
-    if known:
+    """The Apache processes to inspect: those the discovery probe found (even none), else, when
+    there is no discovery fact at all, the httpd/apache2 processes that have ``module`` mapped."""
+    if known is not None:
         return [{"pid": int(p["pid"]), "role": p.get("role")} for p in known if p.get("pid")]
     if not module:
         return []
