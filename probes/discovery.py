@@ -194,22 +194,36 @@ def _same_file(a: Optional[str], b: Optional[str]) -> bool:
         return False
 
 
+def _uses_config(cmdline: list[str], config: str) -> bool:
+    """Whether a server started with ``cmdline`` reads ``config``.
+
+    Without -f and -d it reads the compiled-in default, which ``--config`` is taken to name; a
+    relative -f is relative to -d (the server root).
+    """
+    conf, root = _arg_after(cmdline, "-f"), _arg_after(cmdline, "-d")
+    if conf is None:
+        return root is None
+    if not os.path.isabs(conf) and root:
+        conf = os.path.join(root, conf)
+    return _same_file(conf, config)
+
+
 def choose_parent(running: list[dict[str, Any]], httpd: Optional[str],
                   config: Optional[str] = None) -> Optional[dict[str, Any]]:
     """The running server this report is about.
 
     With ``--httpd``, only servers of that binary count. Among several, the one started without
-    ``-f`` (the distribution's service with its default configuration) is preferred: the others
-    are usually private instances (mod_wsgi-express, test servers). With ``--config``, only a
-    server started with that ``-f`` (or with none) counts.
+    ``-f``/``-d`` (the distribution's service with its default configuration) is preferred: the
+    others are usually private instances (mod_wsgi-express, test servers). With ``--config``,
+    only a server that reads that file counts.
     """
     parents = [p for p in running if p["role"] == "parent"]
     if config:
-        parents = [p for p in parents if _arg_after(p["cmdline"], "-f") is None
-                   or _same_file(_arg_after(p["cmdline"], "-f"), config)]
+        parents = [p for p in parents if _uses_config(p["cmdline"], config)]
     if httpd:
         parents = [p for p in parents if _same_file(p["exe"] or (p["cmdline"] or [None])[0], httpd)]
-    parents.sort(key=lambda p: ("-f" in p["cmdline"], p["pid"]))
+    parents.sort(key=lambda p: (_arg_after(p["cmdline"], "-f") is not None
+                                or _arg_after(p["cmdline"], "-d") is not None, p["pid"]))
     return parents[0] if parents else None
 
 

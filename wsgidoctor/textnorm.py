@@ -45,8 +45,8 @@ def clean_lines(text: bytes | str, *, strip_bullets: bool = True) -> list[str]:
     for line in text.split("\n"):
         if _FENCE.match(line):
             continue
+        line = _QUOTE.sub("", line)  # "> Aug 13 ... apache2[1]: ..." - the quote wraps the journal line
         line = _JOURNAL.sub("", line)
-        line = _QUOTE.sub("", line)
         if strip_bullets:
             line = _BULLET.sub("", line)
         if "&" in line:

@@ -23,6 +23,8 @@ def test_clean_lines_strips_paste_decoration():
     journal = "Aug 13 08:51:29 web1 apache2[20739]: AH00526: Syntax error on line 3\n"
     assert clean_lines(journal) == ["AH00526: Syntax error on line 3"]
     assert clean_lines("> > quoted\n>   deeper\n") == ["quoted", "  deeper"]
+    assert clean_lines("> Aug 13 08:51:29 web1 apache2[1]: AH00016: Configuration Failed\n") == [
+        "AH00016: Configuration Failed"]
     assert clean_lines("    a\n      b\n") == ["a", "  b"]
 
 

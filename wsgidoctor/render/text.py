@@ -90,6 +90,8 @@ def render_text(report: Report, stream: Optional[IO[str]] = None, *, verbose: bo
     console.print(f"[{style}]{escape(summary_line(report))}[/]"
                   + (" Run `wsgidoctor explain ID` for the long explanation of a finding." if report.findings else ""))
     text = buffer.getvalue()
+    if not console.is_terminal:  # rich pads table cells; plain text should not end in spaces
+        text = "\n".join(line.rstrip() for line in text.split("\n"))
     try:
         stream.write(text)
     except UnicodeEncodeError:

@@ -1,0 +1,34 @@
+"""Which running server a report is about, when several are running."""
+
+from wsgidoctor.probes.discovery import _defines, choose_parent
+
+
+def proc(pid, *args, exe="/usr/sbin/apache2", role="parent"):
+    return {"pid": pid, "ppid": 1, "exe": exe, "cmdline": [exe, *args], "username": "root", "role": role}
+
+
+def test_the_distribution_service_wins_over_private_instances(tmp_path):
+    conf = tmp_path / "httpd.conf"
+    conf.write_text("")
+    running = [proc(10, "-d", str(tmp_path)), proc(11, "-f", str(conf)), proc(12, "-k", "start"),
+               proc(13, role="child")]
+    assert choose_parent(running, None)["pid"] == 12
+
+
+def test_config_selects_only_a_server_that_reads_that_file(tmp_path):
+    conf = tmp_path / "httpd.conf"
+    conf.write_text("")
+    running = [proc(10, "-d", str(tmp_path)), proc(11, "-d", str(tmp_path), "-f", "httpd.conf")]
+    assert choose_parent(running, None, str(conf))["pid"] == 11
+    assert choose_parent([proc(10, "-d", str(tmp_path))], None, str(conf)) is None
+
+
+def test_httpd_selects_only_servers_of_that_binary(tmp_path):
+    other = tmp_path / "httpd"
+    other.write_text("")
+    running = [proc(10, exe=str(other)), proc(11)]
+    assert choose_parent(running, str(other))["pid"] == 10
+
+
+def test_defines_are_read_in_both_spellings():
+    assert _defines(["apache2", "-D", "FOREGROUND", "-DSSL", "-k", "start"]) == ["FOREGROUND", "SSL"]
