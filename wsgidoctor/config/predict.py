@@ -279,7 +279,8 @@ class Mount:
     server: Server
     alias: ScriptAlias
     server_name: Optional[str]
-    port: int
+    port: int  # the port in group names for a typical client
+    listen_port: int  # the port clients connect to
     depends_on_host: bool
     request_path: Optional[str]  # a URL path that reaches this mount (None: pattern only)
     script: Optional[str]  # the script file such a request runs
@@ -302,12 +303,13 @@ class Mount:
 
     @property
     def vhost(self) -> str:
-        return f"{self.server_name or '(unknown)'}:{self.port}"
+        return f"{self.server_name or '(unknown)'}:{self.listen_port}"
 
     def to_json(self) -> dict[str, Any]:
         pg, ag = self.process_group_spec, self.application_group_spec
         return {
             "vhost": self.vhost, "server_name": self.server_name, "port": self.port,
+            "listen_port": self.listen_port,
             "server": self.server.key, "url": self.alias.url, "match": self.alias.match,
             "script": self.script or self.alias.target, "target": self.alias.target,
             "script_is_directory": self.script_is_directory, "request_path": self.request_path,
@@ -504,7 +506,8 @@ def _predict_one(model: ConfigModel, server: Server, alias: ScriptAlias, earlier
         python_home = model.settings.python_home
         python_path = None
 
-    return Mount(server=server, alias=alias, server_name=name, port=port, depends_on_host=depends,
+    return Mount(server=server, alias=alias, server_name=name, port=port, listen_port=listen,
+                 depends_on_host=depends,
                  request_path=request_path, script=script, script_is_directory=target_is_dir,
                  process_group_spec=pg, application_group_spec=ag, process_group=process_group,
                  application_group=application_group, application_group_pattern=pattern,

@@ -1,0 +1,340 @@
+"""Rules for the Apache configuration as it concerns mod_wsgi, and the prediction derivation.
+
+Facts come from ``probes/config.py`` (``config.*``). Every finding cites the directive with its
+file and line. The derivation re-makes the per-mount predictions from ``config.directives``
+once mod_wsgi's version is known (the config probe runs before the linkage probe finds it), so
+``analyze`` on a saved report and a live run agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping, Optional
+
+from wsgidoctor import facts as F
+from wsgidoctor.model import Evidence, Finding, Severity
+from wsgidoctor.rules import derivation, finding, rule
+
+SECTION = "config"
+
+EMBEDDED_PREFORK = finding(
+    "embedded-mode-prefork", Severity.WARNING, "wsgi",
+    "A WSGI application runs in embedded mode under the prefork MPM with its default sizing",
+    """In embedded mode the application runs inside Apache's own child processes. Under prefork
+    each child is a single-threaded process, so every one of them (up to MaxRequestWorkers)
+    imports its own copy of the application, and Apache starts and stops children as load
+    changes, reloading the application each time. mod_wsgi's documentation advises daemon mode
+    unless you tune the MPM for the application: the shipped settings suit static files and PHP,
+    not Python applications. Daemon mode gives a fixed set of processes and threads that you size
+    for the application.""",
+    "Run the application in daemon mode: add `WSGIDaemonProcess <name> processes=N threads=M` "
+    "and `WSGIProcessGroup <name>` (or `process-group=<name>` on its WSGIScriptAlias), and "
+    "consider `WSGIRestrictEmbedded On`. If you keep embedded mode, size StartServers, "
+    "MinSpareServers, MaxSpareServers and MaxRequestWorkers for the application.",
+)
+DAEMON_UNDEFINED = finding(
+    "daemon-group-undefined", Severity.ERROR, SECTION,
+    "A WSGI mount is delegated to a daemon process group that does not exist for it",
+    """WSGIProcessGroup (or the process-group= option of WSGIScriptAlias) names the daemon
+    process group that runs the application. If no WSGIDaemonProcess has that name, every request
+    fails with 500 and the error log says "No WSGI daemon process called '<name>' has been
+    configured". A group defined inside another virtual host can only be used by virtual hosts
+    with the same ServerName (or if defined at server level); otherwise the log says "Daemon
+    process called '<name>' cannot be accessed by this WSGI application". Typical causes are a
+    typo, a <IfDefine>/<IfModule> hiding the WSGIDaemonProcess, or a group defined in the :80
+    virtual host and used from a :443 one with another ServerName.""",
+    "Define the group where it can be used (`WSGIDaemonProcess <name> ...` at server level or in "
+    "a virtual host with the same ServerName), or correct the name in WSGIProcessGroup / "
+    "process-group=.",
+)
+WRONG_CONTEXT = finding(
+    "directive-wrong-context", Severity.ERROR, SECTION,
+    "A directive is in a section where Apache does not allow it",
+    """Some directives configure the whole server and may only appear at the top level of the
+    configuration (mod_wsgi's WSGIPythonHome, WSGIPythonPath, WSGISocketPrefix,
+    WSGIRestrictEmbedded and others; LoadModule, User, Listen). Inside <VirtualHost> Apache stops
+    with "<Directive> cannot occur within <VirtualHost> section". WSGIScriptAlias,
+    WSGIDaemonProcess and WSGIImportScript belong to the server or a virtual host, and inside
+    <Directory>, <Location> or <Files> Apache stops with "<Directive> not allowed here". Either
+    way the server does not start (or a reload fails and keeps the old configuration).""",
+    "Move the directive out of the section to the top level of the configuration (for a "
+    "per-site Python environment use the python-home= and python-path= options of that site's "
+    "WSGIDaemonProcess instead of WSGIPythonHome/WSGIPythonPath).",
+)
+SOCKET_UNREACHABLE = finding(
+    "socket-prefix-unreachable", Severity.ERROR, SECTION,
+    "Apache's user cannot reach the mod_wsgi daemon sockets",
+    """Requests reach a daemon process group through a UNIX socket that mod_wsgi creates at
+    WSGISocketPrefix (default: a 'wsgi' prefix in Apache's run-time directory) plus
+    ".<pid>.<generation>.<id>.sock". The socket belongs to Apache's User, but the Apache child that
+    connects to it must be able to search (x permission) every directory on the way. When it
+    cannot, every request to the daemon fails with 503 and "(13)Permission denied: ... Unable to
+    connect to WSGI daemon process '<name>' on '<socket>'" — the classic case is RHEL's default in
+    the 0700 log directory. A path longer than 107 bytes does not fit a UNIX socket address and is
+    truncated.""",
+    "Set `WSGISocketPrefix` to a directory Apache's user can search, e.g. `WSGISocketPrefix "
+    "run/wsgi` (RHEL) or `WSGISocketPrefix /var/run/wsgi`, with a short path; do not use /tmp.",
+)
+TRAILING_SLASH = finding(
+    "script-alias-trailing-slash", Severity.WARNING, SECTION,
+    "WSGIScriptAlias URL ends in '/' but maps to a single script file",
+    """WSGIScriptAlias matches like Alias: the rest of the URL after the matched prefix is appended
+    to the target. With `WSGIScriptAlias /app/ /srv/app/app.wsgi`, the URL /app does not match at
+    all (404), /app/ works, and /app/page maps to the file '/srv/app/app.wsgipage', so Apache
+    answers 404 with "Target WSGI script not found or unable to stat". The application also sees
+    SCRIPT_NAME '/app/' and builds wrong URLs.""",
+    "Drop the trailing slash from the URL: `WSGIScriptAlias /app /srv/app/app.wsgi`. Keep a "
+    "trailing slash on both sides only when the target is a directory of scripts.",
+)
+PROCESSES_1 = finding(
+    "multiprocess-processes-1", Severity.INFO, "wsgi",
+    "processes=1 makes wsgi.multiprocess True for a single daemon process",
+    """mod_wsgi sets wsgi.multiprocess to True whenever the processes= option is given, even
+    processes=1: the option says the application may be spread over several processes or groups.
+    Leaving the option out runs the same single process with wsgi.multiprocess False. Frameworks
+    and debuggers that refuse to run multiprocess (interactive debuggers, some in-memory caches)
+    look at this flag.""",
+    "If the application should know it runs in exactly one process, remove `processes=1` from "
+    "WSGIDaemonProcess; otherwise nothing needs to change.",
+)
+MOD_PYTHON = finding(
+    "mod-python-conflict", Severity.ERROR, "modules",
+    "mod_python is loaded beside mod_wsgi",
+    """mod_python and mod_wsgi both embed Python in Apache. mod_wsgi 4.0 and later refuse to run
+    with mod_python loaded: the configuration test says Syntax OK, but the server does not start
+    and the error log says "The mod_python module can not be used in conjunction with mod_wsgi
+    4.0+" followed by "AH00016: Configuration Failed". Older mod_wsgi versions can share one
+    Python with mod_python, but only if both were built for the same Python version; otherwise
+    Apache crashes or the wrong interpreter is used.""",
+    "Remove the LoadModule python_module line (Debian: `a2dismod python`) and port any "
+    "mod_python handlers to WSGI, then restart Apache.",
+)
+
+#: Core directives that may only appear at the top level (their handlers check GLOBAL_ONLY).
+_CORE_GLOBAL_ONLY = frozenset({"LoadModule", "LoadFile", "User", "Group", "Listen", "ServerRoot",
+                               "PidFile", "DefaultRuntimeDir"})
+
+
+def _ev(d: Mapping[str, Any]) -> Evidence:
+    text = " ".join([str(d.get("name", "")), *[str(a) for a in d.get("args") or ()]])
+    return Evidence(str(d.get("file") or "configuration"), text, d.get("line"))
+
+
+def _where(d: Mapping[str, Any]) -> str:
+    return f"{d.get('file')}:{d.get('line')}"
+
+
+def _directives(facts: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [d for d in F.get(facts, "config.directives") or () if isinstance(d, dict)]
+
+
+def _mounts(facts: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [m for m in F.get(facts, "config.mounts") or () if isinstance(m, dict)]
+
+
+def _alias_directive(facts: Mapping[str, Any], m: Mapping[str, Any]) -> Optional[dict[str, Any]]:
+    for d in _directives(facts):
+        if d.get("file") == m.get("file") and d.get("line") == m.get("line") and \
+                str(d.get("name", "")).startswith("WSGIScriptAlias"):
+            return d
+    return None
+
+
+# --- derivation --------------------------------------------------------------------------------
+
+@derivation(order=20)
+def repredict_with_known_version(facts: dict[str, Any]) -> None:
+    """Re-make config.mounts with mod_wsgi's actual version when the probe had to assume one."""
+    from wsgidoctor.config.model import build_model, tree_from_facts
+    from wsgidoctor.config.predict import parse_version, predict_mounts
+
+    config = F.get(facts, "config")
+    version = parse_version(F.get(facts, "mod_wsgi.version"))
+    if not isinstance(config, dict) or version is None or not config.get("directives"):
+        return
+    if parse_version(config.get("prediction_version")) == version:
+        config["prediction_version_assumed"] = False
+        return
+    model = build_model(tree_from_facts(config), build_mpm=F.get(facts, "apache.mpm.name"))
+    names = {s.get("key"): s.get("server_name") for s in config.get("servers") or () if isinstance(s, dict)}
+    for server in model.servers:
+        if not server.server_name and names.get(server.key):
+            server.server_name = names[server.key]
+    targets = set(config.get("directory_targets") or ())
+    env = F.get(facts, "install.start_env") or {}
+    mounts = predict_mounts(model, version=version, environ=env if isinstance(env, dict) else {},
+                            local_host=config.get("local_host"), is_dir=lambda p: p in targets)
+    config["mounts"] = [m.to_json() for m in mounts]
+    config["prediction_version"] = ".".join(map(str, version))
+    config["prediction_version_assumed"] = False
+
+
+# --- rules -------------------------------------------------------------------------------------
+
+@rule
+def embedded_mode_prefork(facts: dict[str, Any]) -> Iterable[Finding]:
+    mpm = F.get(facts, "config.mpm") or {}
+    if not isinstance(mpm, dict) or mpm.get("name") != "prefork":
+        return
+    from wsgidoctor.config.mpm import MpmSettings
+
+    settings = MpmSettings("prefork", "facts", {k: v for k, v in (mpm.get("settings") or {}).items()
+                                                  if isinstance(v, int)})
+    if not settings.shipped_defaults():
+        return
+    embedded = [m for m in _mounts(facts) if m.get("process_group") == ""]
+    if not embedded:
+        return
+    sizing = ", ".join(f"{k} {v}" for k, v in sorted(settings.values.items())) or "httpd's compiled-in defaults"
+    where = ", ".join(f"{m.get('url')} ({m.get('file')}:{m.get('line')})" for m in embedded[:5])
+    evidence = [Evidence(str(m.get("file")), f"WSGIScriptAlias {m.get('url')} {m.get('target')}", m.get("line"))
+                for m in embedded[:5]]
+    for key, at in (mpm.get("set_at") or {}).items():
+        file, _, line = str(at).rpartition(":")
+        evidence.append(Evidence(file, f"{key} {settings.values.get(key)}", int(line) if line.isdigit() else None))
+    yield EMBEDDED_PREFORK.make(
+        f"{where} run{'s' if len(embedded) == 1 else ''} in embedded mode (no daemon process group) "
+        f"and the MPM is prefork with the sizing it was shipped with ({sizing}): up to "
+        f"{settings.daemons_limit()} single-threaded Apache children, each loading the application.",
+        evidence)
+
+
+@rule
+def daemon_group_undefined(facts: dict[str, Any]) -> Iterable[Finding]:
+    daemons = {str(d.get("name")) for d in F.get(facts, "config.daemons") or () if isinstance(d, dict)}
+    seen: set[tuple[Any, Any]] = set()
+    for d in _directives(facts):
+        name = d.get("name")
+        group = None
+        if name == "WSGIProcessGroup" and d.get("args"):
+            group = str(d["args"][0])
+        elif name in ("WSGIScriptAlias", "WSGIScriptAliasMatch"):
+            from wsgidoctor.config.model import directive_from_json
+            from wsgidoctor.config.wsgi import script_alias
+
+            group = script_alias(directive_from_json(d)).process_group
+        if not group or group.startswith("%"):
+            continue
+        if group not in daemons:
+            seen.add((d.get("file"), d.get("line")))
+            known = ", ".join(sorted(daemons)) or "none"
+            yield DAEMON_UNDEFINED.make(
+                f"{name} at {_where(d)} delegates to the daemon process group '{group}', but no "
+                f"WSGIDaemonProcess has that name (defined: {known}). Requests fail with 500: "
+                f"\"No WSGI daemon process called '{group}' has been configured\".",
+                [_ev(d)])
+    for m in _mounts(facts):
+        for p in m.get("problems") or ():
+            if isinstance(p, dict) and p.get("kind") == "daemon-inaccessible":
+                d = _alias_directive(facts, m) or {"name": "WSGIScriptAlias", "file": m.get("file"),
+                                                    "line": m.get("line"), "args": [m.get("url")]}
+                yield DAEMON_UNDEFINED.make(f"{m.get('url')} in {m.get('vhost')}: {p.get('text')}", [_ev(d)])
+
+
+@rule
+def directive_wrong_context(facts: dict[str, Any]) -> Iterable[Finding]:
+    from wsgidoctor.config import names
+
+    for d in _directives(facts):
+        name = str(d.get("name", ""))
+        sections = [str(s) for s in d.get("sections") or ()]
+        if not sections:
+            continue
+        kinds = [s[1:].split(" ", 1)[0].rstrip(">").lower() for s in sections]
+        dir_level = [s for s, k in zip(sections, kinds) if k in names.DIRECTORY_LEVEL]
+        if name in names.WSGI_GLOBAL_ONLY or name in _CORE_GLOBAL_ONLY:
+            inner = "<VirtualHost>" if "virtualhost" in kinds else sections[-1].split(" ", 1)[0].rstrip(">") + ">"
+            message = f"{name} cannot occur within {inner} section"
+        elif name in names.WSGI_SERVER_ONLY and dir_level:
+            message = f"{name} not allowed here"
+        else:
+            continue
+        yield WRONG_CONTEXT.make(
+            f"{name} at {_where(d)} is inside {' '.join(sections)}; Apache refuses it there "
+            f"(\"{message}\") and does not start.", [_ev(d)])
+
+
+@rule
+def socket_prefix_unreachable(facts: dict[str, Any]) -> Iterable[Finding]:
+    sp = F.get(facts, "config.socket_prefix")
+    if not isinstance(sp, dict) or not sp.get("used") or not sp.get("effective"):
+        return
+    prefix = sp["effective"]
+    source = (f"WSGISocketPrefix at {sp.get('file')}:{sp.get('line')}" if sp.get("file")
+              else "mod_wsgi's compiled-in default")
+    ev = [Evidence(str(sp.get("file") or "mod_wsgi.so"), f"WSGISocketPrefix {sp.get('configured') or prefix}",
+                   sp.get("line"))]
+    blocked = [d for d in sp.get("directories") or () if isinstance(d, dict)
+               and (not d.get("exists") or d.get("searchable") is False)]
+    if sp.get("reachable") is False and blocked:
+        first = blocked[0]
+        what = (f"{first['path']} does not exist" if not first.get("exists") else
+                f"{first['path']} ({first.get('mode')} {first.get('owner')}:{first.get('group')}) "
+                f"is not searchable by {sp.get('user')}")
+        ev += [Evidence(str(d.get("path")), f"{d.get('mode')} {d.get('owner')}:{d.get('group')}")
+               for d in blocked[:3]]
+        yield SOCKET_UNREACHABLE.make(
+            f"The daemon sockets are created at {prefix}.<pid>.<gen>.<id>.sock ({source}); {what}, "
+            f"so Apache's children cannot connect to the daemon processes (503, \"Permission denied: "
+            f"... Unable to connect to WSGI daemon process\").", ev)
+    if sp.get("too_long"):
+        yield SOCKET_UNREACHABLE.make(
+            f"The daemon socket path {prefix}.pid.gen.id.sock ({source}) needs {sp.get('length')} "
+            f"bytes with its terminating NUL; a UNIX socket address holds 108, so mod_wsgi truncates "
+            f"it and the children cannot connect.", ev,
+            title="The mod_wsgi daemon socket path is too long for a UNIX socket")
+
+
+@rule
+def script_alias_trailing_slash(facts: dict[str, Any]) -> Iterable[Finding]:
+    targets = set(F.get(facts, "config.directory_targets") or ())
+    for a in F.get(facts, "config.aliases") or ():
+        if not isinstance(a, dict) or a.get("match"):
+            continue
+        url, target = str(a.get("url") or ""), str(a.get("target") or "")
+        if url != "/" and url.endswith("/") and target and not target.endswith("/") and target not in targets:
+            base = url.rstrip("/")
+            yield TRAILING_SLASH.make(
+                f"WSGIScriptAlias {url} {target} at {a.get('file')}:{a.get('line')}: {base} gives 404 and "
+                f"{url}page maps to '{target}page' (404, \"Target WSGI script not found\").",
+                [Evidence(str(a.get("file")), f"WSGIScriptAlias {url} {target}", a.get("line"))],
+                fix=f"Write `WSGIScriptAlias {base} {target}`.")
+
+
+@rule
+def multiprocess_processes_1(facts: dict[str, Any]) -> Iterable[Finding]:
+    for d in F.get(facts, "config.daemons") or ():
+        if isinstance(d, dict) and (d.get("given") or {}).get("processes") is not None and d.get("processes") == 1:
+            yield PROCESSES_1.make(
+                f"WSGIDaemonProcess {d.get('name')} at {d.get('file')}:{d.get('line')} gives processes=1: "
+                "its applications see wsgi.multiprocess True although they run in one process.",
+                [Evidence(str(d.get("file")), f"WSGIDaemonProcess {d.get('name')} processes=1", d.get("line"))])
+
+
+@rule
+def mod_python_conflict(facts: dict[str, Any]) -> Iterable[Finding]:
+    from wsgidoctor.config.predict import parse_version
+
+    mp = F.get(facts, "config.mod_python")
+    if not isinstance(mp, dict):
+        return
+    loads_wsgi = any(d.get("name") == "LoadModule" and (d.get("args") or [None])[0] == "wsgi_module"
+                     for d in _directives(facts))
+    if not loads_wsgi:
+        return
+    ev = [Evidence(str(mp.get("file")), f"LoadModule python_module {mp.get('path')}", mp.get("line"))]
+    version = parse_version(F.get(facts, "mod_wsgi.version"))
+    wsgi_py = F.get(facts, "linkage.python_library.python_version")
+    their_py = mp.get("python_version")
+    pys = (f"mod_python uses Python {their_py}" if their_py else "mod_python's Python is unknown") + \
+          (f", mod_wsgi Python {wsgi_py}" if wsgi_py else "")
+    if version is None or version >= (4, 0, 0):
+        shown = ".".join(map(str, version)) if version else "4.0 or later (assumed)"
+        yield MOD_PYTHON.make(
+            f"mod_python is loaded at {mp.get('file')}:{mp.get('line')} and mod_wsgi is {shown}, which "
+            f"refuses to start beside it ({pys}): Apache will not start.", ev)
+        return
+    differs = bool(their_py and wsgi_py and str(their_py) != str(wsgi_py)[: len(str(their_py))])
+    yield MOD_PYTHON.make(
+        f"mod_python is loaded at {mp.get('file')}:{mp.get('line')} beside mod_wsgi "
+        f"{'.'.join(map(str, version))}; {pys}.", ev,
+        severity=Severity.ERROR if differs else Severity.WARNING)
