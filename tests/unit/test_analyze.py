@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from wsgidoctor.app import InputFile, build_analyze, build_from_json
-from wsgidoctor.parsers import detect_kind
+from wsgidoctor.parsers import detect_kind, registry
 from wsgidoctor.render.json import report_to_dict
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 FOLDER_KIND = {"V": "httpd-V", "l": "httpd-l", "M": "httpd-M", "t_errors": "httpd-t", "apr_h": "apr.h",
                "config_nice": "config.nice", "ldd": "ldd", "otool": "otool-L", "errorlog": "errorlog"}
-CORPUS = sorted(p for p in (FIXTURES / "corpus").glob("*/*.txt") if p.parent.name in FOLDER_KIND)
+CORPUS = sorted(p for p in (FIXTURES / "corpus").glob("*/*.txt")
+                if FOLDER_KIND.get(p.parent.name) in registry())
 #: Captures too fragmentary to name on their own (SOURCES.md says so); analyze --as handles them.
 AMBIGUOUS = {
     "cpanel-ea4-2.4.46-grep-filtered-etc-apache2-root.txt": (None, "httpd-V"),  # 3 grepped lines
