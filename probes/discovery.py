@@ -52,6 +52,8 @@ def find_running() -> list[dict[str, Any]]:
         info = proc.info
         cmdline = info.get("cmdline") or []
         exe = info.get("exe") or ""
+        if not cmdline:  # a zombie or a process on its way out: nothing to examine
+            continue
         if not (_is_httpd_name(info.get("name") or "") or _is_httpd_name(exe)
                 or (cmdline and _is_httpd_name(cmdline[0]))):
             continue

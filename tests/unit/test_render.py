@@ -39,7 +39,7 @@ def test_text_shows_marks_findings_fixes_and_a_summary():
     render_text(sample_report(), buf, color=False, width=120)
     out = buf.getvalue()
     assert "Apache/2.4.71 (Debian), MPM event" in out
-    assert "! warning apr-version-skew" in out and "fix: Rebuild Apache." in out
+    assert "! warning apr-version-skew" in out and "fix:\n        Rebuild Apache." in out
     assert "apxs" in out and "timeout" in out  # a probe that did not finish is always shown
     assert out.rstrip().splitlines()[-1].startswith("1 warning.")
 

@@ -43,7 +43,7 @@ def _fmt(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_fmt(v) for v in value)
     if isinstance(value, dict) and "value" in value:  # {value, source} facts
-        shown = _fmt(value["value"]) if value["value"] != "" else "'' (empty)"
+        shown = _fmt(value["value"]) if value["value"] != "" else "''"
         return f"{shown} ({value['source']})" if value.get("source") else shown
     return str(value)
 
@@ -147,10 +147,17 @@ def _python(f: dict) -> list[tuple[str, Any]]:
     ]
 
 
+def _group(fact: Any, empty_means: str) -> Any:
+    """A {value, source} group fact, with the empty name spelled out."""
+    if isinstance(fact, dict) and fact.get("value") == "":
+        return {"value": f"'' ({empty_means})", "source": fact.get("source")}
+    return fact
+
+
 def _wsgi(f: dict) -> list[tuple[str, Any]]:
     rows: list[tuple[str, Any]] = [
-        ("Process group", F.get(f, "wsgi.process_group")),
-        ("Application group", F.get(f, "wsgi.application_group")),
+        ("Process group", _group(F.get(f, "wsgi.process_group"), "embedded mode")),
+        ("Application group", _group(F.get(f, "wsgi.application_group"), "main interpreter, %{GLOBAL}")),
         ("wsgi.multithread", F.get(f, "wsgi.multithread")),
         ("wsgi.multiprocess", F.get(f, "wsgi.multiprocess")),
     ]

@@ -102,22 +102,26 @@ def render_text(report: Report, stream: Optional[IO[str]] = None, *, verbose: bo
 
 def _finding(console, finding: Finding, mark, verbose: bool) -> None:
     from rich.markup import escape
+    from rich.padding import Padding
+    from rich.text import Text
+
+    def block(text: str, indent: int, style: str = "") -> None:
+        """Print ``text`` so that wrapped lines keep the indent."""
+        console.print(Padding(Text(text, style=style), (0, 0, 0, indent)))
 
     kind = finding.severity.value
     console.print(f"  [{STYLES[kind]}]{mark(kind)} {kind}[/] [bold]{escape(finding.id)}[/bold]: {escape(finding.title)}")
     for line in finding.detail.splitlines():
-        console.print(f"      {escape(line)}", overflow="fold")
+        block(line, 6)
     if finding.fix:
-        first, *rest = finding.fix.splitlines() or [""]
-        console.print(f"      [bold]fix:[/bold] {escape(first)}", overflow="fold")
-        for line in rest:
-            console.print(f"           {escape(line)}", overflow="fold")
+        console.print("      [bold]fix:[/bold]")
+        for line in finding.fix.splitlines():
+            block(line, 8)
     if verbose and finding.evidence:
         console.print("      [dim]evidence:[/dim]")
         for ev in finding.evidence:
             where = f"{ev.source}:{ev.line}" if ev.line else ev.source
-            text = f" {ev.text}" if ev.text else ""
-            console.print(f"        [dim]{escape(where)}[/dim]{escape(text)}", overflow="fold")
+            block(f"{where}  {ev.text}" if ev.text else where, 8, "dim")
 
 
 def severity_word(severity: Severity) -> str:
