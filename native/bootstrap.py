@@ -1,0 +1,361 @@
+# wsgidoctor-host bootstrap: the Python side of the hosting program.
+#
+# Compiled into the executable and run inside every interpreter it creates (the main one for
+# application group '' and one sub-interpreter per other group), on Python 2.7 and 3.6-3.13.
+# setup() does to the interpreter what mod_wsgi 4.9/5.0 does when it creates one (sys.argv,
+# sys.stdout/sys.stderr, python-path through site.addsitedir() moved to the front, the daemon
+# home= at sys.path[0], the mod_wsgi and apache modules); handle() serves one request to a WSGI
+# script the way mod_wsgi loads and calls it, and returns a JSON line describing the response.
+# Keep this file ASCII-only and importing only what mod_wsgi itself would have imported: the
+# probe reports loaded C extensions, so anything imported here shows up in its answer.
+import io
+import json
+import os
+import sys
+import threading
+import time
+
+PY2 = sys.version_info[0] == 2
+_state = {}
+_lock = threading.Lock()
+
+
+class _Failure(Exception):
+    """A request that failed the way mod_wsgi fails it (500 plus an error log entry)."""
+
+    def __init__(self, stage, message, trace=None, exc_type=None):
+        Exception.__init__(self, message)
+        self.info = {"stage": stage, "message": message, "traceback": trace, "type": exc_type}
+
+
+class _Log(object):
+    """sys.stdout, sys.stderr and wsgi.errors: mod_wsgi sends them to the error log; we to fd 2."""
+
+    def __init__(self, name):
+        self.name = name
+        self.closed = False
+        self.encoding = "utf-8"
+        self.errors = "backslashreplace"
+        self.softspace = 0
+
+    def write(self, text):
+        if not PY2 and isinstance(text, str):
+            data = text.encode("utf-8", "backslashreplace")
+        elif PY2 and isinstance(text, unicode):  # noqa: F821 - Python 2 only
+            data = text.encode("utf-8", "replace")
+        else:
+            data = bytes(text)
+        while data:
+            written = os.write(2, data)
+            data = data[written:]
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
+def _native(text):
+    """A JSON string as the interpreter's native str (bytes on Python 2)."""
+    if PY2 and isinstance(text, unicode):  # noqa: F821
+        return text.encode("utf-8")
+    return text
+
+
+def _cgi_value(text):
+    """A CGI variable as mod_wsgi passes it: raw bytes on 2.x, bytes decoded as Latin-1 on 3.x."""
+    if PY2:
+        return _native(text)
+    return text.encode("utf-8", "surrogateescape").decode("latin-1")
+
+
+def _log(message):
+    spec = _state.get("spec") or {}
+    sys.stderr.write("mod_wsgi (pid=%d, process='%s', application='%s'): %s\n" % (
+        os.getpid(), spec.get("process_group", ""), spec.get("application_group", ""), message))
+
+
+def _format_exception():
+    """(type name, message, traceback text) of the exception being handled, without this
+    file's own frames (mod_wsgi calls the application from C, so its tracebacks start there)."""
+    import traceback
+    exc_type, exc, tb = sys.exc_info()
+    while tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename == "<string>":
+        tb = tb.tb_next
+    return (exc_type.__name__ if exc_type else "Exception", str(exc),
+            "".join(traceback.format_exception(exc_type, exc, tb)))
+
+
+def _addsitedir(site, entry, stopping):
+    try:
+        site.addsitedir(_native(entry))
+        return True
+    except Exception:
+        _, message, _ = _format_exception()
+        sys.stderr.write("mod_wsgi (pid=%d): Call to 'site.addsitedir()' failed for '%s'%s.\n%s\n"
+                         % (os.getpid(), entry, ", stopping" if stopping else "", message))
+        return False
+
+
+def _add_python_path(value):
+    """WSGIPythonPath / python-path=: site.addsitedir() each entry, then move new entries first.
+
+    mod_wsgi stops after a failing entry and then adds the rest of the string as one entry,
+    so that quirk is kept.
+    """
+    if not value:
+        return
+    import site
+    old = list(sys.path)
+    entries = value.split(":")
+    index = 0
+    ok = True
+    while ok and index < len(entries) - 1:
+        ok = _addsitedir(site, entries[index], True)
+        index += 1
+    _addsitedir(site, ":".join(entries[index:]), False)
+    new = []
+    for item in list(sys.path):
+        if item not in old:
+            new.append(item)
+            try:
+                del sys.path[sys.path.index(item)]
+            except ValueError:
+                pass
+    sys.path[0:0] = new
+
+
+def _install_modules(spec):
+    """The built-in mod_wsgi and apache modules (mod_wsgi first imports a mod_wsgi package)."""
+    import types
+    module = None
+    try:
+        import mod_wsgi as module
+    except ImportError:
+        module = None
+    except Exception:
+        sys.stderr.write(_format_exception()[2])
+        sys.modules.pop("mod_wsgi", None)
+        module = None
+    if module is None:
+        module = types.ModuleType("mod_wsgi")
+        sys.modules["mod_wsgi"] = module
+    info = spec.get("mod_wsgi") or {}
+    if info.get("version"):
+        module.version = tuple(info["version"])
+    module.process_group = _native(spec.get("process_group", ""))
+    module.application_group = _native(spec.get("application_group", ""))
+    for key in ("maximum_processes", "threads_per_process"):
+        if info.get(key) is not None:
+            setattr(module, key, info[key])
+    apache_info = spec.get("apache") or {}
+    if apache_info:
+        apache = types.ModuleType("apache")
+        for key, value in apache_info.items():
+            if isinstance(value, list):
+                value = tuple(value)
+            setattr(apache, _native(key), _native(value))
+        sys.modules["apache"] = apache
+
+
+def setup(setup_json):
+    """Prepare this interpreter as mod_wsgi prepares a new one."""
+    spec = json.loads(setup_json.decode("utf-8"))
+    _state["spec"] = spec
+    _state["requests"] = 0
+    sys.argv = ["mod_wsgi"]
+    sys.stderr = _Log("<stderr>")
+    sys.stdout = _Log("<stdout>")
+    for name, value in (spec.get("restore_environ") or {}).items():
+        if value is None:
+            os.environ.pop(_native(name), None)
+        else:
+            os.environ[_native(name)] = _native(value)
+    _add_python_path(spec.get("python_path"))
+    if spec.get("home"):
+        sys.path.insert(0, _native(spec["home"]))
+    _install_modules(spec)
+
+
+def _load_script(run):
+    """Import the WSGI script as mod_wsgi does: module _mod_wsgi_<md5 of path>, once per interpreter."""
+    import types
+    script = run["script"]
+    name = _native(run.get("module_name") or "_mod_wsgi_wsgidoctor")
+    with _lock:
+        module = sys.modules.get(name)
+        if module is None:
+            source = run.get("source")
+            try:
+                if source is None:
+                    with open(_native(script), "rb") as fh:
+                        data = fh.read()
+                else:
+                    data = source.encode("utf-8")
+                code = compile(data, _native(script), "exec")
+            except Exception:
+                exc_type, message, trace = _format_exception()
+                _log("Could not read/compile source file '%s'." % script)
+                sys.stderr.write(trace)
+                raise _Failure("load", message, trace, exc_type)
+            module = types.ModuleType(name)
+            module.__file__ = _native(script)
+            sys.modules[name] = module
+            try:
+                exec(code, module.__dict__)
+            except Exception:
+                sys.modules.pop(name, None)
+                exc_type, message, trace = _format_exception()
+                _log("Failed to exec Python script file '%s'." % script)
+                _log("Exception occurred processing WSGI script '%s'." % script)
+                sys.stderr.write(trace)
+                raise _Failure("load", message, trace, exc_type)
+    callable_name = run.get("callable") or "application"
+    app = getattr(module, _native(callable_name), None)
+    if app is None:
+        message = "Target WSGI script '%s' does not contain WSGI application '%s'." % (script, callable_name)
+        _log(message)
+        raise _Failure("callable", message)
+    return app
+
+
+class _FileWrapper(object):
+    def __init__(self, filelike, blksize=8192):
+        self.filelike = filelike
+        self.blksize = blksize
+        if hasattr(filelike, "close"):
+            self.close = filelike.close
+
+    def __iter__(self):
+        while True:
+            data = self.filelike.read(self.blksize)
+            if not data:
+                return
+            yield data
+
+
+def _environ(run, meta):
+    environ = {}
+    for key, value in (run.get("environ") or {}).items():
+        if isinstance(value, (list, tuple)):
+            value = tuple(value)
+        elif not isinstance(value, (bool, int, float)) and value is not None:
+            value = _cgi_value(value)
+        environ[_native(key)] = value
+    spec = _state.get("spec") or {}
+    environ.setdefault("mod_wsgi.process_group", _native(spec.get("process_group", "")))
+    environ.setdefault("mod_wsgi.application_group", _native(spec.get("application_group", "")))
+    flags = run.get("wsgi") or {}
+    https = environ.pop("HTTPS", None)
+    environ["wsgi.version"] = (1, 0)
+    environ["wsgi.multithread"] = bool(flags.get("multithread"))
+    environ["wsgi.multiprocess"] = bool(flags.get("multiprocess"))
+    environ["wsgi.run_once"] = bool(flags.get("run_once"))
+    environ["wsgi.url_scheme"] = "https" if https in ("on", "On", "1") else "http"
+    environ["wsgi.input"] = io.BytesIO(b"")
+    environ["wsgi.input_terminated"] = True
+    environ["wsgi.errors"] = sys.stderr
+    environ["wsgi.file_wrapper"] = _FileWrapper
+    _state["requests"] = _state.get("requests", 0) + 1
+    environ["mod_wsgi.total_requests"] = _state["requests"]
+    environ["mod_wsgi.thread_id"] = int(meta.get("thread_id") or 0)
+    environ["mod_wsgi.thread_requests"] = 1
+    environ["mod_wsgi.script_start"] = _native(str(int(time.time() * 1000000)))
+    for key in run.get("environ_drop") or ():
+        environ.pop(_native(key), None)
+    return environ
+
+
+def _call(app, environ, script):
+    state = {"status": None, "headers": None}
+    chunks = []
+
+    def write(data):
+        if state["status"] is None:
+            raise AssertionError("write() before start_response()")
+        chunks.append(data)
+
+    def start_response(status, headers, exc_info=None):
+        if exc_info is not None:
+            try:
+                if chunks:
+                    raise exc_info[1]
+            finally:
+                exc_info = None
+        state["status"] = status
+        state["headers"] = headers
+        return write
+
+    try:
+        result = app(environ, start_response)
+        try:
+            for chunk in result:
+                if not isinstance(chunk, bytes):
+                    raise TypeError("sequence of byte string values expected, value of type %s found"
+                                    % type(chunk).__name__)
+                chunks.append(chunk)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+    except Exception:
+        exc_type, message, trace = _format_exception()
+        _log("Exception occurred processing WSGI script '%s'." % script)
+        sys.stderr.write(trace)
+        raise _Failure("application", message, trace, exc_type)
+    if state["status"] is None:
+        message = "Response headers not specified."
+        _log(message)
+        raise _Failure("response", message)
+    return state["status"], state["headers"], b"".join(chunks)
+
+
+def _thread_info(meta):
+    current = threading.current_thread()
+    main = getattr(threading, "main_thread", None)
+    is_main = current is main() if main else isinstance(current, threading._MainThread)
+    return {"name": current.name, "ident": current.ident, "main": is_main,
+            "number": meta.get("thread_id")}
+
+
+def _text(value):
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return value
+
+
+def handle(run_json, meta_json):
+    """Serve one request; return the JSON line (bytes) describing what the application did."""
+    started = time.time()
+    run = json.loads(run_json.decode("utf-8"))
+    meta = json.loads(meta_json.decode("utf-8"))
+    spec = _state.get("spec") or {}
+    out = {"kind": "response", "run": meta.get("run"), "request": meta.get("request"),
+           "process_group": spec.get("process_group", ""),
+           "application_group": spec.get("application_group", ""),
+           "script": run.get("script"), "pid": os.getpid(), "thread": _thread_info(meta),
+           "status": None, "headers": [], "body": None, "error": None}
+    try:
+        app = _load_script(run)
+        status, headers, body = _call(app, _environ(run, meta), run.get("script"))
+        out["status"] = _text(status)
+        out["headers"] = [[_text(k), _text(v)] for k, v in headers]
+        try:
+            out["body"] = body.decode("utf-8")
+        except UnicodeDecodeError:
+            import base64
+            out["body_base64"] = base64.b64encode(body).decode("ascii")
+    except _Failure as failure:
+        out["status"] = "500 Internal Server Error"
+        out["error"] = failure.info
+    except Exception:
+        exc_type, message, trace = _format_exception()
+        out["error"] = {"stage": "host", "message": message, "traceback": trace, "type": exc_type}
+    out["duration_ms"] = round((time.time() - started) * 1000.0, 3)
+    line = json.dumps(out, sort_keys=True)
+    return line if isinstance(line, bytes) else line.encode("utf-8")
