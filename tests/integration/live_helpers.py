@@ -23,6 +23,19 @@ needs_apache = pytest.mark.skipif(
     reason="Debian's apache2 and libapache2-mod-wsgi-py3 are not installed")
 
 
+@pytest.fixture
+def open_tmp():
+    """A temporary directory Apache's user can traverse (pytest's own is under a 0700 one)."""
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="wsgidoctor-test-"))
+    path.chmod(0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def write_case(root: Path, body: str, mpm: str = "event", extra_modules: Iterable[str] = ()) -> Path:
     """An httpd.conf under ``root`` loading Debian's MPM, mod_authz_core and mod_wsgi."""
     root.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.live_helpers import (assert_nothing_left, assert_predictions_confirmed,
-                                            needs_apache, run_probes, write_case)
+                                            needs_apache, open_tmp, run_probes, write_case)
 
 pytestmark = [pytest.mark.apache, needs_apache]
 
@@ -133,19 +133,6 @@ WSGIScriptAlias /app {tmp_path}/srv/app.wsgi
     assert "can not be used in conjunction with mod_wsgi 4.0+" in failed.detail
     assert all(m["answer"] is None for m in report.facts["live"]["mounts"])
     assert_nothing_left(report.facts["live"])
-
-
-@pytest.fixture
-def open_tmp():
-    """A temporary directory Apache's user can traverse (pytest's own is under a 0700 one)."""
-    import tempfile
-
-    path = Path(tempfile.mkdtemp(prefix="wsgidoctor-test-"))
-    path.chmod(0o755)
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def _bind_mounted(base: Path, source: str, name: str):
