@@ -186,6 +186,18 @@ def _dump(ctx: ProbeContext, httpd: str, root: str, config: str, env: dict[str, 
             parse_dump(text))
 
 
+def _unknown_wsgi_directives(tree: Any) -> list[dict[str, Any]]:
+    """WSGI-looking directive names mod_wsgi does not have (typos): httpd stops at them."""
+    from wsgidoctor.config.names import WSGI_DIRECTIVES
+
+    known = {n.lower() for n in WSGI_DIRECTIVES} | {"wsgiprocessgroup", "wsgiimportscript",
+                                                     "wsgicasesensitivity", "wsgifreethreading",
+                                                     "wsgiinterpreteroptions"}
+    return [{"kind": "unknown-directive", "text": f"Invalid command '{d.name}' (not a mod_wsgi directive)",
+             "file": d.file, "line": d.line, "fatal": True}
+            for d in tree.directives if d.name.lower().startswith("wsgi") and d.name.lower() not in known]
+
+
 def run(ctx: ProbeContext) -> ProbeOutput:
     from wsgidoctor.config import dumps
     from wsgidoctor.config.model import build_model
@@ -241,6 +253,11 @@ def run(ctx: ProbeContext) -> ProbeOutput:
                           user, group) if dump.get("includes") else []
     notes = [n.to_json() for n in tree.notes]
     notes += [{"kind": "cross-check", "text": c, "file": None, "line": None, "fatal": False} for c in cross]
+    error = dump.get("syntax_error")
+    if error:
+        notes.append({"kind": "syntax-error", "text": f"httpd -t: {error['message']}", "file": error["file"],
+                      "line": error["line"], "fatal": True})
+    notes += _unknown_wsgi_directives(tree)
 
     config_facts: dict[str, Any] = {
         "config_file": tree.config_file, "server_root": tree.server_root,

@@ -51,6 +51,8 @@ def test_compare_names_what_the_reader_missed():
     assert problems[0] == "the reader read files httpd does not: /tmp/extra.conf"
     assert "/tmp/wdnv/httpd.conf:12" in problems[1] and "/tmp/wdnv/httpd.conf:15" in problems[1]
     assert problems[2] == "httpd runs as user '#-1', the reader found 'www-data'"
+    stopped = parse_dump(read_fixture("config/syntax-error-dump.txt"))
+    assert compare(stopped, ["/tmp/wdnv/bad.conf"], [("/tmp/wdnv/bad.conf", 4)], None, None) == []
 
 
 @settings(max_examples=150, deadline=None)

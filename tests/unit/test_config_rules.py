@@ -165,3 +165,12 @@ def test_predictions_are_remade_once_the_mod_wsgi_version_is_known(tmp_path):
     derive_all(facts)
     assert facts["config"]["mounts"][0]["application_group"] == "h.example|/MyApp"
     assert facts["config"]["prediction_version"] == "6.0.5"
+
+
+def test_unknown_wsgi_directives_and_httpds_syntax_error_are_notes(tmp_path):
+    facts = facts_for(tmp_path, "WSGIScriptAlais / /srv/x.wsgi\n")
+    notes = {n["kind"]: n for n in facts["config"]["notes"]}
+    assert notes["unknown-directive"]["line"] == 7 and notes["unknown-directive"]["fatal"]
+    if "syntax-error" in notes:  # httpd installed: its own configuration test agrees
+        assert notes["syntax-error"]["line"] == 7 and "Invalid command 'WSGIScriptAlais'" in notes["syntax-error"]["text"]
+    assert "cross-check" not in notes

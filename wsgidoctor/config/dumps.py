@@ -113,8 +113,13 @@ def parse_dump(text: str) -> dict[str, Any]:
 
 def compare(dump: dict[str, Any], files: list[str], vhost_lines: list[tuple[str, int]],
             user: Optional[str], group: Optional[str]) -> list[str]:
-    """Where httpd's dump and the reader disagree, as sentences (empty when they agree)."""
+    """Where httpd's dump and the reader disagree, as sentences (empty when they agree).
+
+    Nothing is compared when httpd stopped at a syntax error: its dump is then incomplete.
+    """
     problems: list[str] = []
+    if dump.get("syntax_ok") is False:
+        return problems
     dumped = [i["path"] for i in dump.get("includes") or ()]
     if dumped:
         missing = [f for f in dumped if f not in files]
