@@ -1,0 +1,115 @@
+"""A real Debian apache2 + mod_wsgi, started on 127.0.0.1 from a temporary directory with a Python
+home that does not exist: its own error log must give python-home-invalid, and nothing else."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from wsgidoctor.errorlog import scan_file
+from wsgidoctor.model import Severity
+from wsgidoctor.probe import Options, ProbeContext
+from wsgidoctor.probes import errorlog as probe
+from wsgidoctor.rules import diagnose
+
+APACHE = "/usr/sbin/apache2"
+MODULES = "/usr/lib/apache2/modules"
+MISSING_HOME = "/srv/wsgidoctor-test-missing-home"
+
+pytestmark = pytest.mark.apache
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _run_apache(config: str, until: bytes, timeout: float = 20.0) -> Path:
+    """Start apache2 in the foreground with ``config`` (in a fresh directory www-data can read),
+    wait until its error log contains ``until``, stop it by its pid, and return the log's path."""
+    if not (os.path.exists(APACHE) and os.path.exists(f"{MODULES}/mod_wsgi.so")):
+        pytest.skip("Debian's apache2 and libapache2-mod-wsgi-py3 are not installed")
+    root = Path(tempfile.mkdtemp(prefix="wsgidoctor-errorlog-", dir="/tmp"))
+    root.chmod(0o755)
+    (root / "app.wsgi").write_text("def application(environ, start_response):\n"
+                                   "    start_response('200 OK', [])\n    return [b'ok']\n")
+    (root / "httpd.conf").write_text(config.format(root=root, port=_free_port(), modules=MODULES))
+    log = root / "error.log"
+    proc = subprocess.Popen([APACHE, "-f", str(root / "httpd.conf"), "-DFOREGROUND"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and proc.poll() is None:
+            if log.exists() and until in log.read_bytes():
+                break
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the group this test started, and only it
+            proc.wait(timeout=5)
+    saved = Path(tempfile.mkdtemp(prefix="wsgidoctor-errorlog-kept-")) / "error.log"
+    shutil.copy(log, saved)
+    shutil.rmtree(root, ignore_errors=True)
+    return saved
+
+
+CONFIG = """
+ServerRoot {root}
+LoadModule mpm_event_module {modules}/mod_mpm_event.so
+LoadModule authz_core_module {modules}/mod_authz_core.so
+LoadModule wsgi_module {modules}/mod_wsgi.so
+Listen 127.0.0.1:{port}
+ServerName localhost
+PidFile {root}/httpd.pid
+ErrorLog {root}/error.log
+LogLevel info
+DefaultRuntimeDir {root}
+User www-data
+Group www-data
+StartServers 1
+WSGIPythonHome """ + MISSING_HOME + """
+WSGIScriptAlias / {root}/app.wsgi
+<Directory {root}>
+    Require all granted
+</Directory>
+"""
+
+
+@pytest.fixture(scope="module")
+def missing_home_log():
+    assert not os.path.exists(MISSING_HOME)
+    log = _run_apache(CONFIG, until=b"No module named 'encodings'")
+    yield log
+    shutil.rmtree(log.parent, ignore_errors=True)
+
+
+def test_the_real_log_of_a_missing_python_home_gives_python_home_invalid(missing_home_log):
+    facts = scan_file(str(missing_home_log))
+    assert facts["banner"]["mod_wsgi_version"] and facts["banner"]["apache_vendor"] == "Debian"
+    assert facts["path_config"]["pythonhome"] == MISSING_HOME
+    assert facts["path_config"]["prefix"] == MISSING_HOME
+    found = {f.id: f for f in diagnose({"errorlog": facts})}
+    errors = {i for i, f in found.items() if f.severity is not Severity.INFO}
+    assert errors == {"python-home-invalid"}
+    detail = found["python-home-invalid"].detail
+    assert f"Python home {MISSING_HOME}: No such file or directory ({missing_home_log}:" in detail
+    assert "No module named 'encodings'" in detail
+
+
+def test_the_probe_finds_that_log_through_the_configuration(missing_home_log):
+    facts = {"config": {"directives": [{"name": "ErrorLog", "args": [str(missing_home_log)],
+                                        "file": "httpd.conf", "line": 9, "sections": []}]}}
+    out = probe.run(ProbeContext(Options(), facts))
+    log = out.facts["errorlog"]
+    assert log["path"] == str(missing_home_log) and log["first_line"] == 1
+    assert log["events"]["python-home-unusable"]["by"] == {MISSING_HOME: log["events"]["python-home-unusable"]["count"]}

@@ -1,0 +1,168 @@
+"""Every event of the catalogue is recognised from real message wording, and the scanner's
+needles reach every one of them (otherwise a line would never be looked at)."""
+
+import pytest
+
+from wsgidoctor.errorlog.events import EVENT_TYPES, NEEDLES, classify
+from wsgidoctor.errorlog.lines import parse_line
+
+P = "[Sun Nov 22 16:51:07.321406 2026] [wsgi:error] [pid 22764:tid 140001] "
+
+#: (line, expected event, expected fields) - wording from mod_wsgi 3.x-6.x and httpd 2.2/2.4.
+SAMPLES = [
+    ("[Sun Nov 22 16:51:07.315332 2026] [mpm_event:notice] [pid 1:tid 1] AH00489: Apache/2.4.71 (Debian) "
+     "mod_wsgi/4.9.4 Python/3.11 configured -- resuming normal operations", "banner",
+     {"description": "Apache/2.4.71 (Debian) mod_wsgi/4.9.4 Python/3.11"}),
+    ("[Sun Nov 22 16:51:07.315477 2026] [core:notice] [pid 1:tid 1] AH00094: Command line: '/usr/sbin/apache2'",
+     "command-line", {"command": "/usr/sbin/apache2"}),
+    ("[Fri Aug 03 08:50:42.594930 2018] [mpm_event:notice] [pid 1:tid 2] AH00494: SIGHUP received.  Attempting to restart",
+     "server-restart", {"signal": "SIGHUP"}),
+    ("[Tue Aug 21 19:33:25 2012] [notice] caught SIGTERM, shutting down", "server-restart", {"signal": "SIGTERM"}),
+    ("[Tue Aug 21 19:33:25 2012] [notice] Graceful restart requested, doing restart", "server-restart",
+     {"signal": "SIGUSR1"}),
+    (P + "WSGI0099: Compiled for Python/3.12.1 but runtime using Python/3.12.4 in daemon process 'app'.",
+     "python-version-mismatch", {"compiled": "3.12.1", "runtime": "3.12.4", "context": "daemon process 'app'"}),
+    ("[Tue Aug 21 19:33:26 2012] [warn] mod_wsgi: Compiled for Python/2.7.2+.", "compiled-for-python",
+     {"version": "2.7.2+"}),
+    ("mod_wsgi: Runtime using Python/2.4.2.", "runtime-using-python", {"version": "2.4.2"}),
+    ("Python path configuration:", "python-path-config", {}),
+    (P + "(2)No such file or directory: mod_wsgi (pid=15440): Unable to stat Python home /srv/missing. Python "
+     "interpreter may not be able to be initialized correctly. Verify the supplied path and access permissions "
+     "for whole of the path.", "python-home-unusable", {"home": "/srv/missing", "errno": "2"}),
+    (P + "WSGI0100: Unable to stat Python home '/srv/missing' for daemon process 'app'; Python interpreter may "
+     "not initialise correctly.", "python-home-unusable", {"home": "/srv/missing", "context": "daemon process 'app'"}),
+    (P + "mod_wsgi (pid=1): Python home /srv/venv/bin/python is not a directory. Python interpreter may not be "
+     "able to be initialized correctly.", "python-home-unusable",
+     {"home": "/srv/venv/bin/python", "problem": "a directory"}),
+    (P + "WSGI0102: Python home '/root/venv' for embedded mode is not accessible; Python interpreter may not "
+     "initialise correctly.", "python-home-unusable", {"home": "/root/venv", "problem": "accessible"}),
+    ("[Sun Nov 22 16:51:07.321328 2026] [wsgi:info] [pid 2:tid 2] mod_wsgi (pid=2): Python home /srv/venv.",
+     "python-home-set", {"home": "/srv/venv"}),
+    ("Fatal Python error: init_fs_encoding: failed to get the Python codec of the filesystem encoding",
+     "fatal-python-error", {"reason": "init_fs_encoding: failed to get the Python codec of the filesystem encoding"}),
+    ("ModuleNotFoundError: No module named 'encodings'", "no-module-encodings", {}),
+    ("ImportError: No module named 'encodings'", "no-module-encodings", {}),
+    ("ImportError: No module named site", "no-module-site", {}),
+    ("[Mon Jan 01 12:00:00.000000 2026] [wsgi:crit] [pid 12345] WSGI0001: Python initialisation failed in "
+     "Apache child process; Python based handlers will not be available.", "python-init-failed", {}),
+    (P + "[remote 10.0.0.1:5] ImportError: Interpreter change detected - this module can only be loaded into "
+     "one interpreter per process.", "interpreter-change", {}),
+    ("httpd: Syntax error on line 5 of /etc/httpd/conf.d/wsgi.conf: Cannot load modules/mod_wsgi.so into server: "
+     "libpython3.9.so.1.0: cannot open shared object file: No such file or directory", "libpython-missing",
+     {"library": "libpython3.9.so.1.0", "module": "modules/mod_wsgi.so", "config_file": "/etc/httpd/conf.d/wsgi.conf",
+      "config_line": "5"}),
+    ("apache2: Syntax error on line 146 of /etc/apache2/apache2.conf: Cannot load /usr/lib/apache2/modules/"
+     "mod_wsgi.so into server: /usr/lib/apache2/modules/mod_wsgi.so: undefined symbol: ap_accept_lock_mech",
+     "module-undefined-symbol", {"symbol": "ap_accept_lock_mech", "owner": "apache"}),
+    ("Cannot load /opt/mod_wsgi.so into server: /opt/mod_wsgi.so: undefined symbol: PyExc_SystemExit",
+     "module-undefined-symbol", {"symbol": "PyExc_SystemExit", "owner": "python"}),
+    ("httpd: Syntax error on line 1 of /etc/httpd/conf.modules.d/10-wsgi.conf: Cannot load /home/u/venv/mod_wsgi.so "
+     "into server: /home/u/venv/mod_wsgi.so: cannot open shared object file: Permission denied",
+     "module-load-denied", {}),
+    ("Cannot load /opt/py/lib/mod_wsgi.so into server: libpython3.6m.so.1.0: failed to map segment from shared "
+     "object: Permission denied", "module-load-denied", {}),
+    ("httpd.exe: Syntax error on line 180 of C:/Apache24/conf/httpd.conf: Cannot load c:/venv/mod_wsgi.cp37-win_amd64"
+     ".pyd into server: The specified module could not be found.", "module-load-failed",
+     {"config_file": "C:/Apache24/conf/httpd.conf", "config_line": "180"}),
+    ("Module \"wsgi_module\" is not compatible with this version of Apache (found 20051115, need 20120211).",
+     "module-incompatible", {"found": "20051115", "need": "20120211"}),
+    ("AH00526: Syntax error on line 3 of /etc/apache2/sites-enabled/app.conf: Invalid command 'WSGIScriptAlias', "
+     "perhaps misspelled or defined by a module not included in the server configuration", "invalid-command",
+     {"directive": "WSGIScriptAlias"}),
+    ("[Sun Nov 22 10:00:00.000000 2026] [wsgi:crit] [pid 9] mod_wsgi (pid=9): The mod_python module can not be "
+     "used in conjunction with mod_wsgi 4.0+. Remove the mod_python module from the Apache configuration.",
+     "mod-python-conflict", {}),
+    ("[Tue Aug 21 19:33:26 2012] [error] python_init: Python version mismatch, expected '2.7.2+', found '2.7.3'.",
+     "mod-python-loaded", {}),
+    (P + "(13)Permission denied: [client 127.0.0.1:4567] mod_wsgi (pid=22764): Unable to connect to WSGI daemon "
+     "process 'd_crash' on '/srv/private/wsgi.22759.0.1.sock' as user with uid=33.", "daemon-connect-failed",
+     {"group": "d_crash", "socket": "/srv/private/wsgi.22759.0.1.sock", "uid": "33", "errno": "13"}),
+    (P + "[client 1.2.3.4:5] mod_wsgi (pid=1): Unable to connect to WSGI daemon process 'app' on "
+     "'/var/run/wsgi.1.0.1.sock' after multiple attempts as listener backlog limit was exceeded or the socket "
+     "does not exist.", "daemon-connect-refused", {"group": "app", "socket": "/var/run/wsgi.1.0.1.sock"}),
+    (P + "[client 127.0.0.1:1] Timeout when reading response headers from daemon process 'd_badhome': "
+     "/srv/probe.wsgi", "daemon-header-timeout", {"group": "d_badhome", "script": "/srv/probe.wsgi"}),
+    (P + "[client 127.0.0.1:1] WSGI0145: Timeout when reading response headers from daemon process 'app'.",
+     "daemon-header-timeout", {"group": "app"}),
+    (P + "[client 127.0.0.1:1] Truncated or oversized response headers received from daemon process 'app': "
+     "/srv/app.wsgi", "daemon-truncated-headers", {"group": "app", "script": "/srv/app.wsgi"}),
+    (P + "WSGI0146: Daemon process 'app' closed connection before sending complete response headers.",
+     "daemon-truncated-headers", {"group": "app"}),
+    (P + "WSGI0147: Error reading response headers from daemon process 'app' (Connection reset by peer).",
+     "daemon-truncated-headers", {"group": "app"}),
+    ("[Sun Nov 22 10:00:00.000000 2026] [wsgi:info] [pid 1] mod_wsgi (pid=7): Daemon process deadlock timer "
+     "expired, stopping process 'app'.", "daemon-deadlock-timeout", {"group": "app"}),
+    ("[Sun Nov 22 10:00:00.000000 2026] [wsgi:info] [pid 1] mod_wsgi (pid=7): Daemon process request time limit "
+     "exceeded, stopping process 'app'.", "daemon-request-time-limit", {"group": "app"}),
+    ("[Sun Nov 22 10:00:00.000000 2026] [wsgi:info] [pid 1:tid 1] mod_wsgi (pid=7): Process 'd_badhome' has died, "
+     "deregister and restart it.", "daemon-died", {"group": "d_badhome"}),
+    ("[Sun Nov 22 10:00:00.000000 2026] [wsgi:info] [pid 1:tid 1] Process 'app' (pid=7) has died; deregistering "
+     "and restarting it.", "daemon-died", {"group": "app"}),
+    ("[Sun Nov 22 10:00:00.000000 2026] [wsgi:info] [pid 1:tid 1] mod_wsgi (pid=7): Process 'd_badhome' "
+     "terminated by signal 1", "daemon-terminated", {"group": "d_badhome", "signal": "1"}),
+    (P + "[client 1.2.3.4:5] No WSGI daemon process called 'shop' has been configured: /srv/shop.wsgi",
+     "daemon-group-unknown", {"group": "shop"}),
+    ("[Fri Apr 12 11:08:46.480404 2019] [core:notice] [pid 1:tid 1] AH00051: child pid 162 exit signal "
+     "Segmentation fault (11), possible coredump in /tmp/x", "child-crashed",
+     {"child": "162", "signame": "Segmentation fault", "signal": "11", "coredir": "/tmp/x"}),
+    ("[Sun Nov 22 10:00:00 2012] [notice] child pid 77 exit signal Aborted (6)", "child-crashed",
+     {"signal": "6", "signame": "Aborted"}),
+    ("[Sun Nov 22 10:00:00.000000 2026] [core:emerg] [pid 1] (28)No space left on device: AH00023: Couldn't "
+     "create the mpm-accept mutex", "mutex-create-failed", {"which": "mpm-accept mutex", "errno": "28"}),
+    ("[Sun Nov 22 10:00:00.000000 2026] [wsgi:crit] [pid 1] (13)Permission denied: mod_wsgi (pid=1): Couldn't "
+     "create accept lock '/etc/httpd/logs/wsgi.1.0.1.lock' (5).", "mutex-create-failed",
+     {"which": "accept lock", "path": "/etc/httpd/logs/wsgi.1.0.1.lock"}),
+    ("[Tue Mar 06 06:10:44.791307 2018] [mpm_prefork:emerg] [pid 601] (43)Identifier removed: AH00144: couldn't "
+     "grab the accept mutex", "accept-mutex-removed", {"op": "grab", "errno": "43"}),
+    ("[Tue Mar 06 06:10:44.791307 2018] [mpm_prefork:emerg] [pid 601] (4)Interrupted system call: AH00144: "
+     "couldn't grab the accept mutex", "accept-mutex-failed", {"errno": "4"}),
+    (P + "[client 1.2.3.4:5] mod_wsgi (pid=1): Failed to exec Python script file '/srv/app/app.wsgi'.",
+     "script-exec-failed", {"script": "/srv/app/app.wsgi"}),
+    (P + "[client 1.2.3.4:5] mod_wsgi (pid=1): Target WSGI script '/srv/app.wsgi' cannot be loaded as Python "
+     "module.", "script-exec-failed", {"script": "/srv/app.wsgi"}),
+    (P + "WSGI0174: ImportError exception raised processing WSGI script '/srv/app.wsgi' for main interpreter "
+     "in embedded mode.", "script-exec-failed", {"script": "/srv/app.wsgi", "exception": "ImportError"}),
+    (P + "[remote 1.2.3.4:5] ModuleNotFoundError: No module named 'django'", "import-error",
+     {"module": "django", "exception": "ModuleNotFoundError"}),
+    (P + "[remote 1.2.3.4:5] ImportError: cannot import name 'url' from 'django.conf.urls'", "import-error",
+     {"module": "django.conf.urls"}),
+    (P + "[client 1.2.3.4:5] Target WSGI script not found or unable to stat: /srv/app.wsgix", "script-not-found",
+     {"path": "/srv/app.wsgix"}),
+    ("[Sun Nov 22 10:00:00.000000 2026] [authz_core:error] [pid 1:tid 2] [client 1.2.3.4:5] AH01630: client denied "
+     "by server configuration: /srv/app/app.wsgi", "client-denied", {"path": "/srv/app/app.wsgi"}),
+]
+
+
+@pytest.mark.parametrize("text, name, fields", SAMPLES, ids=[f"{s[1]}-{i}" for i, s in enumerate(SAMPLES)])
+def test_each_event_is_recognised_with_its_values(text, name, fields):
+    found = classify(parse_line(text))
+    assert found is not None, text
+    assert found[0] == name
+    for key, value in fields.items():
+        assert found[1].get(key) == value, (key, found[1])
+
+
+@pytest.mark.parametrize("text", [s[0] for s in SAMPLES if s[1] != "command-line"])
+def test_every_event_line_carries_a_needle_the_scanner_searches_for(text):
+    data = text.encode()
+    assert any(n in data for n in NEEDLES), text
+
+
+def test_every_event_type_has_a_sample():
+    sampled = {s[1] for s in SAMPLES}
+    # events that classify() refines into other names are covered through them
+    refined = {"module-load-failed": "module-undefined-symbol", "accept-mutex-failed": "accept-mutex-removed"}
+    missing = [e.name for e in EVENT_TYPES if e.name not in sampled and refined.get(e.name) not in sampled]
+    assert missing == []
+
+
+@pytest.mark.parametrize("text", [
+    "[Sun Nov 22 16:31:02.000100 2026] [wsgi:error] [pid 1:tid 2] [remote 10.0.0.1:5] Traceback (most recent call last):",
+    "[Sun Nov 22 16:31:02.000100 2026] [core:info] [pid 1:tid 2] [client 10.0.0.1:5] AH00128: File does not exist: /x",
+    "AH00558: apache2: Could not reliably determine the server's fully qualified domain name",
+    "[Sun Nov 22 16:31:02.000100 2026] [wsgi:info] [pid 1:tid 2] mod_wsgi (pid=1): Process 'app' has died but "
+    "server is being stopped, deregister it.",
+    "[Sun Nov 22 16:31:02.000100 2026] [wsgi:error] [pid 1:tid 2] [remote 10.0.0.1:5] KeyError: 'basket'",
+])
+def test_ordinary_lines_are_not_events(text):
+    assert classify(parse_line(text)) is None

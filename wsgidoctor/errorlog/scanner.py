@@ -1,0 +1,373 @@
+"""Scan error-log blocks fast and keep what matters: counts and a few examples per event.
+
+Most lines of a real log are requests and application output. Rather than looking at every line
+in Python, each block is searched once per needle (:data:`~wsgidoctor.errorlog.events.NEEDLES`)
+with ``bytes.find``; only the lines containing a needle are decoded and classified. Python's
+path-configuration dump, whose lines carry no needle, is read line by line from its header on.
+Memory stays bounded: per event a count, the first and last few examples, and a capped tally.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import deque
+from typing import IO, Any, Optional
+
+from wsgidoctor.errorlog import banner as bannerlib
+from wsgidoctor.errorlog.events import NEEDLES, TALLY_KEYS, classify
+from wsgidoctor.errorlog.lines import LogLine, parse_line, undecorate
+from wsgidoctor.errorlog.reader import MAX_LINE, LineBlocks
+
+#: How many examples are kept at each end of an event's occurrences.
+EXAMPLES = 3
+#: How many distinct values are tallied per event before the rest are lumped together.
+TALLY_LIMIT = 32
+#: How long an example's text may be.
+EXAMPLE_TEXT = 600
+#: How far back (lines) to look for the Apache line that a bare Python line follows.
+CONTEXT_LINES = 32
+#: The events whose bare lines get that context (Python's own stderr output).
+CONTEXT_EVENTS = frozenset({"python-path-config", "fatal-python-error", "no-module-encodings",
+                            "no-module-site", "import-error", "python-init-failed"})
+#: The longest path-configuration dump read (CPython's has about 25 lines plus sys.path).
+DUMP_LINES = 120
+#: The command line (AH00094) is looked for this many lines after a banner (AH00490/AH00456
+#: "Server built" may come between).
+COMMAND_LINE_AFTER = 3
+#: An ImportError is tied to a "Failed to exec" line of the same process this close before it.
+IMPORT_WINDOW = 400
+
+_DUMP_ENTRY = re.compile(r"^(?P<key>[A-Za-z_][\w. ]{0,40}?) = (?P<value>.*)$")
+_DUMP_KEYS = {
+    "PYTHONHOME": "pythonhome", "PYTHONPATH": "pythonpath", "program name": "program_name",
+    "isolated": "isolated", "environment": "environment", "stdlib dir": "stdlib_dir",
+    "sys._base_executable": "base_executable", "sys.base_prefix": "base_prefix",
+    "sys.base_exec_prefix": "base_exec_prefix", "sys.executable": "executable",
+    "sys.prefix": "prefix", "sys.exec_prefix": "exec_prefix",
+}
+
+
+def decode_line(raw: bytes) -> str:
+    """Decode one line: UTF-8, or Latin-1 when it is not (logs mix encodings)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _dump_value(text: str) -> Any:
+    """A value of the path-configuration dump: ``'...'`` string, number, or None for ``(not set)``."""
+    text = text.strip()
+    if text in ("(not set)", ""):
+        return None
+    if text[:1] in ("'", '"'):
+        try:
+            value = ast.literal_eval(text)
+            return value if isinstance(value, str) else text
+        except (ValueError, SyntaxError):
+            return text.strip("'\"")
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    return text
+
+
+class EventStats:
+    """Occurrences of one event: a count, the first and last few examples, a tally by one value."""
+
+    __slots__ = ("count", "first", "last", "first_time", "last_time", "head", "tail", "by", "key")
+
+    def __init__(self, key: Optional[str]):
+        self.count = 0
+        self.first: Optional[int] = None
+        self.last: Optional[int] = None
+        self.first_time: Optional[str] = None
+        self.last_time: Optional[str] = None
+        self.head: list[dict[str, Any]] = []
+        self.tail: deque[dict[str, Any]] = deque(maxlen=EXAMPLES)
+        self.by: dict[str, int] = {}
+        self.key = key
+
+    def add(self, line: LogLine, fields: dict[str, str], context: Optional[dict[str, Any]]) -> None:
+        self.count += 1
+        if self.count == 1:
+            self.first, self.first_time = line.number, line.time
+        self.last, self.last_time = line.number, line.time
+        example: dict[str, Any] = {"line": line.number, "text": line.text[:EXAMPLE_TEXT],
+                                   "time": line.time, "pid": line.pid, "fields": fields}
+        if context:
+            example["after"] = context
+        if len(self.head) < EXAMPLES:
+            self.head.append(example)
+        else:
+            self.tail.append(example)
+        if self.key:
+            value = fields.get(self.key)
+            if value is not None:
+                if value in self.by or len(self.by) < TALLY_LIMIT:
+                    self.by[value] = self.by.get(value, 0) + 1
+                else:
+                    self.by["(other)"] = self.by.get("(other)", 0) + 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {"count": self.count, "first": self.first, "last": self.last,
+                "first_time": self.first_time, "last_time": self.last_time,
+                "examples": self.head + list(self.tail), "by": dict(self.by)}
+
+
+class LogScanner:
+    """Feed it blocks of whole lines (:class:`~wsgidoctor.errorlog.reader.LineBlocks`), then ask
+    for :meth:`facts`."""
+
+    def __init__(self, path: Optional[str] = None, first_line: Optional[int] = 1):
+        self.path = path
+        self.numbers_known = first_line is not None
+        self.first_line = first_line if first_line is not None else 1
+        self.next_line = self.first_line
+        self.lines_clipped = 0
+        self.events: dict[str, EventStats] = {}
+        self.banner: Optional[dict[str, Any]] = None
+        self.startups = 0
+        self.restarts = 0
+        self.startup_line: Optional[int] = None
+        self.last_marker_line: Optional[int] = None
+        self.compiled: Optional[tuple[str, str]] = None  # (version, where it was read)
+        self.runtime: Optional[tuple[str, str]] = None
+        self.command_line: Optional[str] = None
+        self.path_config: Optional[dict[str, Any]] = None
+        self._dump_budget = 0  # lines of an open path-configuration dump still allowed
+        self._exec_failed: dict[int, tuple[int, str]] = {}  # pid -> (line, script)
+        self._prev_tail = b""
+        self._peek_command_line = 0  # lines still to look at for the command line after a banner
+
+    # -- blocks -------------------------------------------------------------------------------
+
+    def feed(self, block: bytes) -> None:
+        """Scan one block of whole lines (it must end with a newline)."""
+        base = self.next_line
+        resume, resume_line = 0, base
+        if self._peek_command_line:
+            self._command_line(block, 0, base)
+        if self._dump_budget:
+            resume, resume_line = self._read_dump(block, 0, base)
+        starts = set()
+        find, rfind = block.find, block.rfind
+        for needle in NEEDLES:
+            i = find(needle, resume)
+            while i >= 0:
+                end = find(b"\n", i)
+                starts.add(rfind(b"\n", 0, i) + 1)
+                i = find(needle, end)
+        counted_pos, counted_line = resume, resume_line
+        for start in sorted(starts):
+            if start < resume:
+                continue  # already read as part of a path-configuration dump
+            counted_line += block.count(b"\n", counted_pos, start)
+            counted_pos = start
+            end = find(b"\n", start)
+            raw = block[start:end]
+            if len(raw) > MAX_LINE:
+                raw = raw[:MAX_LINE]
+                self.lines_clipped += 1
+            follow = self._line(decode_line(raw), counted_line, block, start)
+            if follow == "dump":
+                resume, resume_line = self._read_dump(block, end + 1, counted_line + 1)
+                counted_pos, counted_line = resume, resume_line
+            elif follow == "banner":
+                self._peek_command_line = COMMAND_LINE_AFTER
+                self._command_line(block, end + 1, counted_line + 1)
+        self.next_line = counted_line + block.count(b"\n", counted_pos)
+        self._prev_tail = block[-8192:]
+
+    # -- one interesting line -----------------------------------------------------------------
+
+    def _line(self, text: str, number: int, block: bytes, start: int) -> Optional[str]:
+        """Classify and record one line. Returns what to read next: ``"dump"`` after the header
+        of a path-configuration dump, ``"banner"`` after a banner (the command line follows it)."""
+        line = parse_line(text, number)
+        found = classify(line)
+        if found is None:
+            return None
+        name, fields = found
+        context = (self._context(block, start, number)
+                   if line.bare and name in CONTEXT_EVENTS else None)
+        if name == "banner":
+            self._banner(line, fields)
+        elif name == "server-restart":
+            self.restarts += 1
+            self.last_marker_line = number
+        elif name == "compiled-for-python":
+            self.compiled = (fields.get("version", ""), "log")
+        elif name == "runtime-using-python":
+            self.runtime = (fields.get("version", ""), "log")
+        elif name == "python-version-mismatch":
+            self.compiled = (fields.get("compiled", ""), "log")
+            self.runtime = (fields.get("runtime", ""), "log")
+        elif name == "script-exec-failed" and line.pid is not None:
+            if len(self._exec_failed) > 4096:
+                self._exec_failed.clear()
+            self._exec_failed[line.pid] = (number, fields.get("script", ""))
+        elif name in ("import-error", "no-module-encodings") and line.pid is not None:
+            failed = self._exec_failed.get(line.pid)
+            if failed and 0 <= number - failed[0] <= IMPORT_WINDOW:
+                fields["script"] = failed[1]
+                fields["exec_failed_line"] = str(failed[0])
+        stats = self.events.get(name)
+        if stats is None:
+            stats = self.events[name] = EventStats(TALLY_KEYS.get(name))
+        stats.add(line, fields, context)
+        if name == "python-path-config":
+            self.path_config = {"line": number, "after": context, "path": []}
+            self._dump_budget = DUMP_LINES
+            return "dump"
+        return "banner" if name == "banner" else None
+
+    def _command_line(self, block: bytes, pos: int, number: int) -> None:
+        """Record ``AH00094: Command line: '...'`` among the few lines from ``pos`` (after a banner)."""
+        while self._peek_command_line and pos < len(block):
+            self._peek_command_line -= 1
+            end = block.find(b"\n", pos)
+            raw = block[pos:end][:MAX_LINE]
+            if b"Command line" in raw:
+                line = parse_line(decode_line(raw), number)
+                found = classify(line)
+                if found is not None and found[0] == "command-line":
+                    self.command_line = found[1].get("command")
+                    self.events.setdefault("command-line", EventStats(None)).add(line, found[1], None)
+                    self._peek_command_line = 0
+                    return
+            pos, number = end + 1, number + 1
+
+    def _banner(self, line: LogLine, fields: dict[str, str]) -> None:
+        info = bannerlib.parse_description(fields.get("description", ""))
+        info.update({"line": line.number, "text": line.text[:EXAMPLE_TEXT], "time": line.time,
+                     "code": line.code, "mpm": bannerlib.mpm_of(line.module, line.code)})
+        previous = self.banner["line"] if self.banner else None
+        if self.last_marker_line is not None and (previous is None or self.last_marker_line > previous):
+            self.startup_line = self.last_marker_line + 1
+        elif previous is None:
+            self.startup_line = self.first_line
+        else:
+            self.startup_line = line.number
+        self.banner = info
+        self.startups += 1
+
+    def _context(self, block: bytes, start: int, number: int) -> Optional[dict[str, Any]]:
+        """The nearest Apache-prefixed line before a bare one (what the bare line follows)."""
+        end, steps = start - 1, 0
+        data = block
+        while steps < CONTEXT_LINES:
+            if end < 0:
+                if data is block and self._prev_tail:
+                    data, end = self._prev_tail, len(self._prev_tail) - 1
+                    continue
+                return None
+            begin = data.rfind(b"\n", 0, end) + 1
+            if data is not block and begin == 0:
+                return None  # may be a partial line at the start of the kept tail
+            steps += 1
+            candidate = undecorate(decode_line(data[begin:end][:EXAMPLE_TEXT * 2]))
+            if candidate.startswith("["):
+                parsed = parse_line(candidate, number - steps)
+                if not parsed.bare:
+                    return {"line": number - steps, "text": candidate[:EXAMPLE_TEXT]}
+            end = begin - 1
+        return None
+
+    def _read_dump(self, block: bytes, pos: int, number: int) -> tuple[int, int]:
+        """Read path-configuration lines from ``pos``; return where the dump ended (pos, line)."""
+        dump = self.path_config if self.path_config is not None else {"path": []}
+        size = len(block)
+        while self._dump_budget and pos < size:
+            end = block.find(b"\n", pos)
+            text = undecorate(decode_line(block[pos:end][:MAX_LINE])).strip()
+            m = _DUMP_ENTRY.match(text)
+            if m:
+                key = _DUMP_KEYS.get(m.group("key"))
+                if key:
+                    dump[key] = _dump_value(m.group("value"))
+            elif text.startswith("'") and len(dump["path"]) < 40:
+                dump["path"].append(_dump_value(text.rstrip(",")))
+            elif text != "]":
+                self._dump_budget = 0
+                break
+            self._dump_budget -= 1
+            pos, number = end + 1, number + 1
+        return pos, number
+
+    # -- the result ---------------------------------------------------------------------------
+
+    def facts(self, bytes_read: int = 0, lines_clipped: int = 0) -> dict[str, Any]:
+        """The ``errorlog`` facts (documented in docs/errorlog-facts.md)."""
+        banner = self.banner
+        compiled, runtime = self.compiled, self.runtime
+        if banner and banner.get("python_version"):
+            if banner.get("python_version_kind") == "compile-time" and compiled is None:
+                compiled = (banner["python_version"], "banner")
+            elif banner.get("python_version_kind") == "runtime" and runtime is None:
+                runtime = (banner["python_version"], "banner")
+        lines_read = self.next_line - self.first_line
+        return {
+            "path": self.path,
+            "lines_read": lines_read,
+            "bytes_read": bytes_read,
+            "lines_clipped": lines_clipped + self.lines_clipped,
+            "first_line": self.first_line if lines_read else None,
+            "line_numbers": "absolute" if self.numbers_known else "relative",
+            "banner": banner,
+            "mpm_from_banner": banner.get("mpm") if banner else None,
+            "startups": self.startups,
+            "restarts": self.restarts,
+            "startup_line": self.startup_line,
+            "compiled_python": compiled[0] if compiled else None,
+            "compiled_python_source": compiled[1] if compiled else None,
+            "runtime_python": runtime[0] if runtime else None,
+            "runtime_python_source": runtime[1] if runtime else None,
+            "command_line": self.command_line,
+            "path_config": self.path_config,
+            "events": {name: stats.to_json() for name, stats in sorted(self.events.items())},
+        }
+
+
+def scan_stream(fh: IO[bytes], *, start: int = 0, end: Optional[int] = None,
+                first_line: Optional[int] = 1, path: Optional[str] = None,
+                skip: Optional[tuple[int, int]] = None) -> dict[str, Any]:
+    """Scan ``fh`` from ``start`` to ``end`` and return the ``errorlog`` facts.
+
+    ``skip`` = ``(offset, size)`` leaves out a middle stretch of the range (its newlines are
+    still counted, so later line numbers stay right): used for very long tails.
+    """
+    scanner = LogScanner(path=path, first_line=first_line)
+    ranges = [(start, end)]
+    if skip is not None:
+        ranges = [(start, skip[0]), (skip[0] + skip[1], end)]
+    total_bytes = clipped = 0
+    for index, (a, b) in enumerate(ranges):
+        if index:
+            counted = count_newlines(fh, ranges[0][1] or 0, a)
+            scanner.next_line += counted
+            scanner._dump_budget = 0
+            scanner._prev_tail = b""
+        reader = LineBlocks(fh, start=a, end=b)
+        for block in reader:
+            scanner.feed(block)
+        total_bytes += reader.bytes_read
+        clipped += reader.lines_clipped
+    facts = scanner.facts(bytes_read=total_bytes, lines_clipped=clipped)
+    facts["start_offset"] = start
+    if skip is not None:
+        facts["skipped"] = {"offset": skip[0], "bytes": skip[1]}
+    return facts
+
+
+def count_newlines(fh: IO[bytes], start: int, end: int, chunk_size: int = 1 << 20) -> int:
+    """How many newlines lie between byte ``start`` and ``end`` of ``fh``."""
+    fh.seek(start)
+    total, remaining = 0, max(0, end - start)
+    while remaining > 0:
+        data = fh.read(min(chunk_size, remaining))
+        if not data:
+            break
+        total += data.count(b"\n")
+        remaining -= len(data)
+    return total
