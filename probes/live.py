@@ -101,6 +101,9 @@ def _live_mode(ctx: ProbeContext, out: ProbeOutput) -> dict[str, Any]:
     the_plan = plan(model, mounts, module_paths=modules, as_root=as_root,
                     user=ctx.fact("install.user"), group=ctx.fact("install.group"),
                     local_host=local_host, load_files=load_files, version=version)
+    if not the_plan.requests:
+        return {"mode": "throwaway", "url": None, "mounts": [], "error": None, "error_log": [],
+                "notes": the_plan.notes, "duration_ms": 0.0, "leftover_pids": [], "tmp_dirs": []}
     timeout = float(ctx.options.extra.get("live_request_timeout") or REQUEST_TIMEOUT)
     result = run_live(httpd, the_plan, PROBE_SCRIPT, env=env, guard=_guard(ctx, model),
                       request_timeout=timeout)

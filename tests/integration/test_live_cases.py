@@ -67,6 +67,21 @@ Listen 18443
     assert_nothing_left(report.facts["live"])
 
 
+def test_script_alias_match_is_asked_at_a_url_made_up_from_its_pattern(tmp_path):
+    conf = write_case(tmp_path / "etc", f"""\
+Listen 18099
+ServerName match.example
+WSGIDaemonProcess apps threads=2
+WSGIScriptAliasMatch ^/Apps/([^/]+) {tmp_path}/srv/apps/$1.wsgi process-group=apps
+WSGIScriptAliasMatch ^/embedded/(\\d+)/ {tmp_path}/srv/e$1.wsgi
+""")
+    report = run_probes(conf)
+    mounts = {m["path"]: m["observed"] for m in assert_predictions_confirmed(report, 2)}
+    assert mounts["/Apps/a"]["application_group"] == "match.example:18099|/apps/a"
+    assert mounts["/embedded/1/"]["application_group"] == "match.example:18099|/embedded/1/"
+    assert_nothing_left(report.facts["live"])
+
+
 def test_worker_mpm_single_threaded_children_and_the_embedded_flags(tmp_path):
     conf = write_case(tmp_path / "etc", f"""\
 Listen 18081

@@ -127,3 +127,11 @@ def test_guard_refuses_the_real_servers_paths_and_ports():
     guard.check('PidFile "/tmp/x/run/httpd.pid"\n', [40000])
     ports = free_ports(3, avoid=(80, 8080))
     assert len(set(ports)) == 3 and not set(ports) & {80, 8080}
+
+
+def test_nothing_to_ask_when_embedded_mode_is_refused_and_nothing_is_mounted(tmp_path):
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(f"ServerRoot {tmp_path}\nLoadModule mpm_event_module m.so\nWSGIRestrictEmbedded On\n")
+    model = build_model(read_config(str(conf)))
+    p = plan(model, [], module_paths={}, as_root=False, user=None, group=None, local_host="h")
+    assert p.requests == [] and "nothing to ask" in p.notes[0]

@@ -186,9 +186,16 @@ WSGIScriptAliasMatch ^/apps/([^/]+) /srv/apps/$1.wsgi
     m = by_url(predict_mounts(model, is_dir=lambda p: False))
     assert m["/"].application_group == "h.example|"  # the root mount has an empty mount part
     assert [p["kind"] for p in m["/later"].problems] == ["shadowed"]
-    match = m["^/apps/([^/]+)"]
-    assert match.application_group is None and match.request_path is None
-    assert match.application_group_pattern == "h.example|^/apps/([^/]+)"
+    assert {p["kind"] for p in m["^/apps/([^/]+)"].problems} == {"shadowed", "per-url"}
+    model = model_for(tmp_path, "ServerName h.example\nWSGIScriptAliasMatch ^/Apps/([^/]+) /srv/apps/$1.wsgi\n"
+                                "WSGIScriptAliasMatch ^/(?!x)y(.*)(\\d+) /srv/$9$1.wsgi\n")
+    match, odd = predict_mounts(model)
+    # one group per matching URL: predicted (and asked live) for a URL made up from the pattern
+    assert (match.request_path, match.script) == ("/Apps/a", "/srv/apps/a.wsgi")
+    assert match.application_group == "h.example|/apps/a"
+    assert match.application_group_pattern == "h.example|^/Apps/([^/]+)"
+    assert [p["kind"] for p in match.problems] == ["per-url"]
+    assert (odd.request_path, odd.script) == ("/ya1", "/srv/a.wsgi")  # $9: no such group, empty
     model = model_for(tmp_path, "ServerName h.example\nWSGIScriptAlias /scripts/ /srv/scripts/\n")
     d = predict_mounts(model, is_dir=lambda p: p == "/srv/scripts/")[0]
     assert d.script_is_directory and d.application_group is None

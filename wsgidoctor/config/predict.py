@@ -30,6 +30,7 @@ from wsgidoctor.config.lexer import split_words
 from wsgidoctor.config.model import ConfigModel
 from wsgidoctor.config.mpm import MpmSettings
 from wsgidoctor.config.reader import Directive, Section
+from wsgidoctor.config.regexsample import sample_path
 from wsgidoctor.config.servers import Server, effective_canonical_name
 from wsgidoctor.config.wsgi import DaemonProcess, ScriptAlias
 
@@ -371,6 +372,35 @@ def reachable_servers(model: ConfigModel) -> list[Server]:
     return ([model.main] if main_reachable else []) + vhosts
 
 
+def _regex_search(pattern: str, text: str) -> Optional[re.Match[str]]:
+    try:
+        return re.search(pattern, text)
+    except re.error:
+        return None
+
+
+def regsub(template: str, found: re.Match[str]) -> str:
+    """httpd 2.4's ``ap_pregsub``: ``$0``-``$9`` become the groups, a backslash keeps the next
+    character as it is."""
+    out: list[str] = []
+    i = 0
+    while i < len(template):
+        c = template[i]
+        if c == "$" and i + 1 < len(template) and template[i + 1].isdigit():
+            number = int(template[i + 1])
+            if number <= (found.re.groups or 0):
+                out.append(found.group(number) or "")
+            i += 2
+            continue
+        if c == "\\" and i + 1 < len(template):
+            out.append(template[i + 1])
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
 def _alias_matches(alias: ScriptAlias, url: str) -> Optional[bool]:
     if alias.match:
         return _regex(alias.url, url)
@@ -413,8 +443,17 @@ def _predict_one(model: ConfigModel, server: Server, alias: ScriptAlias, earlier
                  is_dir: Callable[[str], bool], platform: str) -> Mount:
     problems: list[dict[str, Any]] = []
     target_is_dir = not alias.match and bool(alias.target) and is_dir(alias.target)
+    matched: Optional[str] = None  # WSGIScriptAliasMatch: the part of the sample URL matched
     if alias.match:
-        request_path, script = None, None
+        request_path = sample_path(alias.url)
+        found = _regex_search(alias.url, request_path) if request_path else None
+        if found is not None:
+            matched = request_path[:found.end()]
+            script = regsub(alias.target, found)
+            problems.append({"kind": "per-url", "text": f"one application group per URL matching "
+                             f"{alias.url}; predicted for {request_path}"})
+        else:
+            request_path = script = None
     elif target_is_dir:
         base = alias.url if alias.url.endswith("/") else alias.url + "/"
         request_path = base + PROBE_SCRIPT
@@ -423,8 +462,8 @@ def _predict_one(model: ConfigModel, server: Server, alias: ScriptAlias, earlier
         request_path = alias.url
         script = alias.target
     for prior in earlier:
-        probe_url = request_path or alias.url
-        if not alias.match and _alias_matches(prior, probe_url):
+        probe_url = request_path if alias.match else (request_path or alias.url)
+        if probe_url is not None and _alias_matches(prior, probe_url):
             problems.append({"kind": "shadowed", "text": f"requests for {alias.url} are taken by the "
                              f"earlier {prior.directive.name} {prior.url} at {prior.directive.where}"})
             break
@@ -441,9 +480,9 @@ def _predict_one(model: ConfigModel, server: Server, alias: ScriptAlias, earlier
     listen = listen_port_of(model, server)
     port, depends = request_port(model, server, listen)
     env = _env_lookup(model, server, url_for_sections, script, environ)
-    mount_part = (script_name_part(mount_script_name(request_path), version,
-                                   model.settings.case_sensitivity, platform)
-                  if request_path is not None else None)
+    script_name = matched if alias.match else (mount_script_name(request_path) if request_path else None)
+    mount_part = (script_name_part(script_name, version, model.settings.case_sensitivity, platform)
+                  if script_name is not None else None)
     host_name = name or "(unknown host)"
 
     process_group = expand_group(pg.value, server_name=host_name, port=port,
@@ -463,6 +502,8 @@ def _predict_one(model: ConfigModel, server: Server, alias: ScriptAlias, earlier
     else:
         application_group = expand_group(ag.value, server_name=host_name, port=port,
                                          script_name=mount_part or "", env=env)
+        if alias.match and needs_script_name(ag.value):
+            pattern = f"{_host_port(host_name, port)}|{alias.url}"
     if name is None and (needs_script_name(ag.value) or ag.value in ("%{SERVER}", "%{HOST}")):
         problems.append({"kind": "server-name-unknown", "text": "no ServerName: httpd names the server "
                          "after the machine's host name, which could not be determined"})
@@ -524,8 +565,11 @@ def expected_for_request(mount: Mount, request_path: str, *, version: Version = 
     if not needs_script_name(spec):
         return mount.application_group
     if mount.alias.match:
-        return None
-    if mount.script_is_directory:
+        found = _regex_search(mount.alias.url, request_path)
+        if found is None:
+            return None
+        script_name = request_path[:found.end()]
+    elif mount.script_is_directory:
         script_name = request_path
     else:
         script_name = mount_script_name(mount.alias.url)

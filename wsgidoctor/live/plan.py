@@ -187,7 +187,8 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
     seen: set[tuple[str, Any, Any, Any]] = set()
     for i, m in enumerate(mounts):
         if m.request_path is None:
-            notes.append(f"{m.alias.directive.where}: WSGIScriptAliasMatch {m.alias.url} has no fixed URL to ask")
+            notes.append(f"{m.alias.directive.where}: no URL matching WSGIScriptAliasMatch {m.alias.url} "
+                         "could be made up to ask")
             continue
         if any(p["kind"] == "shadowed" for p in m.problems):
             continue
@@ -252,7 +253,7 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
             if m.script_is_directory:
                 target = target.rstrip("/") + "/"
             opts = " ".join(f"{k}={_q(v)}" for k, v in a.options.items())
-            out.append(f"{indent}WSGIScriptAlias {_q(a.url)} {_q(target)} {opts}".rstrip())
+            out.append(f"{indent}{a.directive.name} {_q(a.url)} {_q(target)} {opts}".rstrip())
             if m.script:
                 scripts.append(_mirror(mirror_root, m.script))
         return out
@@ -309,7 +310,10 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
         lines += ["  " + _daemon_line(d) for d in daemons]
         lines.append("</VirtualHost>")
 
-    if not chosen:
+    if not chosen and model.settings.restrict_embedded:
+        notes.append("nothing is mounted and WSGIRestrictEmbedded On refuses embedded mode: "
+                     "there is nothing to ask")
+    elif not chosen:
         # nothing mounted in the configuration: ask a probe in embedded mode of the main server
         # (in the main interpreter, as the hosting program's default run, so the two compare)
         target = _mirror(mirror_root, "/wsgidoctor/" + "wsgidoctor_probe.wsgi")
@@ -318,9 +322,6 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
         multithread, multiprocess = embedded_threading(model.mpm, version)
         expected = {"process_group": "", "application_group": "", "multithread": multithread,
                     "multiprocess": multiprocess}
-        if model.settings.restrict_embedded:
-            expected = {}
-            notes.append("WSGIRestrictEmbedded On: the probe in embedded mode is refused, as any would be")
         requests.append(LiveRequest(mount_index=-1, listen_key="main", path=PROBE_URL,
                                     host="localhost", vhost="main server", url=PROBE_URL, expected=expected))
     return LivePlan(template="\n".join(lines) + "\n", listen_keys=listen_keys, requests=requests,
