@@ -3,7 +3,8 @@
 Finds the log (see :mod:`wsgidoctor.errorlog.locate`), locates the last start-up by searching
 backwards (:mod:`wsgidoctor.errorlog.tail`) and streams from there to the end with bounded memory.
 A very long tail is read in two parts - the start-up itself and the most recent stretch - with
-the middle skipped but its lines counted, so line numbers stay those of the file.
+the middle skipped but its lines counted, so line numbers stay those of the file. Virtual hosts
+with their own ErrorLog get the recent end of that file read too: requests to them fail there.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ HEAD_KEEP = 8 << 20
 COUNT_LIMIT = 2 << 30
 #: How much of the tail is kept as raw text in the report.
 EXCERPT = 64 << 10
+#: Of each virtual host's own ErrorLog, the last this many bytes are read (requests only).
+VHOST_TAIL = 16 << 20
+#: At most this many virtual-host logs are read.
+VHOST_LOGS = 8
 
 
 def read_log(fh: IO[bytes], path: str) -> tuple[dict[str, Any], str]:
@@ -48,6 +53,33 @@ def read_log(fh: IO[bytes], path: str) -> tuple[dict[str, Any], str]:
     return facts, decode(head)
 
 
+def read_recent(path: str) -> dict[str, Any]:
+    """The events of the last VHOST_TAIL bytes of a virtual host's log."""
+    from wsgidoctor.errorlog import scanner, tail
+
+    with open(path, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise IsADirectoryError(path)
+        size = os.fstat(fh.fileno()).st_size
+        start = tail.next_line_start(fh, max(0, size - VHOST_TAIL))
+        first_line = (scanner.count_newlines(fh, 0, start) + 1) if start <= COUNT_LIMIT else None
+        facts = scanner.scan_stream(fh, start=start, end=size, first_line=first_line, path=path)
+    keep = ("path", "lines_read", "bytes_read", "first_line", "line_numbers", "start_offset", "events")
+    return {**{k: facts.get(k) for k in keep}, "size": size}
+
+
+def _vhost_logs(paths: list[str], main: str) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    logs, problems = [], []
+    for path in [p for p in paths if p != main][:VHOST_LOGS]:
+        try:
+            logs.append(read_recent(path))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            problems.append({"path": path, "source": "virtual host ErrorLog", "problem": exc.strerror or str(exc)})
+    return logs, problems
+
+
 def run(ctx: ProbeContext) -> ProbeOutput:
     from wsgidoctor.errorlog import locate
     from wsgidoctor.model import RawOutput
@@ -70,9 +102,11 @@ def run(ctx: ProbeContext) -> ProbeOutput:
             if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
                 continue
             facts, excerpt = read_log(fh, cand.path)
+        others = locate.other_logs(ctx.fact)
+        vhost_logs, vhost_problems = _vhost_logs(others, cand.path)
         facts.update({"path_source": cand.source, "config_file": cand.config_file,
-                      "config_line": cand.config_line, "unreadable": problems,
-                      "other_logs": locate.other_logs(ctx.fact)})
+                      "config_line": cand.config_line, "unreadable": problems + vhost_problems,
+                      "other_logs": others, "vhost_logs": vhost_logs})
         notes = []
         if facts.get("skipped"):
             notes.append(f"{cand.path}: the last start-up is followed by more than {MAX_SCAN >> 20} MiB; "

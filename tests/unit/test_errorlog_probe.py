@@ -79,9 +79,9 @@ def test_without_a_stop_line_or_a_banner_the_plan_still_reads_something(tmp_path
     assert plan.start == 0 and plan.banner_offset is None
 
 
-def _context(log_path, **extra):
+def _context(log_path, *more_directives, **extra):
     facts = {"config": {"directives": [{"name": "ErrorLog", "args": [str(log_path)], "file": "/x/httpd.conf",
-                                        "line": 9, "sections": []}]}}
+                                        "line": 9, "sections": []}, *more_directives]}}
     return ProbeContext(Options(extra=extra), facts)
 
 
@@ -134,3 +134,17 @@ def test_only_the_examined_server_is_asked_for_its_log():
 def test_a_configured_log_that_does_not_exist_is_not_replaced_by_another_servers_log(tmp_path):
     with pytest.raises(NotApplicable, match="does not exist"):
         probe.run(_context(tmp_path / "never-written.log"))
+
+
+def test_request_failures_in_a_virtual_hosts_own_log_are_found(tmp_path):
+    from wsgidoctor.rules import diagnose
+
+    main = _write(tmp_path / "error.log", BANNER)
+    vhost = _write(tmp_path / "shop-error.log", NOISE, DENIED.replace("/srv/app/app.wsgi", "/srv/shop/shop.wsgi"))
+    ctx = _context(main, {"name": "ErrorLog", "args": [str(vhost)], "file": "/x/shop.conf", "line": 3,
+                          "sections": ["<VirtualHost *:80>"]})
+    facts = probe.run(ctx).facts
+    (log,) = facts["errorlog"]["vhost_logs"]
+    assert log["path"] == str(vhost) and log["events"]["client-denied"]["first"] == 2
+    found = {f.id: f for f in diagnose(facts)}
+    assert f"{vhost}:2" in found["wsgi-access-denied"].detail

@@ -402,8 +402,21 @@ GROUP_UNKNOWN = finding(
 
 
 def _view(f: dict[str, Any]) -> Optional[LogView]:
+    """The main error log."""
     log = F.get(f, "errorlog")
     return LogView(log) if isinstance(log, Mapping) and log.get("events") is not None else None
+
+
+def _request_views(f: dict[str, Any]) -> Iterable[tuple[LogView, LogView]]:
+    """``(log, main)`` for the main log and each virtual host's log: requests fail in the log of
+    their virtual host, while daemon processes and Python report to the main one."""
+    main = _view(f)
+    if not main:
+        return
+    yield main, main
+    for log in F.get(f, "errorlog.vhost_logs") or ():
+        if isinstance(log, Mapping) and log.get("events") is not None:
+            yield LogView(log), main
 
 
 def _make(spec: FindingSpec, view: LogView, detail: str, evidence: Iterable[Evidence],
@@ -684,9 +697,11 @@ def module_load(f: dict[str, Any]) -> Iterable[Finding]:
 
 @rule
 def daemon_connect(f: dict[str, Any]) -> Iterable[Finding]:
-    view = _view(f)
-    if not view:
-        return
+    for view, main in _request_views(f):
+        yield from _daemon_connect(view, main)
+
+
+def _daemon_connect(view: LogView, main: LogView) -> Iterable[Finding]:
     ev = view.event("daemon-connect-failed")
     if ev:
         denied = [ex for ex in ev.get("examples") or () if (ex.get("fields") or {}).get("errno") == "13"]
@@ -710,8 +725,8 @@ def daemon_connect(f: dict[str, Any]) -> Iterable[Finding]:
                         f"{fields.get('error') or 'error ' + str(fields.get('errno', '?'))} ({view.cite(ev)}).",
                         view.evidence(ev), [ev])
     ev = view.event("daemon-connect-refused")
-    if ev and not _python_failed(view):  # otherwise reported with the Python start failure
-        causes = _daemon_trouble(view)
+    if ev and not _python_failed(main):  # otherwise reported with the Python start failure
+        causes = _daemon_trouble(main)
         yield _make(CONNECT_FAILED, view,
                     f"The daemon group(s) {view.tally(ev)} refused connections until connect-timeout "
                     f"({view.cite(ev)}): listener backlog full or socket missing. {causes}",
@@ -746,12 +761,14 @@ def _global_group_evidence(f: dict[str, Any]) -> tuple[list[Evidence], bool]:
 
 @rule
 def daemon_responses(f: dict[str, Any]) -> Iterable[Finding]:
-    view = _view(f)
-    if not view:
-        return
+    for view, main in _request_views(f):
+        yield from _daemon_responses(f, view, main)
+
+
+def _daemon_responses(f: dict[str, Any], view: LogView, main: LogView) -> Iterable[Finding]:
     ev = view.event("daemon-header-timeout")
-    if ev and not _python_failed(view):  # otherwise reported with the Python start failure
-        trouble = _daemon_trouble(view)
+    if ev and not _python_failed(main):  # otherwise reported with the Python start failure
+        trouble = _daemon_trouble(main)
         sub, _ = _global_group_evidence(f)
         detail = (f"Requests to daemon group(s) {view.tally(ev)} got no response headers in time "
                   f"({view.cite(ev)}). {trouble}")
@@ -761,7 +778,7 @@ def daemon_responses(f: dict[str, Any]) -> Iterable[Finding]:
         yield _make(RESPONSE_TIMEOUT, view, detail, view.evidence(ev) + sub, [ev])
     ev = view.event("daemon-truncated-headers")
     if ev:
-        trouble = _daemon_trouble(view)
+        trouble = _daemon_trouble(main)
         yield _make(TRUNCATED_HEADERS, view,
                     f"Daemon group(s) {view.tally(ev)} closed the connection before sending complete "
                     f"headers ({view.cite(ev)}). {trouble}", view.evidence(ev), [ev])
@@ -872,17 +889,19 @@ def configuration_events(f: dict[str, Any]) -> Iterable[Finding]:
         evidence = [Evidence(view.path, str(banner.get("text") or ""), banner.get("line"))] + view.evidence(loaded)
         yield _make(MOD_PYTHON_CONFLICT, view, detail, evidence, [loaded] if loaded else [],
                     severity=Severity.WARNING)
-    ev = view.event("daemon-group-unknown")
-    if ev:
-        yield _make(GROUP_UNKNOWN, view, f"Requests are sent to daemon group(s) {view.tally(ev)} "
-                    f"that this server does not offer them ({view.cite(ev)}).", view.evidence(ev), [ev])
 
 
 @rule
 def application_events(f: dict[str, Any]) -> Iterable[Finding]:
-    view = _view(f)
-    if not view:
-        return
+    for view, _ in _request_views(f):
+        yield from _application_events(f, view)
+
+
+def _application_events(f: dict[str, Any], view: LogView) -> Iterable[Finding]:
+    ev = view.event("daemon-group-unknown")
+    if ev:
+        yield _make(GROUP_UNKNOWN, view, f"Requests are sent to daemon group(s) {view.tally(ev)} "
+                    f"that this server does not offer them ({view.cite(ev)}).", view.evidence(ev), [ev])
     ev = view.event("interpreter-change")
     if ev:
         sub, _ = _global_group_evidence(f)
