@@ -186,7 +186,16 @@ def _load_script(run):
     """Import the WSGI script as mod_wsgi does: module _mod_wsgi_<md5 of path>, once per interpreter."""
     import types
     script = run["script"]
-    name = _native(run.get("module_name") or "_mod_wsgi_wsgidoctor")
+    name = run.get("module_name")
+    if not name:
+        # mod_wsgi uses the MD5 of the path (the caller passes that name); without it, the path's
+        # bytes in hex keep one module per script without importing hashlib here.
+        if PY2:
+            raw = script.encode("utf-8") if isinstance(script, unicode) else script  # noqa: F821
+        else:
+            raw = script.encode("utf-8", "surrogateescape")
+        name = "_mod_wsgi_" + "".join("%02x" % b for b in bytearray(raw))
+    name = _native(name)
     with _lock:
         module = sys.modules.get(name)
         if module is None:
@@ -208,7 +217,7 @@ def _load_script(run):
             sys.modules[name] = module
             try:
                 exec(code, module.__dict__)
-            except Exception:
+            except BaseException:  # SystemExit too: a script must not end the process
                 sys.modules.pop(name, None)
                 exc_type, message, trace = _format_exception()
                 _log("Failed to exec Python script file '%s'." % script)
@@ -303,7 +312,7 @@ def _call(app, environ, script):
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-    except Exception:
+    except BaseException:  # SystemExit too, as mod_wsgi logs it instead of exiting
         exc_type, message, trace = _format_exception()
         _log("Exception occurred processing WSGI script '%s'." % script)
         sys.stderr.write(trace)
@@ -353,7 +362,7 @@ def handle(run_json, meta_json):
     except _Failure as failure:
         out["status"] = "500 Internal Server Error"
         out["error"] = failure.info
-    except Exception:
+    except BaseException:
         exc_type, message, trace = _format_exception()
         out["error"] = {"stage": "host", "message": message, "traceback": trace, "type": exc_type}
     out["duration_ms"] = round((time.time() - started) * 1000.0, 3)

@@ -391,13 +391,25 @@ static void initialise(const child_args *a, const char *home, int pyvenv, strbuf
     free(program);
 }
 
+/* Print the pending Python error to stderr. PyErr_Print() would end the process for a
+ * SystemExit, which mod_wsgi never lets an application do: that one is only reported. */
+static void report_python_error(void)
+{
+    if (py.PyErr_ExceptionMatches(*py.PyExc_SystemExit)) {
+        py.PyErr_Clear();
+        fputs("wsgidoctor-host: SystemExit raised outside the application; ignored\n", stderr);
+        return;
+    }
+    py.PyErr_Print();
+}
+
 /* ---- step 6: interpreters ---- */
 
 static PyObject *install_bootstrap(const char *setup_json, size_t len)
 {
     PyObject *module = py.PyImport_AddModule("_wsgidoctor_host");
     if (!module) {
-        py.PyErr_Print();
+        report_python_error();
         return NULL;
     }
     PyObject *dict = py.PyModule_GetDict(module);
@@ -405,7 +417,7 @@ static PyObject *install_bootstrap(const char *setup_json, size_t len)
         py.PyDict_SetItemString(dict, "__builtins__", py.PyEval_GetBuiltins());
     PyObject *result = py.PyRun_StringFlags(BOOTSTRAP_PY, PY_FILE_INPUT, dict, dict, NULL);
     if (!result) {
-        py.PyErr_Print();
+        report_python_error();
         return NULL;
     }
     py.Py_DecRef(result);
@@ -414,7 +426,7 @@ static PyObject *install_bootstrap(const char *setup_json, size_t len)
     result = (setup && arg) ? py.PyObject_CallFunctionObjArgs(setup, arg, NULL) : NULL;
     if (arg) py.Py_DecRef(arg);
     if (!result) {
-        py.PyErr_Print();
+        report_python_error();
         return NULL;
     }
     py.Py_DecRef(result);
@@ -533,7 +545,7 @@ static void do_request(const request_args *r)
         sb_append(&line, data, (size_t)len);
         emit(&line);
     } else {
-        py.PyErr_Print();
+        report_python_error();
         emit_host_failure(r, "the bootstrap's handle() raised; see stderr");
     }
     if (result) py.Py_DecRef(result);

@@ -2,7 +2,8 @@
  * wsgidoctor-host: host Python the way mod_wsgi does and serve WSGI scripts in-process.
  *
  * Reads one JSON request spec (a file named on the command line, or stdin), runs each emulated
- * mod_wsgi process in a forked child (child.c) and writes one JSON record to stdout. See
+ * mod_wsgi process in a forked child (child.c), all at once, and writes one JSON record to
+ * stdout. See
  * README.md for the spec, the record and the exit codes. Diagnostics of the program itself go
  * to stderr; what the children print is captured into the record.
  */
@@ -27,6 +28,7 @@
 #define SPEC_LIMIT (64u << 20)
 #define STDERR_LIMIT (1u << 20)
 #define RESULTS_LIMIT (64u << 20)
+#define MAX_PROCESSES 64
 
 enum { EXIT_OK = 0, EXIT_PROCESS_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 
@@ -164,9 +166,21 @@ static int append_messages(strbuf *rec, const strbuf *results)
     return garbled;
 }
 
-/* Run one emulated process; append its JSON object to rec. Returns 0 if it ended cleanly. */
-static int run_process(const json_node *spec, const json_node *proc, int index, double timeout_ms,
-                       strbuf *rec)
+/* One emulated process being supervised. */
+typedef struct {
+    const json_node *spec;
+    const json_node *process;
+    int index;
+    pid_t pid;
+    double started;
+    capture caps[2]; /* 0: stderr+stdout, 1: JSON lines */
+    int status;
+    int reaped;
+    int timed_out;
+    double elapsed;
+} child_run;
+
+static void start_child(child_run *c)
 {
     int errpipe[2], respipe[2];
     if (pipe2(errpipe, O_CLOEXEC) != 0 || pipe2(respipe, O_CLOEXEC) != 0) {
@@ -174,7 +188,7 @@ static int run_process(const json_node *spec, const json_node *proc, int index, 
         exit(fail_record("cannot create pipes", EXIT_INTERNAL));
     }
     fflush(NULL);
-    double t0 = now_ms();
+    c->started = now_ms();
     pid_t pid = fork();
     if (pid < 0) {
         fprintf(stderr, "wsgidoctor-host: fork: %s\n", strerror(errno));
@@ -188,77 +202,117 @@ static int run_process(const json_node *spec, const json_node *proc, int index, 
         dup2(errpipe[1], 2);
         close(errpipe[0]);
         close(respipe[0]);
-        child_args args = {spec, proc, index, respipe[1]};
+        child_args args = {c->spec, c->process, c->index, respipe[1]};
         child_main(&args);
     }
+    c->pid = pid;
     close(errpipe[1]);
     close(respipe[1]);
-    capture caps[2] = {{errpipe[0], {0}, STDERR_LIMIT, 0, 1}, {respipe[0], {0}, RESULTS_LIMIT, 0, 1}};
+    c->caps[0] = (capture){errpipe[0], {0}, STDERR_LIMIT, 0, 1};
+    c->caps[1] = (capture){respipe[0], {0}, RESULTS_LIMIT, 0, 1};
     for (int i = 0; i < 2; i++) {
-        sb_init(&caps[i].data);
-        fcntl(caps[i].fd, F_SETFL, O_NONBLOCK);
+        sb_init(&c->caps[i].data);
+        fcntl(c->caps[i].fd, F_SETFL, O_NONBLOCK);
     }
-    int status = 0, reaped = 0, timed_out = 0;
-    double deadline = t0 + timeout_ms;
-    while (caps[0].open || caps[1].open) {
-        struct pollfd pfd[2];
-        int nfds = 0;
+}
+
+static int child_busy(const child_run *c)
+{
+    return c->caps[0].open || c->caps[1].open;
+}
+
+/* Read what is there, notice an exit; a grandchild holding a pipe open must not keep us
+ * waiting once the child itself is gone. */
+static void service_child(child_run *c)
+{
+    for (int i = 0; i < 2; i++)
+        if (c->caps[i].open) pump(&c->caps[i]);
+    if (!c->reaped && waitpid(c->pid, &c->status, WNOHANG) == c->pid) {
+        c->reaped = 1;
         for (int i = 0; i < 2; i++)
-            if (caps[i].open) pfd[nfds++] = (struct pollfd){caps[i].fd, POLLIN, 0};
-        double left = deadline - now_ms();
-        if (left <= 0) {
-            timed_out = 1;
-            break;
-        }
-        poll(pfd, (nfds_t)nfds, left < 100 ? (int)left + 1 : 100);
-        for (int i = 0; i < 2; i++)
-            if (caps[i].open) pump(&caps[i]);
-        /* A grandchild holding a pipe open must not keep us waiting once the child is gone. */
-        if (!reaped && waitpid(pid, &status, WNOHANG) == pid) {
-            reaped = 1;
-            for (int i = 0; i < 2; i++)
-                if (caps[i].open) {
-                    pump(&caps[i]);
-                    if (caps[i].open) {
-                        close(caps[i].fd);
-                        caps[i].open = 0;
-                    }
+            if (c->caps[i].open) {
+                pump(&c->caps[i]);
+                if (c->caps[i].open) {
+                    close(c->caps[i].fd);
+                    c->caps[i].open = 0;
                 }
-        }
+            }
     }
-    kill(-pid, SIGKILL); /* whatever is left of the child's process group */
-    if (!reaped) {
-        if (timed_out) kill(pid, SIGKILL);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+}
+
+static void finish_child(child_run *c)
+{
+    kill(-c->pid, SIGKILL); /* whatever is left of the child's process group */
+    if (!c->reaped) {
+        if (c->timed_out) kill(c->pid, SIGKILL);
+        while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR) {
         }
+        c->reaped = 1;
     }
     for (int i = 0; i < 2; i++)
-        if (caps[i].open) close(caps[i].fd);
-    double elapsed = now_ms() - t0;
+        if (c->caps[i].open) {
+            close(c->caps[i].fd);
+            c->caps[i].open = 0;
+        }
+    c->elapsed = now_ms() - c->started;
+}
 
-    int clean = !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    sb_printf(rec, "{\"index\":%d,\"process_group\":", index);
-    sb_json_cstr(rec, json_get_str(proc, "process_group", ""));
-    sb_printf(rec, ",\"pid\":%ld,\"exit_code\":", (long)pid);
-    if (!timed_out && WIFEXITED(status)) sb_printf(rec, "%d", WEXITSTATUS(status));
+/* Run every emulated process at once (each is a separate Apache process in reality, and the
+ * total time is then the slowest one's); each gets timeout_ms. */
+static void run_children(child_run *runs, size_t count, double timeout_ms)
+{
+    for (size_t i = 0; i < count; i++) start_child(&runs[i]);
+    for (;;) {
+        struct pollfd pfd[2 * 64];
+        nfds_t nfds = 0;
+        int busy = 0;
+        double now = now_ms();
+        for (size_t i = 0; i < count; i++) {
+            child_run *c = &runs[i];
+            if (!child_busy(c)) continue;
+            if (now - c->started >= timeout_ms) {
+                c->timed_out = 1;
+                finish_child(c);
+                continue;
+            }
+            busy = 1;
+            for (int k = 0; k < 2 && nfds < sizeof pfd / sizeof pfd[0]; k++)
+                if (c->caps[k].open) pfd[nfds++] = (struct pollfd){c->caps[k].fd, POLLIN, 0};
+        }
+        if (!busy) break;
+        poll(pfd, nfds, 50);
+        for (size_t i = 0; i < count; i++)
+            if (child_busy(&runs[i])) service_child(&runs[i]);
+    }
+    for (size_t i = 0; i < count; i++)
+        if (runs[i].pid > 0) finish_child(&runs[i]);
+}
+
+/* Append one process' JSON object to rec; returns 0 if it ended cleanly. */
+static int append_child(strbuf *rec, const child_run *c)
+{
+    int status = c->status;
+    int clean = !c->timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    sb_printf(rec, "{\"index\":%d,\"process_group\":", c->index);
+    sb_json_cstr(rec, json_get_str(c->process, "process_group", ""));
+    sb_printf(rec, ",\"pid\":%ld,\"exit_code\":", (long)c->pid);
+    if (!c->timed_out && WIFEXITED(status)) sb_printf(rec, "%d", WEXITSTATUS(status));
     else sb_puts(rec, "null");
     sb_puts(rec, ",\"signal\":");
-    if (!timed_out && WIFSIGNALED(status)) {
+    if (!c->timed_out && WIFSIGNALED(status)) {
         sb_printf(rec, "%d,\"signal_name\":", WTERMSIG(status));
         sb_json_cstr(rec, signal_name(WTERMSIG(status)));
         sb_printf(rec, ",\"core_dumped\":%s", WCOREDUMP(status) ? "true" : "false");
     } else {
         sb_puts(rec, "null,\"signal_name\":null,\"core_dumped\":false");
     }
-    sb_printf(rec, ",\"timed_out\":%s,\"duration_ms\":%.3f,\"stderr\":", timed_out ? "true" : "false",
-              elapsed);
-    sb_json_string(rec, caps[0].data.data, caps[0].data.len);
-    sb_printf(rec, ",\"stderr_truncated\":%s,\"messages\":", caps[0].truncated ? "true" : "false");
-    int garbled = append_messages(rec, &caps[1].data);
+    sb_printf(rec, ",\"timed_out\":%s,\"duration_ms\":%.3f,\"stderr\":", c->timed_out ? "true" : "false",
+              c->elapsed);
+    sb_json_string(rec, c->caps[0].data.data, c->caps[0].data.len);
+    sb_printf(rec, ",\"stderr_truncated\":%s,\"messages\":", c->caps[0].truncated ? "true" : "false");
+    int garbled = append_messages(rec, &c->caps[1].data);
     sb_printf(rec, ",\"garbled_lines\":%d,\"messages_truncated\":%s}", garbled,
-              caps[1].truncated ? "true" : "false");
-    sb_free(&caps[0].data);
-    sb_free(&caps[1].data);
+              c->caps[1].truncated ? "true" : "false");
     return clean ? 0 : -1;
 }
 
@@ -328,13 +382,23 @@ int main(int argc, char **argv)
     }
     double timeout_ms = 1000.0 * (double)json_get_long(spec, "timeout", 30);
 
+    if (count > MAX_PROCESSES) return fail_record("too many processes in the spec (at most 64)", EXIT_USAGE);
+    child_run *runs = calloc(count ? count : 1, sizeof *runs);
+    if (!runs) return fail_record("out of memory", EXIT_INTERNAL);
+    for (size_t i = 0; i < count; i++) {
+        runs[i].spec = spec;
+        runs[i].process = items[i];
+        runs[i].index = (int)i;
+    }
+    run_children(runs, count, timeout_ms);
+
     strbuf rec;
     record_start(&rec);
     sb_puts(&rec, ",\"error\":null,\"processes\":[");
     int failed = 0;
     for (size_t i = 0; i < count; i++) {
         if (i) sb_puts(&rec, ",");
-        if (run_process(spec, items[i], (int)i, timeout_ms, &rec) != 0) failed = 1;
+        if (append_child(&rec, &runs[i]) != 0) failed = 1;
     }
     sb_printf(&rec, "],\"duration_ms\":%.3f}", now_ms() - t0);
     write_record(&rec);

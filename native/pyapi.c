@@ -108,6 +108,9 @@ int pyapi_resolve(pyapi *api, char *err, size_t errlen)
         REQUIRE(PyBytes_AsStringAndSize, "PyBytes_AsStringAndSize");
     }
     REQUIRE(PyErr_Print, "PyErr_Print");
+    REQUIRE(PyErr_Clear, "PyErr_Clear");
+    REQUIRE(PyErr_ExceptionMatches, "PyErr_ExceptionMatches");
+    REQUIRE(PyExc_SystemExit, "PyExc_SystemExit");
     REQUIRE(Py_DecRef, "Py_DecRef");
     return 0;
 }

@@ -68,6 +68,9 @@ typedef struct {
     PyObject *(*PyBytes_FromStringAndSize)(const char *, ssize_t);
     int (*PyBytes_AsStringAndSize)(PyObject *, char **, ssize_t *);
     void (*PyErr_Print)(void);
+    void (*PyErr_Clear)(void);
+    int (*PyErr_ExceptionMatches)(PyObject *);
+    PyObject **PyExc_SystemExit; /* data symbol: a PyObject * */
     void (*Py_DecRef)(PyObject *);
 } pyapi;
 

@@ -214,7 +214,23 @@ def test_groups_and_flags_equal_mod_wsgis(mpm, config):
             status, body = server.get(url)
             assert status == 200, server.error_log()[-2000:]
             real[url] = _observed(json.loads(body)["environ"])
+        default_ports = {}
+        for port in (80, 443):  # a Host header naming port 80 or 443: mod_wsgi drops the port
+            status, body = server.get("/res", host=f"testhost.example:{port}")
+            default_ports[port] = _observed(json.loads(body)["environ"])
         facts = _config_facts(server.root, env, mpm)
+    from wsgidoctor.config.predict import expand_group
+
+    for port, seen in default_ports.items():
+        predicted = expand_group(None, server_name="testhost.example", port=port, script_name="/res")
+        assert predicted == seen[1] == "testhost.example|/res"
+        mount = next(m for m in facts["config"]["mounts"] if m["url"] == "/res")
+        dropped = dict(facts, config={**facts["config"], "mounts": [{**mount, "port": port,
+                                                                       "application_group": predicted}]})
+        ((hosted_env, *_),) = _hosted_by_url(dropped).values()
+        assert _observed(hosted_env) == seen
+        assert hosted_env["SERVER_PORT"] == str(port)
+        assert hosted_env["HTTP_HOST"] == ("testhost.example" if port == 80 else "testhost.example:443")
     hosted = _hosted_by_url(facts)
     assert set(hosted) == set(real)
     for url, envs in hosted.items():

@@ -127,6 +127,29 @@ def test_broken_applications_are_500s_with_the_reason(source, stage):
     assert resp["status"] == "500 Internal Server Error" and resp["error"]["stage"] == stage
 
 
+def test_sys_exit_in_an_application_or_at_import_does_not_end_the_process():
+    runs = [{"application_group": "", "script": "/srv/exit.wsgi", "main_thread": True,
+             "source": "import sys\ndef application(e, s):\n    sys.exit(3)\n"},
+            {"application_group": "g", "script": "/srv/exit-at-import.wsgi", "main_thread": True,
+             "source": "raise SystemExit(4)\n"},
+            probe_run("")]
+    code, rec = run_host(spec(runs=runs))
+    proc = rec["processes"][0]
+    assert code == 0 and proc["exit_code"] == 0
+    statuses = [(m["status"], (m["error"] or {}).get("type")) for m in proc["messages"] if m["kind"] == "response"]
+    assert statuses == [("500 Internal Server Error", "SystemExit"), ("500 Internal Server Error", "SystemExit"),
+                        ("200 OK", None)]
+
+
+def test_processes_run_at_the_same_time():
+    sleeper = {"application_group": "", "script": "/srv/sleep.wsgi", "main_thread": True,
+               "source": "import time\ndef application(e, s):\n    time.sleep(1)\n    s('200 OK', [])\n    return [b'']\n"}
+    code, rec = run_host(spec(processes=[{"process_group": f"d{i}", "runs": [sleeper]} for i in range(3)]))
+    assert code == 0
+    assert [p["process_group"] for p in rec["processes"]] == ["d0", "d1", "d2"]
+    assert rec["duration_ms"] < 2800  # three 1 s requests, not one after the other
+
+
 def test_a_hanging_application_is_killed_after_the_time_limit():
     run = {"application_group": "", "script": "/srv/hang.wsgi", "main_thread": True,
            "source": "import time\ndef application(e, s):\n    time.sleep(60)\n"}
