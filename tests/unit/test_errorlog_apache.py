@@ -8,6 +8,8 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -31,24 +33,34 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _run_apache(config: str, until: bytes, timeout: float = 20.0) -> Path:
+def _run_apache(config: str, until: bytes, timeout: float = 20.0, request: bool = False) -> Path:
     """Start apache2 in the foreground with ``config`` (in a fresh directory www-data can read),
-    wait until its error log contains ``until``, stop it by its pid, and return the log's path."""
+    optionally send it one request once it is up, wait until its error log contains ``until``,
+    stop it by its pid, and return a copy of the log."""
     if not (os.path.exists(APACHE) and os.path.exists(f"{MODULES}/mod_wsgi.so")):
         pytest.skip("Debian's apache2 and libapache2-mod-wsgi-py3 are not installed")
     root = Path(tempfile.mkdtemp(prefix="wsgidoctor-errorlog-", dir="/tmp"))
     root.chmod(0o755)
     (root / "app.wsgi").write_text("def application(environ, start_response):\n"
                                    "    start_response('200 OK', [])\n    return [b'ok']\n")
-    (root / "httpd.conf").write_text(config.format(root=root, port=_free_port(), modules=MODULES))
+    port = _free_port()
+    (root / "private").mkdir(mode=0o700)
+    (root / "httpd.conf").write_text(config.format(root=root, port=port, modules=MODULES))
     log = root / "error.log"
     proc = subprocess.Popen([APACHE, "-f", str(root / "httpd.conf"), "-DFOREGROUND"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and proc.poll() is None:
-            if log.exists() and until in log.read_bytes():
+            text = log.read_bytes() if log.exists() else b""
+            if until in text:
                 break
+            if request and b"resuming normal operations" in text:
+                request = False
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read()
+                except (urllib.error.URLError, OSError):
+                    pass  # the failure is what the log is expected to record
             time.sleep(0.1)
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -63,7 +75,7 @@ def _run_apache(config: str, until: bytes, timeout: float = 20.0) -> Path:
     return saved
 
 
-CONFIG = """
+BASE = """
 ServerRoot {root}
 LoadModule mpm_event_module {modules}/mod_mpm_event.so
 LoadModule authz_core_module {modules}/mod_authz_core.so
@@ -77,11 +89,20 @@ DefaultRuntimeDir {root}
 User www-data
 Group www-data
 StartServers 1
-WSGIPythonHome """ + MISSING_HOME + """
-WSGIScriptAlias / {root}/app.wsgi
 <Directory {root}>
     Require all granted
 </Directory>
+"""
+CONFIG = BASE + """
+WSGIPythonHome """ + MISSING_HOME + """
+WSGIScriptAlias / {root}/app.wsgi
+"""
+#: Daemon sockets in a directory (mode 0700, owned by root) Apache's children cannot search.
+SOCKET_CONFIG = BASE + """
+WSGISocketPrefix {root}/private/wsgi
+WSGIDaemonProcess app processes=1 threads=2
+WSGIProcessGroup app
+WSGIScriptAlias / {root}/app.wsgi
 """
 
 
@@ -113,3 +134,14 @@ def test_the_probe_finds_that_log_through_the_configuration(missing_home_log):
     log = out.facts["errorlog"]
     assert log["path"] == str(missing_home_log) and log["first_line"] == 1
     assert log["events"]["python-home-unusable"]["by"] == {MISSING_HOME: log["events"]["python-home-unusable"]["count"]}
+
+
+def test_a_socket_directory_the_children_cannot_search_gives_daemon_socket_denied():
+    log = _run_apache(SOCKET_CONFIG, until=b"Unable to connect to WSGI daemon process", request=True)
+    try:
+        found = {f.id: f for f in diagnose({"errorlog": scan_file(str(log))})}
+    finally:
+        shutil.rmtree(log.parent, ignore_errors=True)
+    errors = {i for i, f in found.items() if f.severity is not Severity.INFO}
+    assert errors == {"daemon-socket-denied"}
+    assert "uid=33" in found["daemon-socket-denied"].detail and "/private" in found["daemon-socket-denied"].detail
