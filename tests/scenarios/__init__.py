@@ -1,0 +1,1 @@
+"""The scenario suite: real broken Apache + mod_wsgi installations and the findings they must give."""
