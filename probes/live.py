@@ -14,7 +14,6 @@ import time
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
-from wsgidoctor import commands
 from wsgidoctor.model import RawOutput
 from wsgidoctor.probe import NotApplicable, Probe, ProbeContext, ProbeOutput
 
@@ -38,74 +37,44 @@ def mismatches(expected: dict[str, Any], got: dict[str, Any]) -> dict[str, dict[
             if v is not None and got.get(k) != v}
 
 
+def _facts(ctx: ProbeContext) -> dict[str, Any]:
+    """The fact sections the live setup reads (the probe context gives them by path)."""
+    return {key: ctx.fact(key) for key in ("config", "install", "apache", "linkage", "mod_wsgi")}
+
+
+# Kept for callers that used them before wsgidoctor.live.setup existed.
 def _root_relative(path: str, root: str) -> str:
-    return path if os.path.isabs(path) else os.path.normpath(os.path.join(root, path))
+    from wsgidoctor.live.setup import root_relative
+
+    return root_relative(path, root)
 
 
 def _model(ctx: ProbeContext) -> Any:
-    from wsgidoctor.config.model import build_model, tree_from_facts
+    from wsgidoctor.live.setup import model_from_facts
 
-    config = ctx.fact("config")
-    if not isinstance(config, dict) or not config.get("directives"):
-        return None
-    model = build_model(tree_from_facts(config), build_mpm=ctx.fact("apache.mpm.name"))
-    names = {s.get("key"): s.get("server_name") for s in config.get("servers") or () if isinstance(s, dict)}
-    for server in model.servers:
-        if not server.server_name and names.get(server.key):
-            server.server_name = names[server.key]
-    return model
+    return model_from_facts(_facts(ctx))
 
 
 def _guard(ctx: ProbeContext, model: Any) -> Any:
-    from wsgidoctor.live.server import Guard
+    from wsgidoctor.live.setup import guard_for
 
-    root = model.tree.server_root
-    paths = []
-    for d in model.tree.directives:
-        if d.name in ("PidFile", "ErrorLog", "DefaultRuntimeDir", "WSGISocketPrefix", "CustomLog") and d.args:
-            if not d.args[0].startswith("|"):
-                paths.append(_root_relative(d.args[0], root))
-    effective = ctx.fact("config.socket_prefix.effective")
-    if effective:
-        paths.append(effective)
-    return Guard(paths=tuple(paths), ports=tuple(model.listen))
+    return guard_for(_facts(ctx), model)
 
 
 def _live_mode(ctx: ProbeContext, out: ProbeOutput) -> dict[str, Any]:
-    from wsgidoctor.config.predict import DEFAULT_VERSION, parse_version, predict_mounts
-    from wsgidoctor.live.plan import plan
     from wsgidoctor.live.server import run_live
+    from wsgidoctor.live.setup import LiveUnavailable, setup_from_facts
 
-    model = _model(ctx)
-    if model is None:
-        raise NotApplicable("no Apache configuration was read (see the config probe)")
-    httpd = ctx.fact("install.httpd") or ctx.options.httpd or commands.which("apache2", ("/usr/sbin",)) \
-        or commands.which("httpd", ("/usr/sbin",))
-    if not httpd:
-        raise NotApplicable("no httpd binary found")
-    root = model.tree.server_root
-    modules = {d.args[0]: _root_relative(d.args[1], root) for d in model.tree.named("LoadModule") if len(d.args) >= 2}
-    if "wsgi_module" not in modules and ctx.fact("linkage.module"):
-        modules["wsgi_module"] = ctx.fact("linkage.module")
-    if "wsgi_module" not in modules:
-        raise NotApplicable("the configuration loads no mod_wsgi and none was given")
-    load_files = [_root_relative(d.args[0], root) for d in model.tree.named("LoadFile")
-                  if d.args and not d.sections]
-    version = parse_version(ctx.fact("mod_wsgi.version")) or DEFAULT_VERSION
-    env = ctx.fact("install.start_env") or {}
-    directory_targets = set(ctx.fact("config.directory_targets") or ())
-    local_host = ctx.fact("config.local_host")
-    mounts = predict_mounts(model, version=version, environ=env, local_host=local_host,
-                            is_dir=lambda p: p in directory_targets)
-    as_root = os.geteuid() == 0 if hasattr(os, "geteuid") else False
-    the_plan = plan(model, mounts, module_paths=modules, as_root=as_root,
-                    user=ctx.fact("install.user"), group=ctx.fact("install.group"),
-                    local_host=local_host, load_files=load_files, version=version)
+    try:
+        setup = setup_from_facts(_facts(ctx), httpd=ctx.options.httpd)
+    except LiveUnavailable as exc:
+        raise NotApplicable(str(exc)) from None
+    the_plan, mounts = setup.plan, setup.mounts
     if not the_plan.requests:
         return {"mode": "throwaway", "url": None, "mounts": [], "error": None, "error_log": [],
                 "notes": the_plan.notes, "duration_ms": 0.0, "leftover_pids": [], "tmp_dirs": []}
     timeout = float(ctx.options.extra.get("live_request_timeout") or REQUEST_TIMEOUT)
-    result = run_live(httpd, the_plan, PROBE_SCRIPT, env=env, guard=_guard(ctx, model),
+    result = run_live(setup.httpd, the_plan, PROBE_SCRIPT, env=setup.env, guard=setup.guard,
                       request_timeout=timeout)
     out.raw.append(RawOutput(kind="live-httpd.conf", source="wsgidoctor live server", text=result.config_text))
     out.raw.append(RawOutput(kind="live-errorlog", source="wsgidoctor live server error log",
@@ -124,8 +93,7 @@ def _live_mode(ctx: ProbeContext, out: ProbeOutput) -> dict[str, Any]:
     return {"mode": "throwaway", "url": base, "mounts": answers, "error": result.error,
             "error_log": result.error_log, "notes": result.notes, "ports": result.ports,
             "duration_ms": round(result.duration_ms, 1), "leftover_pids": result.leftovers,
-            "tmp_dirs": result.tmp_dirs,
-            "prediction_version": ".".join(map(str, version))}
+            "tmp_dirs": result.tmp_dirs, "prediction_version": ".".join(map(str, setup.version))}
 
 
 def _url_mode(ctx: ProbeContext, url: str) -> dict[str, Any]:
