@@ -640,7 +640,13 @@ void child_main(const child_args *a)
 
     switch_user(a);
     apply_environment(a);
+    /* "~": the user's home directory, where mod_wsgi puts a daemon running as another user
+     * than Apache's when it has no home= option. */
     const char *cwd = setting_str(a, "cwd");
+    if (cwd && strcmp(cwd, "~") == 0) {
+        struct passwd *pw = getpwuid(geteuid());
+        cwd = pw ? pw->pw_dir : "/";
+    }
     if (chdir(cwd ? cwd : "/") != 0)
         fprintf(stderr, "wsgidoctor-host: cannot change directory to %s: %s\n", cwd ? cwd : "/",
                 strerror(errno));

@@ -62,7 +62,11 @@ def run(ctx: ProbeContext) -> ProbeOutput:
     execution = run_host(location.path, plan.spec)
     record = execution.record
     runtime = next((p.runtime_version for p in record.processes if p.runtime_version), None)
-    xy = homelib.xy_of(homelib.split_version(runtime)) or xy
+    loaded = next((p.event("loaded") for p in record.processes if p.event("loaded")), None) or {}
+    # X.Y from the running interpreter, else the linkage probe, else what the program read from
+    # the library (Py_Version or its file name) when Python did not start.
+    xy = homelib.xy_of(homelib.split_version(runtime)) or xy or (
+        (loaded["major"], loaded["minor"]) if isinstance(loaded.get("minor"), int) and loaded["minor"] >= 0 else None)
     home_facts: list[dict[str, Any]] = []
     for source in plan.homes:
         home_facts.append({**source.to_json(), **homelib.inspect_home(source.path, xy)})

@@ -306,3 +306,48 @@ def test_pyenv_with_a_venv_home(pyenv_python, tmp_path):
     got = _hosted_report(lib, env, str(venv))
     assert got == expected
     assert got[0] == str(venv) and got[1] == str(prefix)
+
+
+# -- the probe, end to end ----------------------------------------------------------------------
+
+@pytest.mark.apache
+def test_the_probe_on_this_machines_apache(monkeypatch):
+    """The whole pipeline (discovery, linkage, config, hosting) on Debian's own configuration."""
+    from wsgidoctor.probe import Options
+    from wsgidoctor.runner import collect, finish
+
+    monkeypatch.setenv("WSGIDOCTOR_HOST_PROGRAM", built_program())
+    report = finish(collect(Options(config="/etc/apache2/apache2.conf", load_plugins=False,
+                                    skip_probes=("errorlog",))))
+    assert {p.name: p.status.value for p in report.probes}["hosting"] == "ok"
+    hosting, python = report.facts["hosting"], report.facts["python"]
+    assert hosting["libpython_source"] == "linkage" and hosting["library_prefix"] == "/usr"
+    assert hosting["init_api"] == "legacy"  # Debian's mod_wsgi 4.9.4
+    assert [p["state"] for p in hosting["processes"]] == ["ok"]
+    if os.geteuid() == 0:
+        assert hosting["processes"][0]["user"] == {"name": "www-data", "switched": True, "reason": None}
+    assert python["prefix"] == "/usr" and python["source"] == "emulated"
+    assert python["version"].startswith(hosting["library_version"].split()[0])
+    assert report.facts["wsgi"]["process_group"] == {"value": "", "source": "emulated"}
+    assert not [f for f in report.findings if f.section == "python" and f.severity.value != "info"]
+
+
+def test_the_probe_with_a_missing_home_finds_what_is_wrong(tmp_path, monkeypatch):
+    if not os.path.exists(SYSTEM_LIBPYTHON):
+        pytest.skip("needs the system Python 3.11")
+    from wsgidoctor.probe import Options, ProbeContext
+    from wsgidoctor.probes.hosting import run
+    from wsgidoctor.rules import diagnose
+
+    missing = tmp_path / "gone"
+    facts = {"install": {"start_env": {"PATH": "/usr/bin:/bin", "LANG": "C"}},
+             "mod_wsgi": {"version": "5.0.2"},
+             "linkage": {"python_library": {"path": SYSTEM_LIBPYTHON, "found": True, "python_version": "3.11.2"}},
+             "config": {"wsgi": {"python_home": str(missing), "set_at": {"WSGIPythonHome": "/etc/httpd.conf:7"}}}}
+    out = run(ProbeContext(Options(), facts, environ={"WSGIDOCTOR_HOST_PROGRAM": built_program()}))
+    facts.update(out.facts)
+    assert facts["hosting"]["init_api"] == "pyconfig"
+    found = {f.id: f for f in diagnose(facts) if f.section == "python"}
+    assert set(found) == {"python-init-failed", "python-home-invalid"}
+    assert f"sys.prefix = '{missing}'" in found["python-init-failed"].detail
+    assert any(e.source == "/etc/httpd.conf" and e.line == 7 for e in found["python-home-invalid"].evidence)

@@ -168,6 +168,18 @@ def test_switching_to_apaches_user():
     assert user["switched"] is True and user["uid"] == 33
 
 
+def test_a_daemon_of_another_user_starts_in_that_users_home_directory():
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    import pwd
+
+    run = {"application_group": "", "script": "/x/cwd.wsgi", "main_thread": True,
+           "source": "import os\ndef application(e, s):\n    s('200 OK', [])\n    return [os.getcwd().encode()]\n"}
+    code, rec = run_host(spec(processes=[{"process_group": "d", "user": "www-data", "cwd": "~", "runs": [run]}]))
+    (resp,) = [m for m in rec["processes"][0]["messages"] if m["kind"] == "response"]
+    assert resp["body"] == pwd.getpwnam("www-data").pw_dir
+
+
 def test_an_unknown_user_fails_that_process_only():
     code, rec = run_host(spec(processes=[{"process_group": "a", "user": "no-such-user-here", "runs": [probe_run()]},
                                          {"process_group": "b", "runs": [probe_run()]}]))

@@ -81,6 +81,7 @@ def test_each_process_group_is_one_process_and_each_application_group_one_run():
     assert [r.application_group for r in emb.runs] == ["", "app.example|/admin"]
     assert (emb.python_home, emb.python_path, emb.optimize, emb.home) == ("/opt/py311", "/srv/lib", 1, None)
     assert (venv.python_home, venv.python_path, venv.user, venv.group) == ("/srv/venv", None, "appuser", "www-data")
+    assert (venv.cwd, thr.cwd) == ("~", "/")  # another user's daemon starts in that user's home
     assert venv.mod_wsgi["maximum_processes"] == 2 and venv.mod_wsgi["threads_per_process"] == 1
     (vrun,) = venv.runs
     assert (vrun.multithread, vrun.multiprocess, vrun.requests, vrun.main_thread) == (False, True, 1, False)

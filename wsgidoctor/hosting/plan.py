@@ -178,9 +178,12 @@ def build_plan(facts: Mapping[str, Any], *, libpython: str, script: str, script_
             dhome = opts.get("home") if isinstance(opts.get("home"), str) else None
             duser = daemon.get("user") or opts.get("user")
             dgroup = daemon.get("group") or opts.get("group")
+            # mod_wsgi: home= is the working directory; else a daemon running as another user
+            # than Apache's starts in that user's home directory ("~" to the program).
+            cwd = dhome or ("~" if duser and duser != factlib.get(facts, "install.user") else "/")
             proc = Process(process_group=pg, python_home=home, python_path=ppath, home=dhome,
                            optimize=optimize, user=(duser or user) if run_as_user else None,
-                           group=(dgroup or group) if run_as_user else None, cwd=dhome)
+                           group=(dgroup or group) if run_as_user else None, cwd=cwd)
             if own_home:
                 note_home(home, "WSGIDaemonProcess python-home=", (daemon.get("file"), daemon.get("line")), pg)
             else:
