@@ -58,7 +58,7 @@ def _run_apache(config: str, until: bytes, timeout: float = 20.0, request: bool 
             if request and b"resuming normal operations" in text:
                 request = False
                 try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read()
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/app", timeout=10).read()
                 except (urllib.error.URLError, OSError):
                     pass  # the failure is what the log is expected to record
             time.sleep(0.1)
@@ -95,13 +95,20 @@ StartServers 1
 """
 CONFIG = BASE + """
 WSGIPythonHome """ + MISSING_HOME + """
-WSGIScriptAlias / {root}/app.wsgi
+WSGIScriptAlias /app {root}/app.wsgi
 """
 #: Daemon sockets in a directory (mode 0700, owned by root) Apache's children cannot search.
 SOCKET_CONFIG = BASE + """
 WSGISocketPrefix {root}/private/wsgi
 WSGIDaemonProcess app processes=1 threads=2
 WSGIProcessGroup app
+WSGIScriptAlias /app {root}/app.wsgi
+"""
+#: Debian's module as packaged, healthy: embedded mode beside a daemon group serving /app.
+HEALTHY_CONFIG = BASE + """
+WSGISocketPrefix {root}/wsgi
+WSGIDaemonProcess app processes=2 threads=2
+WSGIScriptAlias /app {root}/app.wsgi process-group=app
 WSGIScriptAlias / {root}/app.wsgi
 """
 
@@ -145,3 +152,15 @@ def test_a_socket_directory_the_children_cannot_search_gives_daemon_socket_denie
     errors = {i for i, f in found.items() if f.severity is not Severity.INFO}
     assert errors == {"daemon-socket-denied"}
     assert "uid=33" in found["daemon-socket-denied"].detail and "/private" in found["daemon-socket-denied"].detail
+
+
+def test_a_healthy_server_with_and_without_a_daemon_group_raises_no_alarm():
+    log = _run_apache(HEALTHY_CONFIG, until=b"Loading Python script file", request=True)
+    try:
+        facts = scan_file(str(log))
+        text = log.read_text()
+    finally:
+        shutil.rmtree(log.parent, ignore_errors=True)
+    assert "Starting process 'app'" in text and "Initializing Python" in text  # both modes ran
+    found = {f.id: f for f in diagnose({"errorlog": facts})}
+    assert set(found) == {"errorlog-last-startup"}, {i: f.detail for i, f in found.items()}

@@ -602,10 +602,12 @@ def python_start(f: dict[str, Any]) -> Iterable[Finding]:
         sentences.append(f"\"No module named '{module}'\" ({view.cite(missing)}): Python found no "
                          f"standard library under the prefix it used.")
     evidence = view.evidence(home_ev, dump_ev, fatal, missing, init)
-    followed = [(view.event(n), label) for n, label in CONSEQUENCES if view.event(n)]
+    followed = [(log, log.event(n), label) for log, _ in _request_views(f) for n, label in CONSEQUENCES
+                if log.event(n) and (log.log is view.log or n != "daemon-died")]
     if followed:
-        sentences.append("As a result " + "; ".join(f"{label} ({view.cite(ev)})" for ev, label in followed) + ".")
-        evidence.extend(view.evidence(*(ev for ev, _ in followed), limit=1))
+        sentences.append("As a result " + "; ".join(f"{label} ({log.cite(ev)})" for log, ev, label in followed) + ".")
+        for log, ev, _ in followed:
+            evidence.extend(log.evidence(ev, limit=1))
     if home:
         evidence.extend(_config_lines(f, ("wsgipythonhome", "wsgidaemonprocess"), str(home)))
         target = f"Python {_python_xy(f, view)}" if _python_xy(f, view) else "the Python mod_wsgi was built for"
@@ -656,9 +658,9 @@ def module_load(f: dict[str, Any]) -> Iterable[Finding]:
             if owner == "apache":
                 why = (f"{symbol} is an Apache/APR symbol: {module} was compiled against another Apache "
                        f"(e.g. 2.2 headers loaded into 2.4) than this one.")
-                fix = (f"Rebuild mod_wsgi against this Apache: `pip install mod_wsgi` with "
-                       f"APXS=/path/to/this/apxs, or install the distribution's mod_wsgi package, and fix "
-                       f"the LoadModule line to load it.")
+                apxs = F.get(f, "install.apxs") or "/path/to/this/apxs"
+                fix = (f"Rebuild mod_wsgi against this Apache: `APXS={apxs} pip install mod_wsgi`, or "
+                       f"install the distribution's mod_wsgi package, and fix the LoadModule line to load it.")
             elif owner == "python" and is_python2_symbol(symbol):
                 why = f"{symbol} exists only in Python 2: {module} was built for Python 2."
                 fix = ("Install or build a mod_wsgi for the Python 3 you use (Debian/Ubuntu: "
@@ -749,14 +751,13 @@ def _daemon_trouble(view: LogView) -> str:
     return ("The same log shows why: " + "; ".join(found) + ".") if found else ""
 
 
-def _global_group_evidence(f: dict[str, Any]) -> tuple[list[Evidence], bool]:
-    """Mounts that do not run in the main interpreter, as evidence; and whether any are known."""
-    mounts = [m for m in F.get(f, "config.mounts") or () if isinstance(m, Mapping)]
-    out = [Evidence(str(m.get("file") or "configuration"),
-                    f"WSGIScriptAlias {m.get('url')} {m.get('script')} (application group "
-                    f"{m.get('application_group')!r})", m.get("line"))
-           for m in mounts if m.get("application_group") not in ("", "%{GLOBAL}")]
-    return out, bool(mounts)
+def _sub_interpreter_mounts(f: dict[str, Any]) -> list[Evidence]:
+    """Mounts whose application does not run in the main interpreter, as evidence."""
+    return [Evidence(str(m.get("file") or "configuration"),
+                     f"WSGIScriptAlias {m.get('url')} {m.get('script')} (application group "
+                     f"{m.get('application_group')!r})", m.get("line"))
+            for m in F.get(f, "config.mounts") or ()
+            if isinstance(m, Mapping) and m.get("application_group") not in (None, "", "%{GLOBAL}")]
 
 
 @rule
@@ -769,7 +770,7 @@ def _daemon_responses(f: dict[str, Any], view: LogView, main: LogView) -> Iterab
     ev = view.event("daemon-header-timeout")
     if ev and not _python_failed(main):  # otherwise reported with the Python start failure
         trouble = _daemon_trouble(main)
-        sub, _ = _global_group_evidence(f)
+        sub = _sub_interpreter_mounts(f)
         detail = (f"Requests to daemon group(s) {view.tally(ev)} got no response headers in time "
                   f"({view.cite(ev)}). {trouble}")
         if sub and not trouble:
@@ -904,7 +905,7 @@ def _application_events(f: dict[str, Any], view: LogView) -> Iterable[Finding]:
                     f"that this server does not offer them ({view.cite(ev)}).", view.evidence(ev), [ev])
     ev = view.event("interpreter-change")
     if ev:
-        sub, _ = _global_group_evidence(f)
+        sub = _sub_interpreter_mounts(f)
         yield _make(SUBINTERPRETER, view, f"A C extension refused a second interpreter "
                     f"({view.cite(ev)}).", view.evidence(ev) + sub, [ev])
     failed = view.event("script-exec-failed")
