@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import sys
 
 from setuptools import setup
 from setuptools.command.build_py import build_py
+from setuptools.command.sdist import sdist
 from setuptools.dist import Distribution
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -57,4 +59,15 @@ class BuildPyWithHost(build_py):
         _compile_host(target)
 
 
-setup(cmdclass={"build_py": BuildPyWithHost}, distclass=PlatformDistribution)
+class SdistWithNative(sdist):
+    """sdist that also ships native/ (the sources the build step compiles)."""
+
+    def make_release_tree(self, base_dir: str, files: list[str]) -> None:
+        super().make_release_tree(base_dir, files)
+        source = os.path.join(HERE, "native")
+        target = os.path.join(base_dir, "native")
+        if os.path.isdir(source) and not os.path.isdir(target):
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("wsgidoctor-host", "bootstrap_py.h", "*.o"))
+
+
+setup(cmdclass={"build_py": BuildPyWithHost, "sdist": SdistWithNative}, distclass=PlatformDistribution)
