@@ -147,22 +147,48 @@ def _findings_message(head: str, found: Sequence[Finding]) -> str:
     return head + "\n\n" + "\n\n".join(describe_finding(f) for f in found)
 
 
-def assert_no_errors(report: Subject, *, ignore: Iterable[str] = ()) -> None:
-    """No finding of severity ``error`` (``ignore`` lists finding ids to let pass)."""
-    __tracebackhide__ = True
-    found = _at_least(report, Severity.ERROR, ignore)
-    if found:
-        _fail(_findings_message(f"wsgidoctor found {_plural(len(found), 'error')}:", found))
+def _unchecked(report: Subject) -> list[str]:
+    """Probes that crashed or ran out of time: what they should have checked was not checked."""
+    return [f"probe {p.get('name')!r} {p.get('status')}: {p.get('error')}" for p in _probes(report)
+            if p.get("status") in ("failed", "timeout")]
 
 
-def assert_no_warnings(report: Subject, *, ignore: Iterable[str] = ()) -> None:
-    """No finding of severity ``warning`` or ``error`` (the CLI's default ``--fail-on warning``)."""
+def _check_findings(report: Subject, worst: Severity, ignore: Iterable[str], allow_incomplete: bool) -> None:
     __tracebackhide__ = True
-    found = _at_least(report, Severity.WARNING, ignore)
+    found = _at_least(report, worst, ignore)
+    unchecked = [] if allow_incomplete else _unchecked(report)
+    if not found and not unchecked:
+        return
+    parts = []
     if found:
         counts = {s: sum(1 for f in found if f.severity is s) for s in (Severity.ERROR, Severity.WARNING)}
         head = " and ".join(_plural(n, s.value) for s, n in counts.items() if n)
-        _fail(_findings_message(f"wsgidoctor found {head}:", found))
+        parts.append(_findings_message(f"wsgidoctor found {head}:", found))
+    if unchecked:
+        parts.append("wsgidoctor could not check everything, so this is not a pass:\n"
+                     + "\n".join(f"    {u}" for u in unchecked)
+                     + "\n  fix: run `wsgidoctor check -v` in the same place to see why; a probe that "
+                       "crashes is a wsgidoctor bug worth reporting. `allow_incomplete=True` accepts it.")
+    _fail("\n\n".join(parts))
+
+
+def assert_no_errors(report: Subject, *, ignore: Iterable[str] = (), allow_incomplete: bool = False) -> None:
+    """No finding of severity ``error`` (``ignore`` lists finding ids to let pass).
+
+    A probe that crashed or timed out fails this too (what it checks was not checked), unless
+    ``allow_incomplete`` is true. Probes with nothing to examine (not applicable) are fine.
+    """
+    __tracebackhide__ = True
+    _check_findings(report, Severity.ERROR, ignore, allow_incomplete)
+
+
+def assert_no_warnings(report: Subject, *, ignore: Iterable[str] = (), allow_incomplete: bool = False) -> None:
+    """No finding of severity ``warning`` or ``error`` (the CLI's default ``--fail-on warning``).
+
+    Like :func:`assert_no_errors`, a crashed or timed-out probe fails it unless ``allow_incomplete``.
+    """
+    __tracebackhide__ = True
+    _check_findings(report, Severity.WARNING, ignore, allow_incomplete)
 
 
 def assert_no_finding(report: Subject, finding_id: str) -> None:

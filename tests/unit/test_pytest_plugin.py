@@ -178,6 +178,23 @@ def test_ignored_findings_are_left_out_of_the_report(pytester: pytest.Pytester):
     pytester.runpytest("-o", "wsgidoctor_ignore=", "--wsgidoctor-ignore", "httpd-command-failed").assert_outcomes(passed=1)
 
 
+def test_a_conftest_can_override_the_options(pytester: pytest.Pytester):
+    httpd = standin_httpd(pytester.path, v_output=PREFORK_V)
+    pytester.makeconftest(f"""
+        import dataclasses
+        import pytest
+
+        @pytest.fixture(scope="session")
+        def wsgidoctor_options(wsgidoctor_options):
+            return dataclasses.replace(wsgidoctor_options, httpd={str(httpd)!r})
+    """)
+    pytester.makepyfile("""
+        def test_version(wsgidoctor_apache):
+            assert wsgidoctor_apache.version == "2.4.10"
+    """)
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
 # --- probing nothing until asked; once per session ---------------------------------------
 
 

@@ -59,6 +59,26 @@ def test_no_warnings_counts_both_severities():
         assert_no_warnings(broken_report())
 
 
+def test_a_probe_that_crashed_is_not_a_pass():
+    from wsgidoctor.model import ProbeRun, ProbeStatus
+
+    report = Report(mode="check", probes=[
+        ProbeRun("discovery", ProbeStatus.OK), ProbeRun("apxs", ProbeStatus.NOT_APPLICABLE, error="no apxs"),
+        ProbeRun("linkage", ProbeStatus.FAILED, error="KeyError: 'needed'"),
+        ProbeRun("errorlog", ProbeStatus.TIMEOUT, error="did not finish within 60s")])
+    with pytest.raises(AssertionError) as info:
+        assert_no_errors(report)
+    message = str(info.value)
+    assert message.startswith("wsgidoctor could not check everything, so this is not a pass:")
+    assert "probe 'linkage' failed: KeyError: 'needed'" in message
+    assert "probe 'errorlog' timeout: did not finish within 60s" in message
+    assert "apxs" not in message  # nothing to examine is not a failure to examine
+    with pytest.raises(AssertionError, match="could not check everything"):
+        assert_no_warnings(report_to_dict(report))
+    assert_no_errors(report, allow_incomplete=True)
+    assert_no_warnings(report, allow_incomplete=True)
+
+
 def test_info_findings_never_fail():
     info = NOT_FOUND.make("only informative", severity=NOT_FOUND.severity.INFO)
     report = Report(mode="check", findings=[info])
