@@ -171,6 +171,8 @@ def test_mutex_creation_failures_get_an_errno_specific_fix():
     assert problems(found) == {"mutex-unavailable"} and "ipcrm" in found["mutex-unavailable"].fix
     found = run(f"{T} [core:emerg] [pid 1] (38)Function not implemented: AH00023: Couldn't create the mpm-accept mutex")
     assert "Mutex posixsem" in found["mutex-unavailable"].fix
+    found = run(f"{T} [core:emerg] [pid 1] (2)No such file or directory: AH00023: Couldn't create the mpm-accept mutex")
+    assert problems(found) == {"mutex-directory-invalid"} and "Mutex file:" in found["mutex-directory-invalid"].fix
 
 
 def test_configuration_problems_from_the_log():

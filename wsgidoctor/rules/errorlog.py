@@ -850,7 +850,8 @@ def mutexes(f: dict[str, Any]) -> Iterable[Finding]:
             fix = ("mod_wsgi creates its accept lock next to the daemon sockets: make the "
                    "WSGISocketPrefix directory exist and be writable, or choose another mechanism "
                    "with `WSGIAcceptMutex`.")
-        yield _make(MUTEX_UNAVAILABLE, view, detail, view.evidence(ev) + _config_lines(f, ("mutex",)), [ev], fix=fix)
+        spec = MUTEX_DIRECTORY if errno in ("2", "13") and "lock" not in which else MUTEX_UNAVAILABLE
+        yield _make(spec, view, detail, view.evidence(ev) + _config_lines(f, ("mutex",)), [ev], fix=fix)
     ev = view.event("accept-mutex-removed")
     if ev:
         user = F.get(f, "install.user")
