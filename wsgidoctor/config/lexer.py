@@ -15,10 +15,13 @@ Nothing here raises on bad input: any bytes decode (UTF-8, else Latin-1), NULs a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
 from wsgidoctor.textnorm import decode
+
+_UNQUOTED = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
@@ -93,14 +96,10 @@ def next_word(text: str, pos: int = 0) -> tuple[str, int]:
         if i < n:  # the closing quote
             i += 1
     else:
-        i = pos
-        while i < n and not text[i].isspace():
-            if text[i] == "\\" and i + 1 < n and text[i + 1] == "\\":
-                out.append("\\")
-                i += 2
-            else:
-                out.append(text[i])
-                i += 1
+        m = _UNQUOTED.match(text, pos)
+        word = m.group(0) if m else text[pos]
+        i = pos + len(word)
+        out.append(word.replace("\\\\", "\\") if "\\" in word else word)
     while i < n and text[i].isspace():
         i += 1
     return "".join(out), i

@@ -29,6 +29,18 @@ class ConfigModel:
     mpm: MpmSettings
     listen: list[int]
 
+    def __post_init__(self) -> None:
+        self._by_key = {s.key: s for s in self.servers}  # first: server_of() below needs it
+        self._daemons: dict[str, DaemonProcess] = {}
+        for dp in self.daemons:
+            self._daemons.setdefault(dp.name, dp)  # httpd refuses a second one of the same name
+        self._by_name: dict[str, list[tuple[int, Directive]]] = {}
+        self._by_name_server: dict[tuple[str, str], list[tuple[int, Directive]]] = {}
+        for index, d in enumerate(self.tree.directives):
+            self._by_name.setdefault(d.name.lower(), []).append((index, d))
+            key = (d.name.lower(), self.server_of(d).key)
+            self._by_name_server.setdefault(key, []).append((index, d))
+
     @property
     def main(self) -> Server:
         return self.servers[0]
@@ -38,17 +50,20 @@ class ConfigModel:
         vh = d.in_section("virtualhost")
         if vh is None:
             return self.main
-        key = f"{vh.file}:{vh.line}"
-        for s in self.servers:
-            if s.key == key:
-                return s
-        return self.main
+        return self._by_key.get(f"{vh.file}:{vh.line}", self.main)
+
+    def indexed(self, name: str, server: Optional[Server] = None) -> list[tuple[int, Directive]]:
+        """(position, directive) of every directive with this name (case-insensitive), in order;
+        with ``server``, only those of that server and of the main server (which it inherits)."""
+        if server is None:
+            return self._by_name.get(name.lower(), [])
+        mine = self._by_name_server.get((name.lower(), server.key), [])
+        if server.is_main:
+            return mine
+        return sorted(self._by_name_server.get((name.lower(), "main"), []) + mine, key=lambda e: e[0])
 
     def daemon(self, name: str) -> Optional[DaemonProcess]:
-        for dp in self.daemons:
-            if dp.name == name:
-                return dp
-        return None
+        return self._daemons.get(name)
 
 
 def build_model(tree: ConfigTree, build_mpm: Optional[str] = None) -> ConfigModel:

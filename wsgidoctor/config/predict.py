@@ -246,12 +246,10 @@ def directory_setting(model: ConfigModel, name: str, server: Server, url: Option
     candidates = []
     uncertain = False
     server_level: dict[str, Directive] = {}
-    for index, d in enumerate(model.tree.directives):
-        if d.name.lower() != key or not d.args:
+    for index, d in model.indexed(key, server):
+        if not d.args:
             continue
         owner = model.server_of(d)
-        if owner is not server and not owner.is_main:
-            continue
         dir_sections = [s for s in d.sections if s.kind in names.DIRECTORY_LEVEL]
         if not dir_sections:
             server_level["vhost" if not owner.is_main else "main"] = d
@@ -413,9 +411,12 @@ def predict_mounts(model: ConfigModel, *, version: Version = DEFAULT_VERSION,
                    platform: str = "linux") -> list[Mount]:
     """One :class:`Mount` per WSGIScriptAlias[Match] per server that serves it."""
     out: list[Mount] = []
+    by_server: dict[str, list[ScriptAlias]] = {}
+    for a in model.aliases:
+        by_server.setdefault(model.server_of(a.directive).key, []).append(a)
     for server in reachable_servers(model):
-        own = [a for a in model.aliases if model.server_of(a.directive) is server]
-        inherited = [] if server.is_main else [a for a in model.aliases if model.server_of(a.directive).is_main]
+        own = by_server.get(server.key, [])
+        inherited = [] if server.is_main else by_server.get("main", [])
         chain = own + inherited
         for i, alias in enumerate(chain):
             out.append(_predict_one(model, server, alias, chain[:i], version, environ or {},
@@ -426,14 +427,12 @@ def predict_mounts(model: ConfigModel, *, version: Version = DEFAULT_VERSION,
 def _env_lookup(model: ConfigModel, server: Server, url: Optional[str], script: Optional[str],
                 environ: Mapping[str, str]) -> Callable[[str], Optional[str]]:
     def lookup(name: str) -> Optional[str]:
-        for d in reversed(model.tree.directives):
-            if d.name.lower() == "setenv" and len(d.args) >= 2 and d.args[0] == name:
-                owner = model.server_of(d)
-                if owner is server or owner.is_main:
-                    verdicts = [section_applies(s, url, script) for s in d.sections
-                                if s.kind in names.DIRECTORY_LEVEL]
-                    if all(v for v in verdicts):
-                        return d.args[1]
+        for _, d in reversed(model.indexed("setenv", server)):
+            if len(d.args) >= 2 and d.args[0] == name:
+                verdicts = [section_applies(s, url, script) for s in d.sections
+                            if s.kind in names.DIRECTORY_LEVEL]
+                if all(v for v in verdicts):
+                    return d.args[1]
         return environ.get(name)
     return lookup
 
