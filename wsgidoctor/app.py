@@ -130,9 +130,19 @@ def build_from_json(path: str, *, ignore: Iterable[str] = (), stdin: Optional[IO
     # Facts that came from raw outputs are re-parsed with today's parsers; the rest (read from
     # files and processes on the original machine) are kept as saved.
     report.facts = _drop_derived(saved)
+    from wsgidoctor.parsers import registry
+
     for item in data.get("raw") or []:
-        if isinstance(item, dict):
-            runner.absorb(report, {}, [RawOutput.from_json(item)])
+        if not isinstance(item, dict):
+            continue
+        raw = RawOutput.from_json(item)
+        parser = registry().get(raw.kind)
+        if raw.truncated and parser is not None and parser.parse_file is not None:
+            # Only the head of a streamed input (an error log) was kept: re-parsing it would
+            # replace the saved whole-file facts with partial ones.
+            report.raw.append(raw)
+        else:
+            runner.absorb(report, {}, [raw])
     report.redaction = data.get("redaction") or report.redaction
     report.notes.append(f"re-diagnosed from {path} (generated {data.get('generated_at') or 'at an unknown time'} "
                         f"by wsgidoctor {((data.get('tool') or {}).get('version')) or '?'})")

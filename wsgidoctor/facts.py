@@ -10,6 +10,11 @@ from typing import Any, Mapping
 
 _MISSING = object()
 
+#: Facts shaped ``{"value": ..., "source": ...}`` say how they were learnt. A fact from a stronger
+#: source is never replaced by one from a weaker source, whichever probe finishes last: what the
+#: real server answered beats the hosting program's emulation, which beats a prediction.
+SOURCE_RANK = {"predicted": 0, "emulated": 1, "live": 2}
+
 
 def get(facts: Mapping[str, Any], path: str, default: Any = None) -> Any:
     """Return the value at dotted ``path`` (``"apache.mpm.name"``), or ``default``."""
@@ -40,11 +45,14 @@ def merge(into: dict[str, Any], fragment: Mapping[str, Any]) -> dict[str, Any]:
     """Deep-merge ``fragment`` into ``into`` and return it.
 
     Dicts merge key by key. For any other value the fragment wins, except that ``None`` never
-    overwrites a value already known: a second source that cannot see a fact does not erase it.
+    overwrites a value already known (a second source that cannot see a fact does not erase it),
+    and a ``{value, source}`` fact never replaces one from a stronger source (SOURCE_RANK).
     """
     for key, value in fragment.items():
         current = into.get(key, _MISSING)
-        if isinstance(value, Mapping) and isinstance(current, dict):
+        if _weaker(value, current):
+            continue
+        if isinstance(value, Mapping) and isinstance(current, dict) and not _sourced(value):
             merge(current, value)
         elif value is None and current is not _MISSING and current is not None:
             continue
@@ -53,3 +61,13 @@ def merge(into: dict[str, Any], fragment: Mapping[str, Any]) -> dict[str, Any]:
         else:
             into[key] = value
     return into
+
+
+def _sourced(value: Any) -> bool:
+    return isinstance(value, Mapping) and "value" in value and value.get("source") in SOURCE_RANK
+
+
+def _weaker(new: Any, current: Any) -> bool:
+    """True when ``new`` comes from a weaker source than ``current`` (see SOURCE_RANK)."""
+    return (_sourced(new) and _sourced(current)
+            and SOURCE_RANK[new["source"]] < SOURCE_RANK[current["source"]])

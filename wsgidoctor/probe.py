@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import IO, Any, Callable, Mapping, Optional, Sequence
 
 from wsgidoctor import commands
 from wsgidoctor import facts as factlib
@@ -75,6 +75,22 @@ class ProbeContext:
             env: Optional[Mapping[str, str]] = None, **kwargs: Any) -> commands.CommandResult:
         """Run a command with the user's time limit (see :func:`wsgidoctor.commands.run`)."""
         return commands.run(argv, timeout=timeout or self.options.command_timeout, env=env, **kwargs)
+
+    def open_binary(self, path: str) -> tuple[Optional[IO[bytes]], Optional[str]]:
+        """Open a file for streaming reads: ``(file, None)`` or ``(None, reason)``.
+
+        For inputs too large for :meth:`read_text` (error logs); the caller closes the file.
+        """
+        try:
+            return open(path, "rb"), None
+        except FileNotFoundError:
+            return None, f"{path}: no such file"
+        except IsADirectoryError:
+            return None, f"{path}: is a directory"
+        except PermissionError:
+            return None, f"{path}: permission denied"
+        except OSError as exc:
+            return None, f"{path}: {exc.strerror or exc}"
 
     def read_text(self, path: str, limit: int = 4 * 1024 * 1024) -> tuple[Optional[str], Optional[str]]:
         """Read at most ``limit`` bytes of a text file: ``(text, None)`` or ``(None, reason)``."""

@@ -8,6 +8,14 @@ def test_merge_is_deep_and_none_never_erases_a_known_value():
     assert base == {"apache": {"version": "2.4.71", "mpm": {"name": "event", "threaded": True}, "modules": []}}
 
 
+def test_a_live_answer_is_never_replaced_by_an_emulated_one_whatever_the_order():
+    live = {"wsgi": {"multithread": {"value": False, "source": "live"}}}
+    emulated = {"wsgi": {"multithread": {"value": True, "source": "emulated"}}}
+    a = F.merge(F.merge({}, live), emulated)
+    b = F.merge(F.merge({}, emulated), live)
+    assert a == b == live
+
+
 def test_get_and_set_by_dotted_path():
     d = {}
     F.set_path(d, "a.b.c", 1)

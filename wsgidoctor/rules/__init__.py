@@ -62,9 +62,13 @@ class FindingSpec:
 
 
 def finding(id: str, severity: Severity, section: str, title: str, explanation: str, fix: str) -> FindingSpec:
-    """Declare a finding id in the catalogue (ids are unique, stable kebab-case slugs)."""
-    if id in CATALOG and CATALOG[id].section != section:
-        raise ValueError(f"finding id {id!r} declared twice")
+    """Declare a finding id in the catalogue (ids are unique, stable kebab-case slugs).
+
+    Declaring an id that is already declared returns the first declaration, so an area may
+    declare an id it shares with another as a fallback without the two fighting over it.
+    """
+    if id in CATALOG:
+        return CATALOG[id]
     spec = FindingSpec(id, severity, section, title, " ".join(explanation.split()), fix)
     CATALOG[id] = spec
     return spec
