@@ -28,7 +28,6 @@ from tests.hosting_support import (PROBE_SCRIPT, PYENV, SYSTEM_LIBPYTHON, answer
 from wsgidoctor.hosting.execute import run_host as wrapper_run_host
 from wsgidoctor.hosting.pathdump import parse_startup_failure
 from wsgidoctor.hosting.plan import build_plan
-from wsgidoctor.hosting.record import parse_record
 
 COMPARED = ("version_info", "prefix", "base_prefix", "exec_prefix", "executable", "path", "site_packages", "venv",
             "filesystem_encoding")
