@@ -265,3 +265,40 @@ def test_unreadable_file_is_a_note(tmp_path_factory):
         assert "Permission denied" in notes[0]["text"]
     finally:
         shutil.rmtree(base)
+
+
+def test_only_regular_files_are_read_as_httpd_does(tmp_path):
+    os.mkfifo(tmp_path / "pipe.conf")
+    write(tmp_path, "httpd.conf", "Include pipe.conf\nInclude /dev/null\nUser x\n")
+    tree = read_config("httpd.conf", str(tmp_path))  # a FIFO would block a naive reader forever
+    assert [(n.kind, n.line) for n in tree.notes] == [("unreadable-file", 1)]
+    assert "not a regular file" in tree.notes[0].text
+    assert tree.named("User")[0].args == ("x",)
+
+
+def test_a_directory_that_links_to_itself(tmp_path):
+    write(tmp_path, "conf.d/x.conf", "Listen 1\n")
+    os.symlink(tmp_path / "conf.d", tmp_path / "conf.d" / "again")
+    write(tmp_path, "httpd.conf", "Include conf.d\nUser x\n")
+    tree = read_config("httpd.conf", str(tmp_path))
+    assert [n.kind for n in tree.notes] == ["missing-file"]
+    assert "maximum include directory nesting level" in tree.notes[0].text
+
+
+def test_recursive_macros_and_runaway_expansion_are_stopped(tmp_path):
+    write(tmp_path, "httpd.conf", "<Macro A>\nUse B\n</Macro>\n<Macro B>\nUse A\n</Macro>\nUse A\nUser x\n")
+    tree = read_config("httpd.conf", str(tmp_path))
+    assert [n.kind for n in tree.notes] == ["macro-recursion"] and "A -> B" in tree.notes[0].text
+    doubling = "<Macro L0>\nServerAlias x\n</Macro>\n" + "".join(
+        f"<Macro L{i}>\nUse L{i - 1}\nUse L{i - 1}\n</Macro>\n" for i in range(1, 30)) + "Use L29\n"
+    write(tmp_path, "httpd.conf", doubling)
+    tree = read_config("httpd.conf", str(tmp_path))
+    assert [n.kind for n in tree.notes] == ["too-large"] and len(tree.directives) < 100_000
+
+
+def test_variables_doubling_at_every_line_stop_at_httpds_line_limit(tmp_path):
+    lines = ["Define V0 0123456789abcdef"] + [f"Define V{i} ${{V{i - 1}}}${{V{i - 1}}}" for i in range(1, 40)]
+    write(tmp_path, "httpd.conf", "\n".join(lines) + "\nServerName ${V39}\n")
+    tree = read_config("httpd.conf", str(tmp_path))
+    assert max(len(v) for v in tree.variables.values()) <= 16 * 1024 * 1024
+    assert "too-large" in {n.kind for n in tree.notes}

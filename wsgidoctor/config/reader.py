@@ -16,6 +16,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
@@ -25,6 +26,12 @@ from wsgidoctor.config import lexer, names
 MAX_INCLUDE_DEPTH = 128
 #: A safety cap: a glob that matches a whole file system is not a configuration.
 MAX_FILES = 10000
+#: httpd's VARBUF_MAX_LEN: the longest line it reads (also after ${VAR} expansion here).
+MAX_LINE = 16 * 1024 * 1024
+#: The most bytes read of one file (httpd has no limit; a configuration is never this big).
+MAX_FILE = 64 * 1024 * 1024
+#: The most lines mod_macro expansions may add in all (httpd would take forever, or run out).
+MAX_MACRO_LINES = 50_000
 _VAR = re.compile(r"\$\{([^}]*)\}")
 
 
@@ -114,19 +121,30 @@ class ConfigTree:
 Reader = Callable[[str], tuple[Optional[bytes], Optional[str]]]
 
 
-def read_bytes(path: str, limit: int = 8 * 1024 * 1024) -> tuple[Optional[bytes], Optional[str]]:
-    """Read a file: ``(data, None)`` or ``(None, reason)``."""
+def read_bytes(path: str, limit: int = MAX_FILE) -> tuple[Optional[bytes], Optional[str]]:
+    """Read a file: ``(data, None)`` or ``(None, reason)``.
+
+    Like httpd (``ap_pcfg_openfile``), only regular files and /dev/null are read: a FIFO or a
+    device is refused instead of blocking or streaming forever.
+    """
     try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            if path == "/dev/null":
+                return b"", None
+            if stat.S_ISDIR(st.st_mode):
+                return None, "Is a directory"
+            return None, "Access to file denied by server: not a regular file"
         with open(path, "rb") as fh:
             return fh.read(limit), None
     except FileNotFoundError:
         return None, "No such file or directory"
     except PermissionError:
         return None, "Permission denied"
-    except IsADirectoryError:
-        return None, "Is a directory"
     except OSError as exc:
         return None, exc.strerror or str(exc)
+    except ValueError as exc:  # a NUL byte or an unencodable character in the name
+        return None, f"invalid file name ({exc})"
 
 
 def read_config(
@@ -175,6 +193,8 @@ class _State:
         self.stack: list[Section] = []  # open sections, conditionals included
         self.chain: list[str] = []  # files being read (for loops)
         self.macros: dict[str, tuple[list[str], list[lexer.LogicalLine], str]] = {}
+        self.macro_stack: list[str] = []
+        self.macro_lines = 0
         self.undefined: set[str] = set()
 
     # -- notes ---------------------------------------------------------------------------------
@@ -184,8 +204,11 @@ class _State:
 
     # -- files ---------------------------------------------------------------------------------
     def read_file(self, path: str, via: Optional[tuple[str, int]]) -> None:
-        real = os.path.realpath(path)
         where = via or (None, None)
+        try:
+            real = os.path.realpath(path)
+        except (OSError, ValueError):
+            real = path
         if real in self.chain:
             loop = " -> ".join([*self.chain[self.chain.index(real):], real])
             self.note("include-loop", f"include loop: {loop}; httpd stops with 'Exceeded maximum "
@@ -202,6 +225,9 @@ class _State:
             kind = "missing-file" if error and "No such file" in error else "unreadable-file"
             self.note(kind, f"could not open configuration file {path}: {error}", *where, fatal=True)
             return
+        if len(data) >= MAX_FILE:
+            self.note("too-large", f"{path} is larger than {MAX_FILE >> 20} MB; only the start was read",
+                      *where)
         self.tree.files.append(path)
         self.chain.append(real)
         depth = len(self.stack)
@@ -222,6 +248,10 @@ class _State:
         """Process ``lines[i]``; return the index of the next line to process."""
         ll = lines[i]
         text = self.expand(ll.text, path, ll.line)
+        if len(text) > MAX_LINE:
+            self.note("too-large", f"line longer than {MAX_LINE >> 20} MB after ${{VAR}} expansion; "
+                      "httpd refuses it", path, ll.line, fatal=True)
+            return i + 1
         tag = lexer.parse_tag(text)
         if tag is not None and tag.closing:
             self.close_section(tag, path, ll.line, depth)
@@ -284,12 +314,16 @@ class _State:
         if "${" not in text:
             return text
 
+        budget = [MAX_LINE + 1 - len(text)]
+
         def sub(m: re.Match[str]) -> str:
             name = m.group(1)
-            if name in self.variables:
-                return self.variables[name]
-            if name in self.environ:
-                return self.environ[name]
+            if budget[0] <= 0:  # already too long: stop growing it (the line will be refused)
+                return m.group(0)
+            value = self.variables.get(name, self.environ.get(name))
+            if value is not None:
+                budget[0] -= len(value)
+                return value
             if ":" not in name and name not in self.undefined:
                 self.undefined.add(name)
                 self.note("undefined-variable", f"Config variable ${{{name}}} is not defined "
@@ -359,7 +393,18 @@ class _State:
             self.note("unknown-macro", f"Use of undefined macro {args[0] if args else ''!r}", path,
                       line, fatal=True)
             return
-        params, body, mpath = self.macros[args[0].lower()]
+        name = args[0].lower()
+        if name in (m.lower() for m in self.macro_stack):
+            self.note("macro-recursion", f"recursive use of macro '{args[0]}' (via "
+                      f"{' -> '.join(self.macro_stack)}): mod_macro refuses it", path, line, fatal=True)
+            return
+        params, body, mpath = self.macros[name]
+        if self.macro_lines + len(body) > MAX_MACRO_LINES:
+            if self.macro_lines <= MAX_MACRO_LINES:
+                self.note("too-large", f"macro expansion stopped after {MAX_MACRO_LINES} lines", path, line)
+                self.macro_lines = MAX_MACRO_LINES + 1
+            return
+        self.macro_lines += len(body)
         values = list(args[1:])
         if len(values) != len(params):
             self.note("macro-arguments", f"macro {args[0]!r} takes {len(params)} arguments, "
@@ -372,7 +417,11 @@ class _State:
             for p, v in order:
                 text = text.replace(p, v)
             expanded.append(lexer.LogicalLine(text, ll.line, ll.end_line))
-        self.run_lines(expanded, mpath)
+        self.macro_stack.append(args[0])
+        try:
+            self.run_lines(expanded, mpath)
+        finally:
+            self.macro_stack.pop()
 
     # -- directives ----------------------------------------------------------------------------
     def root_relative(self, name: str) -> str:
@@ -419,22 +468,38 @@ def _has_wildcard(text: str) -> bool:
     return any(c in text for c in "*?[")
 
 
-def _walk_directory(path: str, out: list[str], depth: int = 0) -> Optional[str]:
-    """All files under a directory, sorted per level, recursively (``ap_dir_nofnmatch``)."""
-    if depth > 128:
-        return f"directory '{path}' nested too deeply"
+def _walk_directory(path: str, out: list[str], depth: int = 0,
+                    seen: Optional[list[str]] = None) -> Optional[str]:
+    """All files under a directory, sorted per level, recursively (``ap_dir_nofnmatch``).
+
+    httpd follows symbolic links to directories and gives up 128 levels down; a directory that
+    contains a link to itself (or an ancestor) is reported at once here instead.
+    """
+    seen = [] if seen is None else seen
     try:
+        real = os.path.realpath(path)
         entries = sorted(os.listdir(path))
     except OSError as exc:
         return f"Could not open directory {path}: {exc.strerror}"
-    for name in entries:
-        full = os.path.join(path, name)
-        if os.path.isdir(full):
-            err = _walk_directory(full, out, depth + 1)
-            if err:
-                return err
-        else:
-            out.append(full)
+    except ValueError as exc:
+        return f"Could not open directory {path}: {exc}"
+    if depth > 128 or real in seen:
+        return (f"Directory '{path}' exceeds the maximum include directory nesting level of 128. "
+                "You have probably a recursion somewhere.")
+    seen.append(real)
+    try:
+        for name in entries:
+            full = os.path.join(path, name)
+            if os.path.isdir(full):
+                err = _walk_directory(full, out, depth + 1, seen)
+                if err:
+                    return err
+            else:
+                out.append(full)
+                if len(out) > MAX_FILES:
+                    return f"more than {MAX_FILES} files under {path}"
+    finally:
+        seen.pop()
     return None
 
 
@@ -477,6 +542,8 @@ def _fnmatch_walk(base: str, parts: list[str], optional: bool, out: list[str]) -
         return None if optional else f"Could not open directory {base}: No such file or directory"
     except OSError as exc:
         return f"Could not open directory {base}: {exc.strerror}"
+    except ValueError as exc:
+        return f"Could not open directory {base}: {exc}"
     matches = [e for e in entries if fnmatch.fnmatchcase(e, head)
                and not (e.startswith(".") and not head.startswith("."))]
     if rest:
