@@ -29,6 +29,15 @@ DOCS = ROOT / "docs" / "pytest-plugin.md"
 SYSTEM_CONFIG = "/etc/apache2/apache2.conf"
 
 
+@pytest.fixture(autouse=True)
+def _inner_runs_without_hypothesis(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runs under test need no hypothesis; its plugin costs about 2 s per in-process run.
+
+    Set after pytester's own set-up, which clears PYTEST_ADDOPTS.
+    """
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:hypothesispytest")
+
+
 def documented(name: str, language: str = "python") -> str:
     """The code block marked ``<!-- example: name -->`` in docs/pytest-plugin.md."""
     text = DOCS.read_text(encoding="utf-8")

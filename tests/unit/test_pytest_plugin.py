@@ -26,6 +26,15 @@ BROKEN_LIBRARY = ("httpd: error while loading shared libraries: libaprutil-1.so.
 PREFORK_V = FIXTURES / "corpus/V/debian-8-apache2-2.4.10-prefork-tab-indented-flattened.txt"
 
 
+@pytest.fixture(autouse=True)
+def _inner_runs_without_hypothesis(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runs under test need no hypothesis; its plugin costs about 2 s per in-process run.
+
+    Set after pytester's own set-up, which clears PYTEST_ADDOPTS.
+    """
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:hypothesispytest")
+
+
 @pytest.fixture(autouse=True, scope="module")
 def _wsgidoctor_imported_before_inner_runs():
     """Import every wsgidoctor module in this process before pytester's in-process runs.
