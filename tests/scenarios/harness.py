@@ -227,6 +227,8 @@ class Installation:
     vhost_directives: list[str] = field(default_factory=list)
     #: The URL the application is mounted at.
     mount_url: str = "/app"
+    #: The WSGI script's source (default: the application reporting where it runs).
+    app_source: str = APP
     #: The LoadModule target for wsgi_module.
     mod_wsgi_so: Path = DEBIAN_MOD_WSGI
     process: Optional[subprocess.Popen] = None  # the unshare process
@@ -292,7 +294,7 @@ class Installation:
                                            + "".join(line + "\n" for line in self.envvars_extra))
         (self.root / "ports.conf").write_text(f"Listen 127.0.0.1:{self.port}\n")
         (self.top / "www" / "index.html").write_text("<html><body>It works</body></html>\n")
-        self.script.write_text(APP)
+        self.script.write_text(self.app_source)
         alias = f"WSGIScriptAlias {self.mount_url} {self.script}"
         site = [f"<VirtualHost *:{self.port}>",
                 f"\tServerName {self.server_name}",
@@ -329,8 +331,8 @@ class Installation:
         """Start the server and wait until it listens, or exits (it may refuse to start).
 
         The server runs as pid 1 of a PID namespace of its own (``unshare --pid --fork
-        --mount-proc``): the doctor, run inside the same namespace, sees this server and nothing
-        else. On a shared machine other people's throwaway servers (and their unreaped zombies)
+        --mount-proc``, plus ``--ipc`` so its SysV semaphores are its alone): the doctor, run
+        inside the same namespace, sees this server and nothing else. On a shared machine other people's throwaway servers (and their unreaped zombies)
         would otherwise be candidates for "the running server". Killing the namespace's pid 1
         makes the kernel kill and reap everything else in it, so a stop leaves nothing behind.
         """
@@ -340,7 +342,7 @@ class Installation:
         out_path = self.top / "log" / "stdout-stderr.txt"
         with open(out_path, "wb") as out:
             self.process = subprocess.Popen(
-                ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "--",
+                ["unshare", "--pid", "--ipc", "--fork", "--mount-proc", "--kill-child", "--",
                  APACHE2, "-f", str(self.config), "-DFOREGROUND"],
                 env=self.start_environment(), stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT, cwd="/", start_new_session=True)
@@ -408,6 +410,14 @@ class Installation:
                     pids.append(int(entry))
         return pids
 
+    def wait_exit(self, within: float) -> bool:
+        """Whether the server (the unshare process) has exited, waiting up to ``within`` s."""
+        try:
+            self.process.wait(within)  # type: ignore[union-attr]
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None and self.server_pid is not None
 
@@ -453,13 +463,18 @@ class Installation:
         argv = [sys.executable, "-m", "wsgidoctor", *args]
         env = {"PATH": SYSTEMD_PATH, "HOME": str(self.top), "LANG": "C.UTF-8",
                "APACHE_CONFDIR": str(self.root), "WSGIDOCTOR_CONFIG": str(settings)}
-        if self.running():
+        inside = self.running()
+        if inside:
             # Into the server's PID and mount namespaces: it is the only server the doctor sees.
             prefix = ["nsenter", f"--target={self.server_pid}", "--pid", "--mount", "--"]
         else:  # an empty namespace: no server runs, as on a machine where Apache refused to start
             prefix = ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "--"]
-        return subprocess.run(prefix + argv, env=env, cwd=str(self.top), capture_output=True,
+        proc = subprocess.run(prefix + argv, env=env, cwd=str(self.top), capture_output=True,
                               text=True, timeout=DOCTOR_TIMEOUT)
+        if inside and proc.returncode == -signal.SIGKILL and self.wait_exit(5.0):
+            # The server exited meanwhile, and the end of its namespace killed the doctor too.
+            return self.wsgidoctor(*args)
+        return proc
 
     def target(self) -> list[str]:
         """The options that point wsgidoctor at this installation."""

@@ -25,12 +25,13 @@ as the real server did.
 from __future__ import annotations
 
 import os
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
 from tests.scenarios import artefacts
-from tests.scenarios.harness import Installation, Start, make_venv
+from tests.scenarios.harness import Installation, Start, free_port, make_venv
 
 DEBIAN_LIBPYTHON = Path("/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0")
 #: Short client time limit for servers whose children cannot run Python (requests just hang).
@@ -53,6 +54,9 @@ def symptom(condition: bool, message: str, inst: Installation, start: Optional[S
                              f"--- error log ---\n{inst.log_text()[-3000:]}")
 
 
+Observe = Callable[[Installation, Start], Optional[dict]]
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -61,7 +65,7 @@ class Scenario:
     expect: Optional[str]  # None for the healthy baselines: nothing may fire
     fix: str
     build: Callable[[Installation], None]
-    observe: Callable[[Installation, Start], Optional[dict]]
+    observe: Observe
     cites: str = ""
     also: frozenset[str] = field(default_factory=frozenset)
     live: bool = False
@@ -70,9 +74,6 @@ class Scenario:
 
 
 # --- shared observations -----------------------------------------------------------------------
-
-
-Observe = Callable[[Installation, Start], Optional[dict]]
 
 
 def refuses_to_start(*needles: str) -> Observe:
@@ -123,10 +124,12 @@ def healthy_embedded(inst: Installation) -> None:
     """Debian's defaults, nothing changed."""
 
 
-def daemon_group(inst: Installation, name: str = "app", prefix: str = "${APACHE_RUN_DIR}/wsgi") -> None:
+def daemon_group(inst: Installation, name: str = "app", prefix: str = "${APACHE_RUN_DIR}/wsgi",
+                 options: str = "") -> None:
+    """A daemon process group for the site, sockets in the runtime directory, short stop times."""
     inst.server_directives += [f"WSGISocketPrefix {prefix}"]
     inst.vhost_directives += [f"WSGIDaemonProcess {name} threads=5 shutdown-timeout=1 "
-                              f"graceful-timeout=1 display-name=%{{GROUP}}",
+                              f"graceful-timeout=1 display-name=%{{GROUP}}{options}",
                               f"WSGIProcessGroup {name}", "WSGIApplicationGroup %{GLOBAL}"]
 
 
@@ -163,8 +166,9 @@ def static_libpython(inst: Installation) -> None:
 def mod_python_beside(inst: Installation) -> None:
     if not (Path("/usr/lib/apache2/modules/mod_python.so").exists()
             and Path("/etc/apache2/mods-available/python.load").exists()):
-        raise ScenarioBroken("mod_python is not installed: apt-get install libapache2-mod-python "
-                             "(then `a2dismod -f python` to keep the system configuration as it was)")
+        raise artefacts.ArtefactUnavailable(
+            "mod_python is not installed: apt-get install libapache2-mod-python (then "
+            "`a2dismod -f python` to keep the system configuration as it was)")
     inst.modules.append("python")
 
 
@@ -224,6 +228,65 @@ def needs_loadfile(inst: Installation) -> None:
 
 def trailing_slash(inst: Installation) -> None:
     inst.mount_url = "/app/"
+
+
+SLOW_APP = """\
+import time
+
+def application(environ, start_response):
+    time.sleep(30)
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"late"]
+"""
+
+CRASHING_APP = """\
+import ctypes
+
+def application(environ, start_response):
+    ctypes.string_at(0)  # a C extension's bug: SIGSEGV in the daemon process
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"unreachable"]
+"""
+
+
+def daemon_timeout(inst: Installation) -> None:
+    daemon_group(inst, options=" socket-timeout=2")
+    inst.app_source = SLOW_APP
+
+
+def daemon_segfault(inst: Installation) -> None:
+    daemon_group(inst)
+    inst.app_source = CRASHING_APP
+
+
+def accept_mutex_removed(inst: Installation) -> None:
+    # prefork takes the accept mutex only with more than one listener (Debian's httpd is built
+    # with SINGLE_LISTEN_UNSERIALIZED_ACCEPT); the application runs in a daemon group.
+    inst.modules[inst.modules.index("mpm_event")] = "mpm_prefork"
+    inst.server_directives += ["Mutex sysvsem mpm-accept", f"Listen 127.0.0.1:{free_port()}"]
+    daemon_group(inst)
+
+
+def semaphore_removed(inst: Installation, start: Start) -> None:
+    """Apache runs; its accept-mutex semaphore is removed (as `ipcrm` or a systemd-logind
+    RemoveIPC=yes clean-up does); the children say so and Apache exits."""
+    symptom(start.running, "apache2 did not start", inst, start)
+    symptom(inst.get().status == 200, "the server did not answer before the semaphore was removed", inst, start)
+    # Only the server's own IPC namespace is touched: its semaphores are its alone.
+    done = subprocess.run(["nsenter", f"--target={inst.server_pid}", "--ipc", "--", "ipcrm", "--all=sem"],
+                          capture_output=True, text=True, timeout=10)
+    symptom(done.returncode == 0, f"ipcrm failed: {done.stderr}", inst, start)
+    inst.get(timeout=HANG)
+    # Children blocked in semop() get EIDRM ("(43)Identifier removed"), later calls EINVAL.
+    symptom(inst.wait_for_log("couldn't grab the accept mutex"), "no child lost the accept mutex", inst, start)
+    symptom(inst.wait_exit(10.0) and "Apache is exiting" in inst.log_text(),
+            "the server did not exit after its children lost the accept mutex", inst, start)
+
+
+semaphore_removed.description = (  # type: ignore[attr-defined]
+    "serves, until its semaphore is removed with ipcrm: children log “(43)Identifier removed: "
+    "AH00144: couldn't grab the accept mutex” (or “(22)Invalid argument”, by timing), then "
+    "“Apache is exiting!”")
 
 
 # --- observations ------------------------------------------------------------------------------
@@ -428,4 +491,29 @@ SCENARIOS: list[Scenario] = [
         trailing_slash,
         answers(404, "Target WSGI script not found or unable to stat", path="/app/page"),
         cites="{top}/apache2/sites-enabled/000-default.conf:", also=frozenset({"wsgi-script-not-found"})),
+    Scenario(
+        "accept-mutex-removed", "the accept mutex's semaphore removed under a running server",
+        "prefork with two listeners and `Mutex sysvsem mpm-accept` (application in a daemon "
+        "group); `ipcrm` removes the server's semaphores while it runs",
+        "accept-mutex-removed",
+        "Stop whatever removes the semaphores (systemd-logind's RemoveIPC=yes for a non-system "
+        "Apache user, cron'd ipcrm), or use `Mutex fcntl:${APACHE_LOCK_DIR} mpm-accept`.",
+        accept_mutex_removed, semaphore_removed, cites="{top}/log/error.log:"),
+    Scenario(
+        "daemon-timeout", "the daemon process does not answer in time",
+        "a daemon group with `socket-timeout=2` and an application that sleeps 30 s",
+        "daemon-response-timeout",
+        "Find what the application waits on; set request-timeout= so stuck daemons restart, and "
+        "WSGIApplicationGroup %{GLOBAL} if a C extension deadlocks in sub-interpreters.",
+        daemon_timeout, answers(504, "Timeout when reading response headers from daemon process 'app'"),
+        cites="{top}/log/error.log:"),
+    Scenario(
+        "daemon-segfault", "the daemon process crashes while answering",
+        "a daemon group whose application dereferences a null pointer (ctypes.string_at(0))",
+        "daemon-truncated-headers",
+        "Find the crashing C extension (core dump, `WSGIApplicationGroup %{GLOBAL}` for "
+        "extensions that break in sub-interpreters).",
+        daemon_segfault,
+        answers(500, "Truncated or oversized response headers received from daemon process 'app'"),
+        cites="{top}/log/error.log:", also=frozenset({"apache-child-crashed"})),
 ]
