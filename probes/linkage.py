@@ -44,10 +44,19 @@ def _apache_user(ctx: ProbeContext) -> Optional[str]:
     return ctx.fact("install.user") or default_apache_user(ctx.fact("install.distribution"))
 
 
+def _examined_tree(known: Optional[list[dict[str, Any]]], examined: Optional[int]) -> Optional[list[dict[str, Any]]]:
+    """The examined server's parent and children; other Apache servers on the machine are
+    somebody else's (mod_wsgi-express, test servers) and say nothing about this installation."""
+    if known is None:
+        return None
+    return [p for p in known if examined is not None and examined in (p.get("pid"), p.get("ppid"))]
+
+
 def _running(ctx: ProbeContext, module: str, predicted: Optional[str]) -> tuple[list[dict[str, Any]], Optional[str]]:
     from wsgidoctor.linkage import running
 
-    procs = running.httpd_processes(ctx.fact("install.running"), module)
+    procs = running.httpd_processes(_examined_tree(ctx.fact("install.running"), ctx.fact("install.examined_pid")),
+                                    module)
     if not procs:
         return [], None
     out = []

@@ -12,10 +12,19 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 
+# mod_python is installed for the tests that load it beside mod_wsgi in their own throwaway
+# servers. Its package enables it in /etc/apache2, which would break the system's own Apache
+# (mod_wsgi 4+ refuses to start beside it): disable it again unless it was enabled before.
+python_was_enabled=no
+if [ -e /etc/apache2/mods-enabled/python.load ]; then python_was_enabled=yes; fi
+
 $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
-    apache2 apache2-dev libapache2-mod-wsgi-py3 patchelf acl gcc libc6-dev make \
+    apache2 apache2-dev libapache2-mod-wsgi-py3 libapache2-mod-python patchelf acl gcc libc6-dev make \
     python3 python3-venv python3-dev curl ca-certificates
+if [ "$python_was_enabled" = no ] && [ -e /etc/apache2/mods-enabled/python.load ]; then
+    $SUDO a2dismod -q -f python || true
+fi
 
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then

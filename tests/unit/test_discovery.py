@@ -32,3 +32,13 @@ def test_httpd_selects_only_servers_of_that_binary(tmp_path):
 
 def test_defines_are_read_in_both_spellings():
     assert _defines(["apache2", "-D", "FOREGROUND", "-DSSL", "-k", "start"]) == ["FOREGROUND", "SSL"]
+
+
+def test_only_the_examined_servers_processes_are_inspected_for_their_libpython():
+    from wsgidoctor.probes.linkage import _examined_tree
+
+    running = [proc(10), proc(11, role="child"), proc(20, "-f", "/tmp/x.conf")]
+    running[1]["ppid"] = 10
+    assert [p["pid"] for p in _examined_tree(running, 10)] == [10, 11]
+    assert _examined_tree(running, None) == []
+    assert _examined_tree(None, 10) is None

@@ -59,3 +59,21 @@ def test_markdown_is_paste_ready_with_raw_outputs_collapsed_and_fenced_safely():
     assert "`apr-version-skew`" in md and "**Fix:** Rebuild Apache." in md
     assert "<details><summary>Raw outputs (1)</summary>" in md
     assert "\n````\nServer version" in md  # the fence is longer than the ``` inside the output
+
+
+def test_each_mount_shows_its_prediction_and_what_the_live_server_said():
+    from wsgidoctor.render.outline import outline
+
+    r = sample_report()
+    r.facts["config"] = {"mounts": [
+        {"vhost": "www.example.com:80", "url": "/app", "process_group": "app", "application_group": "",
+         "multithread": True, "multiprocess": False},
+        {"vhost": "www.example.com:80", "url": "/other", "process_group": "", "application_group": "x|/other",
+         "multithread": True, "multiprocess": True}]}
+    r.facts["live"] = {"mounts": [
+        {"mount_index": 0, "observed": {"multithread": True}, "mismatches": {}},
+        {"mount_index": 1, "observed": {"multithread": False},
+         "mismatches": {"multithread": {"predicted": True, "live": False}}}]}
+    rows = dict(next(v for v in outline(r) if v.key == "wsgi").rows)
+    assert rows["Mount www.example.com:80/app"].endswith("; confirmed live")
+    assert rows["Mount www.example.com:80/other"].endswith("; live differs: multithread no (predicted yes)")

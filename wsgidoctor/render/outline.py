@@ -161,13 +161,24 @@ def _wsgi(f: dict) -> list[tuple[str, Any]]:
         ("wsgi.multithread", F.get(f, "wsgi.multithread")),
         ("wsgi.multiprocess", F.get(f, "wsgi.multiprocess")),
     ]
-    for m in F.get(f, "config.mounts") or []:
+    live = {m.get("mount_index"): m for m in F.get(f, "live.mounts") or [] if m.get("mount_index") is not None}
+    for i, m in enumerate(F.get(f, "config.mounts") or []):
         pg = m.get("process_group") or "(embedded)"
         ag = m.get("application_group")
-        ag = "%{GLOBAL} ''" if ag == "" else ag
-        rows.append((f"Mount {m.get('vhost') or ''}{m.get('url') or ''}",
-                     f"process group {pg}, application group {ag}, multithread "
-                     f"{_fmt(m.get('multithread'))}, multiprocess {_fmt(m.get('multiprocess'))}"))
+        ag = "'' (%{GLOBAL})" if ag == "" else ag
+        text = (f"process group {pg}, application group {ag}, multithread "
+                f"{_fmt(m.get('multithread'))}, multiprocess {_fmt(m.get('multiprocess'))}")
+        asked = live.get(i)
+        if asked is not None:
+            if asked.get("error") or not asked.get("observed"):
+                text += f"; live: no answer ({asked.get('error') or asked.get('status')})"
+            elif asked.get("mismatches"):
+                diffs = ", ".join(f"{k} {_fmt(v.get('live') if isinstance(v, dict) else v)} (predicted {_fmt(v.get('predicted') if isinstance(v, dict) else None)})"
+                                  for k, v in sorted(asked["mismatches"].items()))
+                text += f"; live differs: {diffs}"
+            else:
+                text += "; confirmed live"
+        rows.append((f"Mount {m.get('vhost') or ''}{m.get('url') or ''}", text))
     return rows
 
 
