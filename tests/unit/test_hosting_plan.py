@@ -161,3 +161,17 @@ def test_the_spec_serialises_to_ascii_json():
     spec = plan_for(BASE).spec
     data = spec.dumps()
     assert data.startswith(b'{"schema": 1') and data.isascii()
+
+
+def test_without_config_wsgi_the_directives_are_read():
+    directives = [
+        {"name": "WSGIPythonHome", "args": ["/opt/py"], "file": "/etc/httpd.conf", "line": 4, "sections": []},
+        {"name": "WSGIPythonPath", "args": ["/srv/a:/srv/b"], "file": "/etc/httpd.conf", "line": 5, "sections": []},
+        {"name": "WSGIPythonOptimize", "args": ["2"], "file": "/etc/httpd.conf", "line": 6, "sections": []},
+        {"name": "WSGIPythonHome", "args": ["/ignored"], "file": "/etc/httpd.conf", "line": 9,
+         "sections": ["<VirtualHost *:80>"]},
+    ]
+    plan = plan_for({**BASE, "config": {"directives": directives}})
+    proc = plan.spec.processes[0]
+    assert (proc.python_home, proc.python_path, proc.optimize) == ("/opt/py", "/srv/a:/srv/b", 2)
+    assert [(h.file, h.line) for h in plan.homes] == [("/etc/httpd.conf", 4)]

@@ -79,6 +79,25 @@ def _where(text: Any) -> tuple[Optional[str], Optional[int]]:
     return (file, int(line)) if line.isdigit() else (text, None)
 
 
+def _globals_from_directives(directives: Any) -> dict[str, Any]:
+    """WSGIPythonHome/Path/Optimize from ``config.directives`` when ``config.wsgi`` is absent
+    (server level only: mod_wsgi refuses them inside sections)."""
+    out: dict[str, Any] = {"set_at": {}}
+    keys = {"wsgipythonhome": "python_home", "wsgipythonpath": "python_path", "wsgipythonoptimize": "python_optimize"}
+    for d in directives if isinstance(directives, list) else ():
+        if not isinstance(d, dict) or d.get("sections") or not d.get("args"):
+            continue
+        key = keys.get(str(d.get("name", "")).lower())
+        if key is None:
+            continue
+        value: Any = str(d["args"][0])
+        if key == "python_optimize":
+            value = int(value) if value.isdigit() else 0
+        out[key] = value
+        out["set_at"][str(d["name"])] = f"{d.get('file')}:{d.get('line')}"
+    return out
+
+
 def _default_threading(facts: Mapping[str, Any], version: Optional[Version]) -> tuple[bool, bool]:
     """Embedded-mode flags when no mount says: the configuration engineer's rule on the MPM."""
     mpm_conf = factlib.get(facts, "config.mpm") or {}
@@ -127,7 +146,7 @@ def build_plan(facts: Mapping[str, Any], *, libpython: str, script: str, script_
                      "library has it (as mod_wsgi 5.0.1+ does)")
 
     glob = factlib.get(facts, "config.wsgi") or {}
-    glob = glob if isinstance(glob, dict) else {}
+    glob = glob if isinstance(glob, dict) and glob else _globals_from_directives(factlib.get(facts, "config.directives"))
     set_at = glob.get("set_at") if isinstance(glob.get("set_at"), dict) else {}
     global_home = glob.get("python_home") if isinstance(glob.get("python_home"), str) else None
     global_path = glob.get("python_path") if isinstance(glob.get("python_path"), str) else None
