@@ -230,6 +230,13 @@ def trailing_slash(inst: Installation) -> None:
     inst.mount_url = "/app/"
 
 
+def mutex_dir_gone(inst: Installation) -> None:
+    # Debian's apache2.conf suggests `Mutex file:${APACHE_LOCK_DIR} default`; /var/lock is a
+    # tmpfs, so after a reboot the directory is gone unless something recreates it.
+    inst.server_directives += ["Mutex file:${APACHE_LOCK_DIR} default"]
+    inst.envvars_extra += [f"export APACHE_LOCK_DIR={inst.top}/lock-gone-after-reboot"]
+
+
 SLOW_APP = """\
 import time
 
@@ -499,6 +506,15 @@ SCENARIOS: list[Scenario] = [
         "Stop whatever removes the semaphores (systemd-logind's RemoveIPC=yes for a non-system "
         "Apache user, cron'd ipcrm), or use `Mutex fcntl:${APACHE_LOCK_DIR} mpm-accept`.",
         accept_mutex_removed, semaphore_removed, cites="{top}/log/error.log:"),
+    Scenario(
+        "mutex-dir-missing", "the Mutex directory does not exist",
+        "`Mutex file:${APACHE_LOCK_DIR} default` with APACHE_LOCK_DIR naming a directory that is "
+        "gone (as /var/lock/apache2 after a reboot)",
+        "mutex-directory-invalid",
+        "Create the directory at boot (tmpfiles.d, or the init script's `mkdir -p`), or point Mutex "
+        "at one that exists.",
+        mutex_dir_gone, refuses_to_start("Invalid Mutex directory in argument file:"),
+        cites="{top}/lock-gone-after-reboot"),
     Scenario(
         "daemon-timeout", "the daemon process does not answer in time",
         "a daemon group with `socket-timeout=2` and an application that sleeps 30 s",
