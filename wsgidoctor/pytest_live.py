@@ -9,7 +9,6 @@ workers can each run one at the same time.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import time
@@ -58,6 +57,8 @@ class LiveResponse:
 
 @dataclass
 class _Setup:
+    """The live mode's plan, plus the report's ``config.mounts`` the client exposes."""
+
     httpd: str
     plan: "LivePlan"
     env: dict[str, str]
@@ -66,40 +67,14 @@ class _Setup:
 
 
 def _setup(report: "Report", options: "Options") -> _Setup:
-    """Plan the throwaway server from a finished report's facts, as the live probe does."""
-    from wsgidoctor import commands
-    from wsgidoctor.config.predict import DEFAULT_VERSION, parse_version, predict_mounts
-    from wsgidoctor.live.plan import plan
-    from wsgidoctor.probe import ProbeContext
-    from wsgidoctor.probes import live as live_probe
+    """Plan the throwaway server from a finished report's facts, exactly as the live probe does."""
+    from wsgidoctor.live import setup as live_setup
 
-    ctx = ProbeContext(options, report.facts)
-    model = live_probe._model(ctx)
-    if model is None:
-        raise LiveUnavailable("no Apache configuration was read (see the config probe in the report)")
-    httpd = ctx.fact("install.httpd") or options.httpd or commands.which("apache2", ("/usr/sbin",))
-    if not httpd:
-        raise LiveUnavailable("no httpd binary was found")
-    root = model.tree.server_root
-    modules = {d.args[0]: live_probe._root_relative(d.args[1], root)
-               for d in model.tree.named("LoadModule") if len(d.args) >= 2}
-    if "wsgi_module" not in modules and ctx.fact("linkage.module"):
-        modules["wsgi_module"] = ctx.fact("linkage.module")
-    if "wsgi_module" not in modules:
-        raise LiveUnavailable("the configuration loads no mod_wsgi (no LoadModule wsgi_module) and none was given")
-    load_files = [live_probe._root_relative(d.args[0], root) for d in model.tree.named("LoadFile")
-                  if d.args and not d.sections]
-    version = parse_version(ctx.fact("mod_wsgi.version")) or DEFAULT_VERSION
-    env = dict(ctx.fact("install.start_env") or {})
-    directory_targets = set(ctx.fact("config.directory_targets") or ())
-    local_host = ctx.fact("config.local_host")
-    mounts = predict_mounts(model, version=version, environ=env, local_host=local_host,
-                            is_dir=lambda p: p in directory_targets)
-    as_root = os.geteuid() == 0 if hasattr(os, "geteuid") else False
-    the_plan = plan(model, mounts, module_paths=modules, as_root=as_root, user=ctx.fact("install.user"),
-                    group=ctx.fact("install.group"), local_host=local_host, load_files=load_files,
-                    version=version)
-    return _Setup(httpd, the_plan, env, live_probe._guard(ctx, model),
+    try:
+        planned = live_setup.setup_from_facts(report.facts, httpd=options.httpd)
+    except live_setup.LiveUnavailable as exc:
+        raise LiveUnavailable(str(exc)) from None
+    return _Setup(planned.httpd, planned.plan, planned.env, planned.guard,
                   [m for m in report.facts.get("config", {}).get("mounts") or [] if isinstance(m, dict)])
 
 

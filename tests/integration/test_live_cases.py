@@ -8,16 +8,15 @@ socket of the throwaway server is left.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
-import stat
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.integration.live_helpers import (assert_nothing_left, assert_predictions_confirmed,
-                                            needs_apache, open_tmp, run_probes, write_case)
+                                            needs_apache, run_probes, write_case)
+from tests.integration.live_helpers import open_tmp  # noqa: F401 - a fixture, used by name
 
 pytestmark = [pytest.mark.apache, needs_apache]
 

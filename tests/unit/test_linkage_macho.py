@@ -9,7 +9,6 @@ modules. What dyld would do is asserted from dyld(1), not observed.
 from __future__ import annotations
 
 import importlib.util
-import os
 
 import pytest
 

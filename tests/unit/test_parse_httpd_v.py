@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CORPUS, FIXTURES, read_fixture
+from tests.conftest import CORPUS, read_fixture
 from wsgidoctor import facts as factlib
 from wsgidoctor.parsers import detect_kind, registry
 from wsgidoctor.parsers.httpd_v import PARSER, parse

@@ -11,7 +11,7 @@ import re
 from typing import Any, Optional
 
 from wsgidoctor.parsers import Parser
-from wsgidoctor.parsers._apache_text import mpm_from_name, strip_decoration
+from wsgidoctor.parsers._apache_text import strip_decoration
 from wsgidoctor.textnorm import clean_lines
 
 _HEADER = re.compile(r"^Compiled in modules:?\s*$", re.I)
