@@ -134,6 +134,11 @@ class Report:
     generated_at: str = ""
     redaction: dict[str, Any] = field(default_factory=lambda: {"applied": False, "rules": []})
 
+    def __repr__(self) -> str:  # short, so pytest's locals and assertion messages stay readable
+        c = self.counts()
+        return (f"<Report {self.mode}: {c['error']} errors, {c['warning']} warnings, {c['info']} notes; "
+                f"{len(self.probes)} probes, {len(self.raw)} raw outputs>")
+
     @property
     def worst(self) -> Optional[Severity]:
         ranked = [f.severity for f in self.findings if f.severity is not Severity.INFO]
