@@ -56,6 +56,7 @@ def main() -> int:
         program = os.path.join(target, "wsgidoctor-host")
     print(f"program: {program}")
     print(f"{'library':<58} {'median':>8} {'min':>7} {'max':>7}   stages (median ms)")
+    failed = False
     for lib in args.libraries:
         if not os.path.exists(lib):
             print(f"{lib:<58} (missing)")
@@ -71,6 +72,7 @@ def main() -> int:
             answered = sum(1 for m in msgs if m.get("kind") == "response" and str(m.get("status")).startswith("200"))
             if out.returncode != 0 or answered != 7:
                 print(f"{lib}: run failed ({out.returncode}, {answered}/7 answers)")
+                failed = True
                 break
             if i < 2:
                 continue  # warm-up: page cache
@@ -86,7 +88,7 @@ def main() -> int:
         parts = ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in stages.items())
         flag = "ok" if med < TARGET_MS else "OVER TARGET"
         print(f"{lib:<58} {med:8.1f} {min(walls):7.1f} {max(walls):7.1f}   {parts}   [{flag} < {TARGET_MS:.0f}]")
-    return 0
+    return 1 if failed else 0  # a failed run, not a slow one, fails the smoke check
 
 
 if __name__ == "__main__":
