@@ -93,30 +93,30 @@ def _render(report: Report, fmt: str, output: Optional[str], verbose: bool = Fal
             render_text(report, sys.stdout, verbose=verbose)
 
 
-def cmd_check(args: argparse.Namespace) -> int:
+def _examine(args: argparse.Namespace, ignore: set[str]) -> Report:
+    """Probe this machine, with a progress line on a terminal."""
     from wsgidoctor.app import build_live
+
+    progress = _progress()
+    try:
+        return build_live(_options(args), ignore=ignore, progress=progress)
+    finally:
+        _clear_progress(progress)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
     from wsgidoctor.render.text import render_text
 
     ignore, fail_on = _ignored(args)
-    progress = _progress()
-    try:
-        report = build_live(_options(args), ignore=ignore, progress=progress)
-    finally:
-        _clear_progress(progress)
+    report = _examine(args, ignore)
     color = {"always": True, "never": False}.get(args.color)
     render_text(report, sys.stdout, verbose=args.verbose, color=color)
     return exitcodes.for_findings(report.worst, fail_on)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from wsgidoctor.app import build_live
-
     ignore, fail_on = _ignored(args)
-    progress = _progress()
-    try:
-        report = build_live(_options(args), ignore=ignore, progress=progress)
-    finally:
-        _clear_progress(progress)
+    report = _examine(args, ignore)
     report.mode = "report"
     report = _redact(report, args)
     _render(report, args.format, args.output)

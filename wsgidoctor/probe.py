@@ -96,18 +96,14 @@ class ProbeContext:
         """Read at most ``limit`` bytes of a text file: ``(text, None)`` or ``(None, reason)``."""
         from wsgidoctor.textnorm import decode
 
+        fh, why = self.open_binary(path)
+        if fh is None:
+            return None, why
         try:
-            with open(path, "rb") as fh:
-                data = fh.read(limit)
-        except FileNotFoundError:
-            return None, f"{path}: no such file"
-        except IsADirectoryError:
-            return None, f"{path}: is a directory"
-        except PermissionError:
-            return None, f"{path}: permission denied"
-        except OSError as exc:
+            with fh:
+                return decode(fh.read(limit)), None
+        except OSError as exc:  # e.g. EISDIR on read, EIO
             return None, f"{path}: {exc.strerror or exc}"
-        return decode(data), None
 
 
 @dataclass(frozen=True)
