@@ -73,7 +73,8 @@ def test_every_finding_is_declared_with_an_explanation_and_a_fix():
 
 
 def test_a_healthy_system_python_has_no_python_findings():
-    assert ids(facts_for("record-3.11-system-ok-two-groups.json")) == []
+    # The record was made under Debian's LANG=C: the only note is about the ASCII file names.
+    assert ids(facts_for("record-3.11-system-ok-two-groups.json")) == ["python-filesystem-encoding-ascii"]
 
 
 def test_compiled_patch_level_within_one_installation_is_only_information():
@@ -180,3 +181,14 @@ def test_wrong_kinds_of_home_are_invalid(home, words):
 def test_no_hosting_facts_means_no_findings():
     assert python_findings({}) == []
     assert python_findings({"hosting": {"error": "hosting program not built"}}) == []
+
+
+def test_an_ascii_file_system_encoding_under_lang_c_is_a_note_with_the_locale_fix():
+    from wsgidoctor.rules import diagnose
+
+    facts = {"python": {"filesystem_encoding": "ascii"}, "hosting": {"start_env": {"LANG": "C"}}}
+    found = [f for f in diagnose(facts) if f.id == "python-filesystem-encoding-ascii"]
+    assert len(found) == 1 and found[0].severity.value == "info"
+    assert "LANG=C" in found[0].detail and "C.UTF-8" in found[0].fix
+    assert not [f for f in diagnose({"python": {"filesystem_encoding": "utf-8"}})
+                if f.id == "python-filesystem-encoding-ascii"]

@@ -77,3 +77,16 @@ def test_each_mount_shows_its_prediction_and_what_the_live_server_said():
     rows = dict(next(v for v in outline(r) if v.key == "wsgi").rows)
     assert rows["Mount www.example.com:80/app"].endswith("; confirmed live")
     assert rows["Mount www.example.com:80/other"].endswith("; live differs: multithread no (predicted yes)")
+
+
+def test_the_python_section_says_why_there_are_no_python_facts():
+    from wsgidoctor.render.outline import outline
+
+    r = Report(mode="check")
+    r.facts = {"hosting": {"error": "hosting program not built (no C compiler)", "notes": []}}
+    rows = dict(next(v for v in outline(r) if v.key == "python").rows)
+    assert rows["Hosting program"] == "hosting program not built (no C compiler)"
+    assert "Notes" not in rows
+    r.facts = {"python": {"prefix": "/usr", "source": "emulated"}}
+    rows = dict(next(v for v in outline(r) if v.key == "python").rows)
+    assert "Hosting program" not in rows and rows["Seen by"].startswith("the hosting program")

@@ -44,7 +44,8 @@ PROBE_SCRIPT = "wsgidoctor_probe.wsgi"
 def parse_version(value: Any) -> Optional[Version]:
     """``"4.9.4"``, ``[4, 9, 4]`` or ``(4, 9)`` -> ``(4, 9, 4)`` / ``(4, 9, 0)``; else None."""
     if isinstance(value, (list, tuple)):
-        parts = [int(v) for v in value if isinstance(v, int) or (isinstance(v, str) and v.isdigit())]
+        parts = [int(v) for v in value if (isinstance(v, int) and not isinstance(v, bool))
+                 or (isinstance(v, str) and v.isdigit())]
     elif isinstance(value, str):
         parts = [int(p) for p in re.findall(r"\d+", value)[:3]]
     else:

@@ -9,11 +9,11 @@ one embedded run in the main interpreter (``%{GLOBAL}``) with the MPM's threadin
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from wsgidoctor import facts as factlib
+from wsgidoctor.config.predict import parse_version
 from wsgidoctor.hosting import environ as envlib
 from wsgidoctor.hosting.spec import HostSpec, Process, Run, module_name
 
@@ -48,20 +48,6 @@ class Plan:
     homes: list[HomeSource] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     mod_wsgi_version: Optional[Version] = None
-
-
-def parse_version(value: Any) -> Optional[Version]:
-    """``"4.9.4"`` / ``[4, 9, 4]`` / ``"2.4.71"`` -> a 3-tuple, else None."""
-    if isinstance(value, (list, tuple)):
-        parts = [int(v) for v in value if isinstance(v, int) and not isinstance(v, bool)]
-    elif isinstance(value, str):
-        parts = [int(p) for p in re.findall(r"\d+", value)[:3]]
-    else:
-        return None
-    if not parts:
-        return None
-    parts = (parts + [0, 0, 0])[:3]
-    return parts[0], parts[1], parts[2]
 
 
 def init_api_for(mod_wsgi_version: Optional[Version]) -> str:

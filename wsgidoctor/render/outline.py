@@ -17,6 +17,13 @@ from wsgidoctor.rules import SECTIONS
 UNKNOWN = "unknown"
 
 
+class ShownIfAny:
+    """A row value shown only when there is one (an error, notes): absence is not "unknown"."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
 @dataclass
 class SectionView:
     """One section of the report as shown to a person."""
@@ -138,12 +145,19 @@ def _linkage(f: dict) -> list[tuple[str, Any]]:
 
 
 def _python(f: dict) -> list[tuple[str, Any]]:
+    source = F.get(f, "python.source")
+    seen_by = {"emulated": "the hosting program (libpython loaded as mod_wsgi loads it)",
+               "live": "the live server"}.get(source, source)
     return [
+        ("Seen by", seen_by),
+        ("Hosting program", ShownIfAny(F.get(f, "hosting.error"))),
         ("sys.version", F.get(f, "python.version")),
         ("sys.prefix", F.get(f, "python.prefix")),
         ("sys.base_prefix", F.get(f, "python.base_prefix")),
         ("sys.executable", F.get(f, "python.executable")),
         ("sys.path", F.get(f, "python.path")),
+        ("File-system encoding", F.get(f, "python.filesystem_encoding")),
+        ("Notes", ShownIfAny("; ".join(F.get(f, "hosting.notes") or []))),
     ]
 
 
@@ -198,7 +212,9 @@ def outline(report: Report) -> list[SectionView]:
     views = []
     for key, title in SECTIONS.items():
         make = ROWS.get(key)
-        rows = [(label, _fmt(value)) for label, value in (make(report.facts) if make else [])]
+        rows = [(label, _fmt(value.value if isinstance(value, ShownIfAny) else value))
+                for label, value in (make(report.facts) if make else [])
+                if not (isinstance(value, ShownIfAny) and not value.value)]
         findings = [fd for fd in report.findings if fd.section == key]
         if all(v == UNKNOWN for _, v in rows) and not findings:
             continue

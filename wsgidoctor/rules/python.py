@@ -353,3 +353,32 @@ def python_patch_mismatch(f: dict[str, Any]) -> Iterable[Finding]:
                   Evidence(str(F.get(f, "hosting.libpython")), f"Py_GetVersion() {runtime_v}")],
         severity=Severity.INFO, title="mod_wsgi was compiled for another patch level of this Python",
         fix="Nothing to do while both belong to the same installation; rebuild mod_wsgi after a minor upgrade.")
+
+
+FS_ENCODING_ASCII = finding(
+    "python-filesystem-encoding-ascii", Severity.INFO, SECTION,
+    "Python inside Apache uses ASCII for file names",
+    """Started with Apache's environment, the embedded Python reports sys.getfilesystemencoding()
+    as ascii. That happens when Apache runs with LANG=C or no locale at all (Debian's envvars sets
+    LANG=C) and mod_wsgi starts Python without the locale coercion the python command does. It is
+    harmless until the application meets a file name, an upload or a path outside ASCII: then
+    open() and os.listdir() raise UnicodeEncodeError. Reported as a note because it is the
+    distribution's default and many sites never meet such a name.""",
+    "Give Apache a UTF-8 locale. Debian/Ubuntu: in /etc/apache2/envvars uncomment the line\n"
+    "`. /etc/default/locale` (or add `export LANG=C.UTF-8`), then restart Apache.\n"
+    "Daemon mode: add `lang='C.UTF-8' locale='C.UTF-8'` to the WSGIDaemonProcess line.",
+)
+
+
+@rule
+def python_filesystem_encoding(f: dict[str, Any]) -> Iterable[Finding]:
+    encoding = F.get(f, "python.filesystem_encoding")
+    if not isinstance(encoding, str) or encoding.lower().replace("-", "_") not in ("ascii", "ansi_x3.4_1968", "us_ascii"):
+        return
+    env = F.get(f, "hosting.start_env") or {}
+    locale = ", ".join(f"{k}={env.get(k)}" for k in ("LANG", "LC_ALL") if env.get(k)) or "no LANG or LC_ALL"
+    yield FS_ENCODING_ASCII.make(
+        f"sys.getfilesystemencoding() is {encoding!r} in the embedded Python, started with Apache's "
+        f"environment ({locale}).",
+        [Evidence("hosting program", f"sys.getfilesystemencoding() = {encoding!r}"),
+         Evidence("Apache start environment", locale)])
