@@ -75,6 +75,8 @@ def _facts(node: Any, key: Optional[str], secrets: SecretScrubber) -> Any:
         for k, v in node.items():
             if record and k == "args":
                 out[k] = _directive_args(name, args, secrets)
+            elif record and k == "raw" and isinstance(v, str):
+                out[k] = _directive_raw(name, v, secrets)
             else:
                 out[k] = _facts(v, k if isinstance(k, str) else None, secrets)
         return out
@@ -100,6 +102,12 @@ def _directive_args(name: str, args: list[Any], secrets: SecretScrubber) -> list
         out[1:] = [secrets.blank_value(args[0], a) if isinstance(a, str) else o
                    for a, o in zip(args[1:], out[1:])]
     return out
+
+
+def _directive_raw(name: str, raw: str, secrets: SecretScrubber) -> str:
+    """A directive record's argument text, judged with its directive name in front of it."""
+    line = secrets.text(f"{name} {raw}")
+    return line[len(name) + 1:] if line.startswith(name + " ") else secrets.text(raw)
 
 
 def _argv(items: list[Any], secrets: SecretScrubber) -> list[Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 import io
 import json
-import shlex
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -29,23 +28,11 @@ WINDOW = 12
 
 
 def _directives(path: Path) -> list[dict[str, Any]]:
-    """A plain directive list, as the config reader records it: ``{name, args, file, line, sections}``."""
-    out: list[dict[str, Any]] = []
-    sections: list[str] = []
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if stripped.startswith("</"):
-            sections.pop()
-            continue
-        if stripped.startswith("<"):
-            sections.append(stripped)
-            continue
-        words = shlex.split(stripped, posix=True)
-        out.append({"name": words[0], "args": words[1:], "file": str(path), "line": number,
-                    "sections": list(sections)})
-    return out
+    """The directive records the config probe puts in ``config.directives`` (the real reader)."""
+    from wsgidoctor.config.reader import read_config
+
+    tree = read_config(str(path), str(path.parent), environ={"APACHE_LOG_DIR": "/var/log/apache2"})
+    return [d.to_json() for d in tree.directives]
 
 
 def planted_report() -> Report:

@@ -19,6 +19,7 @@ import re
 import socket
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Optional
 
 #: Accounts every distribution has; naming them reveals nobody and helps diagnosis.
@@ -120,6 +121,7 @@ def _user_placeholder(n: int, original: str) -> str:
     return f"<user-{n}{tags}>"
 
 
+@lru_cache(maxsize=65536)
 def _keep_ip(text: str) -> bool:
     """True for addresses that identify nobody: loopback, unspecified, broadcast, multicast."""
     try:
@@ -151,7 +153,7 @@ class IdentityScrubber:
     # --- collecting ----------------------------------------------------------------------------
     def add_host(self, name: str) -> None:
         """Remember a host name (a port, scheme, ``*.`` wildcard or brackets are stripped)."""
-        if not self.hosts or not isinstance(name, str):
+        if not self.hosts or not isinstance(name, str) or name.lower() in self._hostnames:
             return
         name = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", name.strip().strip("\"'"))
         name = name.split("/", 1)[0]
@@ -184,26 +186,35 @@ class IdentityScrubber:
         """Collect the host and user names that ``text`` shows."""
         if not text or not isinstance(text, str):
             return
+        low = text.lower()  # cheap literal checks decide which patterns can match at all
         if self.hosts:
-            for m in _SERVER_NAME.finditer(text):
-                for n in m.group("names").split():
-                    self.add_host(n)
-            for m in _VHOST.finditer(text):
-                for n in m.group("addrs").split():
-                    self.add_host(n)
-            for pattern in (_URL_HOST, _JOURNAL_HOST, _FQDN_NOTICE):
-                for m in pattern.finditer(text):
-                    self.add_host(m.group("host"))
-            for m in _FQDN.finditer(text):
-                if m.group("tld").lower() in _TLDS:
-                    self.add_host(m.group(0))
+            if "servername" in low or "serveralias" in low:
+                for m in _SERVER_NAME.finditer(text):
+                    for n in m.group("names").split():
+                        self.add_host(n)
+            if "<virtualhost" in low:
+                for m in _VHOST.finditer(text):
+                    for n in m.group("addrs").split():
+                        self.add_host(n)
+            for pattern, hint in ((_URL_HOST, "://"), (_JOURNAL_HOST, ":"), (_FQDN_NOTICE, "fully qualified")):
+                if hint in low:
+                    for m in pattern.finditer(text):
+                        self.add_host(m.group("host"))
+            if "." in text:
+                for m in _FQDN.finditer(text):
+                    if m.group("tld").lower() in _TLDS:
+                        self.add_host(m.group(0))
         if self.users:
-            for pattern in (_HOME, _TILDE, _USER_OPTION, _USER_DIRECTIVE, _ID_OUTPUT, _BAD_USER):
-                for m in pattern.finditer(text):
-                    self.add_user(m.group("name"))
-            for m in _EMAIL.finditer(text):
-                if m.group("domain").rsplit(".", 1)[-1].lower() in _TLDS:
-                    self.add_user(m.group("local"))
+            for pattern, hints in ((_HOME, ("/home/", "users", "/export/home/")), (_TILDE, ("~",)),
+                                   (_USER_OPTION, ("user", "logname", "owner")), (_USER_DIRECTIVE, ("user",)),
+                                   (_ID_OUTPUT, ("uid=",)), (_BAD_USER, ("bad user",))):
+                if any(h in low for h in hints):
+                    for m in pattern.finditer(text):
+                        self.add_user(m.group("name"))
+            if "@" in text:
+                for m in _EMAIL.finditer(text):
+                    if m.group("domain").rsplit(".", 1)[-1].lower() in _TLDS:
+                        self.add_user(m.group("local"))
 
     def discover_facts(self, node: Any, key: Optional[str] = None) -> None:
         """Collect names from structured facts: ``user``/``server_name`` keys, directive records."""

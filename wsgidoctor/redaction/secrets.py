@@ -55,6 +55,15 @@ _FLAG = re.compile(r"(?<![\w-])(?P<head>--?(?P<name>[A-Za-z][\w-]*)[ \t]+)(?P<va
 _URL_START = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s:/@]*:)?")
 _SCHEME_PREFIX = re.compile(_AUTH_SCHEME + r"[ \t]+")
 
+_HEADER_HINTS = ("authorization", "cookie", "x-api-key", "x-auth-token", "x-amz-security-token")
+#: Some word every secret variable name contains (a superset of names.is_secret_name).
+_NAME_HINT = re.compile(r"(?i)pass|pw|secret|token|key|auth|cred|priv|dsn|jwt|otp|salt|hmac|bearer|sasl|psk"
+                        r"|cookie|conn|database")
+#: The shape rules with literals one of which their matches must contain (None: always run).
+_SHAPES_WITH_HINTS = [(rule, pattern, check, hints) for (rule, pattern, check), hints in zip(SHAPES[1:], (
+    ("eyJ",), ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ABIA", "ACCA"),
+    ("gh", "github_pat_", "glpat-", "xox", "k_live_", "k_test_", "sk-", "AIza", "SG.", "npm_"), None, None))]
+
 #: Secrets shorter than this are blanked where found but not hunted for elsewhere.
 _MIN_KNOWN = 4
 
@@ -117,15 +126,22 @@ class SecretScrubber:
         """``text`` with every secret found by the rules blanked."""
         if not text:
             return text
-        text = PRIVATE_KEY_BLOCK.sub(self._private_key, text)
-        text = _HEADER.sub(self._header, text)
-        text = _URL_USERINFO.sub(self._userinfo, text)
-        text = _DIRECTIVE.sub(self._named(lambda m: _unquote(m.group("name")), "secret-names"), text)
-        text = _SETENV_FLAG.sub(self._named(lambda m: m.group("name"), "secret-names"), text)
-        text = self._assignments(text)
-        text = _FLAG.sub(self._flag, text)
-        for rule, pattern, check in SHAPES[1:]:
-            text = pattern.sub(self._shape(rule, check), text)
+        low = text.lower()  # cheap literal checks first: most rules need a word most texts lack
+        if "-----begin" in low:
+            text = PRIVATE_KEY_BLOCK.sub(self._private_key, text)
+        if any(h in low for h in _HEADER_HINTS):
+            text = _HEADER.sub(self._header, text)
+        if "://" in text:
+            text = _URL_USERINFO.sub(self._userinfo, text)
+        if "setenv" in low or "define" in low:
+            text = _DIRECTIVE.sub(self._named(lambda m: _unquote(m.group("name")), "secret-names"), text)
+            text = _SETENV_FLAG.sub(self._named(lambda m: m.group("name"), "secret-names"), text)
+        if _NAME_HINT.search(text):
+            text = self._assignments(text)
+            text = _FLAG.sub(self._flag, text)
+        for rule, pattern, check, hints in _SHAPES_WITH_HINTS:
+            if hints is None or any(h in text for h in hints):
+                text = pattern.sub(self._shape(rule, check), text)
         return text
 
     def _private_key(self, m: "re.Match[str]") -> str:
@@ -205,15 +221,40 @@ class SecretScrubber:
         if not self.found or not text:
             return text
         if self._known is None:
+            long = [v for v in self.found if len(v) >= 8]
+            short = [v for v in self.found if len(v) < 8]
             parts = []
-            for v in sorted(self.found, key=len, reverse=True):
-                esc = re.escape(v)
-                parts.append(esc if len(v) >= 8 else rf"(?<![A-Za-z0-9]){esc}(?![A-Za-z0-9])")
+            if long:
+                parts.append(_trie_pattern(long))
+            if short:  # a short secret only as a whole word: "pass" must not eat "passenger"
+                parts.append(rf"(?<![A-Za-z0-9])(?:{_trie_pattern(short)})(?![A-Za-z0-9])")
             self._known = re.compile("|".join(parts))
         out, n = self._known.subn(MARKER, text)
         if n:
             self.counts["known-values"] += n
         return out
+
+
+def _trie_pattern(values: Iterable[str]) -> str:
+    """A regex matching any of ``values``, longest first, as a trie: its cost per position grows
+    with the length of a match, not with the number of values (a plain alternation of a thousand
+    secrets made an 8 MB report take a minute)."""
+    trie: dict = {}
+    for v in values:
+        node = trie
+        for ch in v:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return build(trie)
 
 
 def _splice(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
