@@ -36,6 +36,15 @@ UNIT_FILES = ("/lib/systemd/system/apache2.service", "/usr/lib/systemd/system/ap
               "/etc/systemd/system/apache2.service", "/etc/systemd/system/httpd.service")
 
 
+#: httpd options that print something and exit: such a process is a command, not a server.
+ONE_SHOT_FLAGS = frozenset({"-V", "-v", "-M", "-l", "-L", "-t", "-S", "-h", "-?"})
+
+
+def _is_one_shot(cmdline: list[str]) -> bool:
+    """``apache2 -V``, ``httpd -t -D DUMP_MODULES`` and friends, run by apachectl or a doctor."""
+    return any(a in ONE_SHOT_FLAGS or a.startswith("DUMP_") for a in cmdline[1:])
+
+
 def _is_httpd_name(name: str) -> bool:
     base = os.path.basename(name or "")
     return base in HTTPD_NAMES or base.startswith(("httpd.", "httpd-", "apache2."))
@@ -52,7 +61,7 @@ def find_running() -> list[dict[str, Any]]:
         info = proc.info
         cmdline = info.get("cmdline") or []
         exe = info.get("exe") or ""
-        if not cmdline:  # a zombie or a process on its way out: nothing to examine
+        if not cmdline or _is_one_shot(cmdline):  # a zombie, or a command that prints and exits
             continue
         if not (_is_httpd_name(info.get("name") or "") or _is_httpd_name(exe)
                 or (cmdline and _is_httpd_name(cmdline[0]))):

@@ -42,3 +42,13 @@ def test_only_the_examined_servers_processes_are_inspected_for_their_libpython()
     assert [p["pid"] for p in _examined_tree(running, 10)] == [10, 11]
     assert _examined_tree(running, None) == []
     assert _examined_tree(None, 10) is None
+
+
+def test_one_shot_commands_are_not_servers():
+    from wsgidoctor.probes.discovery import _is_one_shot
+
+    assert _is_one_shot(["/usr/sbin/apache2", "-V"])
+    assert _is_one_shot(["httpd", "-t", "-D", "DUMP_MODULES"])
+    assert _is_one_shot(["apache2", "-d", "/etc/apache2", "-M"])
+    assert not _is_one_shot(["/usr/sbin/apache2", "-k", "start"])
+    assert not _is_one_shot(["/usr/sbin/httpd", "-DFOREGROUND"])

@@ -192,3 +192,17 @@ def test_an_ascii_file_system_encoding_under_lang_c_is_a_note_with_the_locale_fi
     assert "LANG=C" in found[0].detail and "C.UTF-8" in found[0].fix
     assert not [f for f in diagnose({"python": {"filesystem_encoding": "utf-8"}})
                 if f.id == "python-filesystem-encoding-ascii"]
+
+
+def test_the_patch_note_steps_aside_when_the_library_is_another_installations():
+    from wsgidoctor.rules import diagnose
+
+    facts = {"hosting": {"library_version": "3.11.2", "library_prefix": "/usr"},
+             "mod_wsgi": {"python_compiled": "3.11.7"},
+             "linkage": {"python_library": {"path": "/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0",
+                                            "python_version": "3.11.2"}}}
+    assert [f.id for f in diagnose(facts) if f.id == "python-patch-mismatch"] == ["python-patch-mismatch"]
+    facts["linkage"]["python_installations"] = [
+        {"path": "/opt/pyenv/versions/3.11.7/lib/libpython3.11.so.1.0", "version": "3.11.7"}]
+    ids = [f.id for f in diagnose(facts)]
+    assert "python-patch-mismatch" not in ids and "libpython-version-mismatch" in ids

@@ -346,6 +346,10 @@ def python_patch_mismatch(f: dict[str, Any]) -> Iterable[Finding]:
     compiled = F.get(f, "mod_wsgi.python_compiled")
     if reported or not compiled or str(compiled) == runtime_v or _xy(compiled) != lib_xy:
         return
+    loaded = F.get(f, "linkage.python_library.path")
+    if any(i.get("version") == compiled and not _same_path(i.get("path"), loaded)
+           for i in F.get(f, "linkage.python_installations") or []):
+        return  # built against another installation: libpython-version-mismatch says so, as a warning
     yield PATCH_MISMATCH.make(
         detail=(f"mod_wsgi was compiled for Python {compiled} and runs the library's Python {runtime_v}. Within one "
                 f"installation a patch-level difference like this is normal for a shared libpython and needs no action."),
