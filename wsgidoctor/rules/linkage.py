@@ -110,8 +110,10 @@ UNREADABLE = finding(
     """Apache's parent loads mod_wsgi and libpython as root, so loading succeeds; but Python is
     initialised in the child processes, which run as the User of the configuration. They must be
     able to reach the library's directory and read the standard library next to it. A Python
-    under a private home directory (mode 0700, e.g. pyenv in /root or /home/user) fails with
-    "Fatal Python error: ... No module named 'encodings'".""",
+    under a private home directory (mode 0700, e.g. pyenv in /root or /home/user) then either
+    fails to start ("Fatal Python error: ... No module named 'encodings'", when python-home
+    points there) or, with no python-home, silently runs on the standard library of whatever
+    other Python it finds on Apache's PATH (see python-found-via-path).""",
     "Install Python outside private home directories (e.g. /opt/python or /usr/local), or give "
     "Apache's user search permission on each directory on the way (chmod o+x, or an ACL: "
     "setfacl -m u:www-data:x DIR), then restart Apache.",
