@@ -175,6 +175,18 @@ def test_structured_facts_use_their_keys_and_directive_records():
     assert out["linkage"] == facts["linkage"]  # Apache's module magic cookie is no HTTP cookie
 
 
+def test_plain_words_and_paths_under_generic_keys_are_not_hunted_through_the_report():
+    """Found on this machine: {"key": "main"} (a server record) blanked every "main" of the report."""
+    facts = {"config": {"servers": [{"key": "main"}, {"key": "/etc/apache2/sites-enabled/000-default.conf:1"}]},
+             "install": {"start_env": {"DB_PASSWORD": "admin"}},
+             "python": {"version": "3.11.2 (main, Apr 28 2025)", "main_thread": False, "program": "/work/main/x"}}
+    notes = ["log in as admin", "embedded mode in the main interpreter"]
+    out = redact_report(Report(mode="report", facts=facts, notes=notes), identity=NOBODY)
+    assert out.facts["config"] == facts["config"] and out.facts["python"] == facts["python"]
+    assert out.facts["install"]["start_env"]["DB_PASSWORD"] == MARKER
+    assert out.notes == notes
+
+
 # --- hosts and users -----------------------------------------------------------------------------
 
 def _full(report: Report, identity: Identity = NOBODY) -> Report:

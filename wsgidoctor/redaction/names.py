@@ -36,6 +36,8 @@ _LOCATION_WORDS = frozenset({"FILE", "FILENAME", "PATH", "DIR", "DIRECTORY", "SO
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _SPLIT = re.compile(r"[^A-Z0-9]+")
 _PATHISH = re.compile(r"^(?:/|~/|\./|\.\./|[A-Za-z]:[\\/])")
+_PLAIN_PATH = re.compile(r"^/[\w.@+-]+(?:/[\w.@+:-]*)+$")
+_PATH_WORD = re.compile(r"^[a-z0-9._+-]*[a-z]{4,}[a-z0-9._+:-]*$")
 
 
 def words(name: str) -> list[str]:
@@ -52,14 +54,21 @@ def is_secret_name(name: str) -> bool:
     if not parts:
         return False
     compact = "".join(parts)
-    if compact in _NEVER or parts[-1] in _NEVER_LAST:
-        return False
+    if compact in _NEVER or parts[-1] in _NEVER_LAST or parts in (["KEY"], ["KEYS"]):
+        return False  # a bare "key" is a record's identifier ({"key": "main"}), not a secret
     if any(s in compact for s in _SUBSTRINGS):
         return True
     return any(p in _WORDS for p in parts)
 
 
 def is_location_of_secret(name: str, value: str) -> bool:
-    """True when ``name`` names where a secret is kept and ``value`` is that path, not the secret."""
+    """True when ``value`` is where a secret is kept (a path), not the secret itself.
+
+    Any path under a ``*_FILE``/``*_PATH``/``*_DIR``/``*_SOCK`` name; under another name, an
+    absolute path with a real word in it (``/etc/apache2/...``): random secrets have neither.
+    """
+    value = value.strip("\"'")
     parts = words(name)
-    return bool(parts) and parts[-1] in _LOCATION_WORDS and bool(_PATHISH.match(value.strip("\"'")))
+    if parts and parts[-1] in _LOCATION_WORDS and _PATHISH.match(value):
+        return True
+    return bool(_PLAIN_PATH.match(value)) and any(_PATH_WORD.match(seg) for seg in value.split("/"))

@@ -64,8 +64,16 @@ _SHAPES_WITH_HINTS = [(rule, pattern, check, hints) for (rule, pattern, check), 
     ("eyJ",), ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ABIA", "ACCA"),
     ("gh", "github_pat_", "glpat-", "xox", "k_live_", "k_test_", "sk-", "AIza", "SG.", "npm_"), None, None))]
 
-#: Secrets shorter than this are blanked where found but not hunted for elsewhere.
-_MIN_KNOWN = 4
+def _worth_hunting(value: str) -> bool:
+    """True when a secret is distinctive enough to blank wherever else it appears.
+
+    A short plain word ("main", "admin") found under a secret name is blanked there, but hunting
+    it through the whole report would blank every "main_thread" and "/work/main/" as well.
+    """
+    if len(value) >= 8:
+        return True
+    return len(value) >= 5 and not value.isalpha() and not value.isdigit()
+
 
 
 def _unquote(value: str) -> str:
@@ -102,7 +110,7 @@ class SecretScrubber:
             value = value[scheme.end():]
         if value and MARKER not in value and not is_trivial(value):
             for v in {value, unquote(value), quote(value, safe="")}:
-                if len(v) >= _MIN_KNOWN and not (v.isdigit() and len(v) < 6):
+                if _worth_hunting(v):
                     self.found.add(v)
         self._known = None
 
@@ -226,8 +234,8 @@ class SecretScrubber:
             parts = []
             if long:
                 parts.append(_trie_pattern(long))
-            if short:  # a short secret only as a whole word: "pass" must not eat "passenger"
-                parts.append(rf"(?<![A-Za-z0-9])(?:{_trie_pattern(short)})(?![A-Za-z0-9])")
+            if short:  # a short secret only as a whole word: "pass1" must not eat "pass1word"
+                parts.append(rf"(?<![A-Za-z0-9_])(?:{_trie_pattern(short)})(?![A-Za-z0-9_])")
             self._known = re.compile("|".join(parts))
         out, n = self._known.subn(MARKER, text)
         if n:
