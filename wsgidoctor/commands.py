@@ -57,10 +57,21 @@ def _quote(arg: str) -> str:
     return "'" + arg.replace("'", "'\\''") + "'"
 
 
+#: After the command itself has exited, how long to keep reading output that a background
+#: descendant may still be holding the pipes open for.
+EXIT_GRACE = 0.2
+
+
 def _decode(data: bytes) -> str:
+    """UTF-8, else Latin-1; a UTF-8 character cut at the output cap is dropped, not mojibake."""
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":
+            try:
+                return data[:exc.start].decode("utf-8")
+            except UnicodeDecodeError:
+                pass
         return data.decode("latin-1")
 
 
@@ -99,30 +110,43 @@ def run(
         return CommandResult(argv, error=f"permission denied running {argv[0]}")
     except OSError as exc:
         return CommandResult(argv, error=f"cannot run {argv[0]}: {exc.strerror or exc}")
+    except ValueError as exc:  # e.g. a NUL byte in an argument or the environment
+        return CommandResult(argv, error=f"cannot run {argv[0]}: {exc}")
 
-    if input_data is not None and proc.stdin is not None:
-        try:
-            proc.stdin.write(input_data)
-        except OSError:
-            pass
-        try:
-            proc.stdin.close()
-        except OSError:
-            pass
-
+    pending_input = memoryview(input_data or b"")
     buffers = {proc.stdout: bytearray(), proc.stderr: bytearray()}
     truncated = False
     timed_out = False
     deadline = start + timeout
+    exited_at: Optional[float] = None
     with selectors.DefaultSelector() as sel:
         for stream in buffers:
             sel.register(stream, selectors.EVENT_READ)
-        while sel.get_map():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                timed_out = True
+        if proc.stdin is not None:
+            # Fed from the loop, never by a blocking write: a child that does not read its
+            # input must not hold us past the deadline.
+            os.set_blocking(proc.stdin.fileno(), False)
+            sel.register(proc.stdin, selectors.EVENT_WRITE)
+        while any(k.fileobj is not proc.stdin for k in sel.get_map().values()):
+            now = time.monotonic()
+            if now >= deadline:
+                timed_out = exited_at is None
                 break
-            for key, _ in sel.select(timeout=min(remaining, 0.5)):
+            if exited_at is None and proc.poll() is not None:
+                exited_at = now
+            if exited_at is not None and now - exited_at > EXIT_GRACE:
+                break  # the command is done; a background descendant still holds its pipes
+            for key, _ in sel.select(timeout=min(deadline - now, 0.05 if exited_at else 0.5)):
+                if key.fileobj is proc.stdin:
+                    try:
+                        written = os.write(key.fd, pending_input[:65536])
+                    except (BrokenPipeError, OSError):
+                        written = len(pending_input)
+                    pending_input = pending_input[written:]
+                    if not pending_input:
+                        sel.unregister(proc.stdin)
+                        proc.stdin.close()
+                    continue
                 chunk = os.read(key.fd, 65536)
                 if not chunk:
                     sel.unregister(key.fileobj)
@@ -141,8 +165,11 @@ def run(
         except subprocess.TimeoutExpired:
             timed_out = True
             _kill_group(proc)
-    for stream in buffers:
-        stream.close()
+        else:
+            _kill_group(proc, reap=False)  # background descendants left in its process group
+    for stream in (*buffers, proc.stdin):
+        if stream is not None and not stream.closed:
+            stream.close()
     duration = (time.monotonic() - start) * 1000
     out, err = (_decode(bytes(buffers[proc.stdout])), _decode(bytes(buffers[proc.stderr])))
     error = f"timed out after {timeout:g}s: {argv[0]}" if timed_out else None
@@ -163,15 +190,19 @@ def _trace(argv: tuple[str, ...], env: Optional[Mapping[str, str]], cwd: Optiona
         pass
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    """Kill the child's whole process group and reap the child."""
+def _kill_group(proc: subprocess.Popen, reap: bool = True) -> None:
+    """Kill the child's whole process group and (unless it is already reaped) the child."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
+        if not reap:
+            return
         try:
             proc.kill()
         except ProcessLookupError:
             pass
+    if not reap:
+        return
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:  # pragma: no cover - a process stuck in the kernel

@@ -183,10 +183,6 @@ def test_a_background_child_holding_the_pipes_does_not_hang_the_run(tmp_path, st
     assert not running(bg), "the background child outlived the run"
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "run() waits for EOF on both pipes before it waits for the child, so a background child that "
-    "keeps them open turns a command that exited 0 at once into a timeout (returncode None), "
-    "after the whole timeout"))
 def test_a_finished_command_is_not_reported_as_timed_out_because_of_its_background_child(tmp_path, started):
     result = commands.run(["sh", "-c", f"sleep 1000 & echo $! > {tmp_path}/bg; echo x"], timeout=2)
     started("bg")
@@ -209,9 +205,6 @@ def _isolated(code: str, timeout: float) -> subprocess.CompletedProcess:
                           timeout=timeout)
 
 
-@pytest.mark.xfail(raises=subprocess.TimeoutExpired, strict=False, reason=(
-    "run() writes input_data in one blocking write before its read loop and its deadline: a child "
-    "that does not read stdin (or fills its stdout first) blocks run() for ever, whatever the timeout"))
 def test_input_the_child_never_reads_does_not_block_past_the_timeout(tmp_path, started):
     try:
         done = _isolated(f"""
@@ -251,9 +244,6 @@ def test_a_script_whose_interpreter_is_missing_is_an_error(tmp_path):
     assert result.error is not None and result.returncode is None
 
 
-@pytest.mark.xfail(raises=ValueError, strict=False, reason=(
-    "Popen raises ValueError ('embedded null byte') and run() catches only OSError: the exception "
-    "escapes instead of becoming CommandResult.error"))
 def test_a_nul_byte_in_an_argument_is_an_error():
     result = commands.run(["echo", "a\0b"])
     assert result.error is not None and result.returncode is None
@@ -278,9 +268,6 @@ def test_many_runs_leak_neither_descriptors_nor_zombies(tmp_path):
     assert no_zombie_children() == []
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "output cut at the cap in the middle of a UTF-8 character makes _decode fall back to Latin-1 "
-    "for the whole output (mojibake); decoding with errors='replace' after the cut would keep it"))
 def test_output_cut_inside_a_utf8_character_stays_readable():
     result = commands.run([sys.executable, "-c", "import sys; sys.stdout.buffer.write('ééé'.encode())"],
                           output_limit=5)
