@@ -58,11 +58,9 @@ def clean_lines(text: bytes | str, *, strip_bullets: bool = True) -> list[str]:
     common = min(indents) if indents else 0
     if common:
         out = [l[common:] if l.strip() else "" for l in out]
-    while out and not out[0].strip():
-        out.pop(0)
-    while out and not out[-1].strip():
-        out.pop()
-    return out
+    first = next((i for i, line in enumerate(out) if line), len(out))
+    last = next((i for i in range(len(out) - 1, -1, -1) if out[i]), -1)
+    return out[first:last + 1]
 
 
 def looks_binary(data: bytes | str, sample: int = 4096) -> bool:

@@ -213,7 +213,7 @@ def test_corpus_lines_spliced_together(text):
 
 SURROGATE_TEXTS = ["\ud800", "x\udcff\n", "\udcc3\udca9 Server version: Apache/2.4.62 (Unix)\n"] + [
     s.decode("utf-8", "surrogateescape") for s in SEEDS[:40:4]]
-KNOWN_SURROGATE_BUGS = {"errorlog": "errorlog.parse encodes the text to UTF-8 strictly"}
+KNOWN_SURROGATE_BUGS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("kind", [pytest.param(kind, marks=[pytest.mark.xfail(
@@ -246,13 +246,7 @@ HUGE: dict[str, Callable[[], str]] = {
 }
 #: (parser kind or "*", huge case) -> the known bug, reported to the owner. The case still runs,
 #: with a short guard, as a non-strict xfail: it turns into a pass once the bug is fixed.
-KNOWN_SLOW = {
-    ("config.nice", "10MB of one letter, no newline"):
-        "config_nice._split uses shlex.split, quadratic in the length of one word",
-    ("config.nice", "10MB line of random printable text"): "config_nice._split: shlex.split is quadratic",
-    ("*", "1,000,000 blank lines before an httpd -V"):
-        "textnorm.clean_lines drops leading blank lines with list.pop(0), quadratic in their number",
-}
+KNOWN_SLOW: dict[tuple[str, str], str] = {}
 
 
 def _huge_cases() -> list:

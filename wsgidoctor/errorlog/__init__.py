@@ -45,5 +45,11 @@ def scan_text(text: Union[str, bytes], path: Optional[str] = None) -> dict[str, 
 
     from wsgidoctor.errorlog.scanner import scan_stream
 
-    data = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
+    if isinstance(text, str):
+        try:  # bytes decoded with surrogateescape (a path in a JSON report) come back as they were
+            data = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # any other lone surrogate
+            data = text.encode("utf-8", "replace")
+    else:
+        data = text
     return scan_stream(io.BytesIO(data), path=path)

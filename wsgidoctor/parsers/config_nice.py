@@ -37,8 +37,14 @@ def _logical_lines(lines: list[str]) -> list[str]:
     return out
 
 
+#: shlex is quadratic in the length of one word; no real configure line comes near this.
+MAX_COMMAND = 64 * 1024
+
+
 def _split(command: str) -> list[str]:
     """Shell words of ``command``; for broken quoting, the double-quoted pieces."""
+    if len(command) > MAX_COMMAND:
+        return command[:MAX_COMMAND].split()
     try:
         return shlex.split(command, posix=True)
     except ValueError:
