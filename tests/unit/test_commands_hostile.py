@@ -218,6 +218,16 @@ def test_input_the_child_never_reads_does_not_block_past_the_timeout(tmp_path, s
     assert done.stdout.strip() == "True"
 
 
+def test_large_input_reaches_a_slow_reader_whole():
+    """The non-blocking stdin feed must not drop input when the pipe is full for a while."""
+    slow = ("import sys, time\nn = 0\nwhile True:\n    b = sys.stdin.buffer.read(4096)\n"
+            "    if not b: break\n    n += len(b); time.sleep(0.0002)\nprint(n)")
+    result = commands.run([sys.executable, "-c", slow], input_data=b"y" * 3_000_000, timeout=60)
+    assert result.ok and result.stdout.strip() == "3000000"
+    late = commands.run(["sh", "-c", "sleep 0.3; wc -c"], input_data=b"x" * 5_000_000, timeout=60)
+    assert late.ok and late.stdout.strip() == "5000000"
+
+
 # --- programs that cannot run ---------------------------------------------------------------------
 
 def test_a_missing_program_is_an_error_not_an_exception():
