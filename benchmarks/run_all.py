@@ -25,6 +25,7 @@ BENCHMARKS = {
     "bench_analyze.py": ([], ["--size-mb", "64"]),
     "bench_live.py": ([], ["--runs", "2"]),
     "bench_pytest_plugin.py": ([], ["--runs", "2"]),
+    "bench_redact.py": ([], ["--size-mb", "2"]),
 }
 
 

@@ -132,7 +132,7 @@ def run(
             if now >= deadline:
                 timed_out = exited_at is None
                 break
-            if exited_at is None and proc.poll() is not None:
+            if exited_at is None and _has_exited(proc):
                 exited_at = now
             if exited_at is not None and now - exited_at > EXIT_GRACE:
                 break  # the command is done; a background descendant still holds its pipes
@@ -140,7 +140,9 @@ def run(
                 if key.fileobj is proc.stdin:
                     try:
                         written = os.write(key.fd, pending_input[:65536])
-                    except (BrokenPipeError, OSError):
+                    except BlockingIOError:
+                        written = 0  # the pipe filled between select and write: try again
+                    except OSError:  # the child closed its end (EPIPE): it will read no more
                         written = len(pending_input)
                     pending_input = pending_input[written:]
                     if not pending_input:
@@ -157,16 +159,16 @@ def run(
                     buf += chunk[:room]
                 if len(chunk) > room:
                     truncated = True
-    if timed_out:
-        _kill_group(proc)
-    else:
-        try:
-            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
+    pause = 0.001
+    while not timed_out and exited_at is None and not _has_exited(proc):
+        if time.monotonic() >= deadline:
             timed_out = True
-            _kill_group(proc)
-        else:
-            _kill_group(proc, reap=False)  # background descendants left in its process group
+            break
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+    # The child is exited or killed here but not yet reaped, so its pid (the group id) cannot
+    # have been reused: kill whatever it left in its process group, then reap it.
+    _kill_group(proc)
     for stream in (*buffers, proc.stdin):
         if stream is not None and not stream.closed:
             stream.close()
@@ -190,19 +192,27 @@ def _trace(argv: tuple[str, ...], env: Optional[Mapping[str, str]], cwd: Optiona
         pass
 
 
-def _kill_group(proc: subprocess.Popen, reap: bool = True) -> None:
-    """Kill the child's whole process group and (unless it is already reaped) the child."""
+def _has_exited(proc: subprocess.Popen) -> bool:
+    """Whether the child has exited, without reaping it (its pid stays ours until wait())."""
+    try:
+        info = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:  # already reaped elsewhere
+        return True
+    return info is not None
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill the child's whole process group and reap the child.
+
+    Called only while the child is unreaped, so the group id is still the child's own.
+    """
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
-        if not reap:
-            return
         try:
             proc.kill()
         except ProcessLookupError:
             pass
-    if not reap:
-        return
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:  # pragma: no cover - a process stuck in the kernel

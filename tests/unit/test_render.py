@@ -90,3 +90,14 @@ def test_the_python_section_says_why_there_are_no_python_facts():
     r.facts = {"python": {"prefix": "/usr", "source": "emulated"}}
     rows = dict(next(v for v in outline(r) if v.key == "python").rows)
     assert "Hosting program" not in rows and rows["Seen by"].startswith("the hosting program")
+
+
+def test_markdown_keeps_angle_brackets_visible_outside_code():
+    r = sample_report()
+    r.findings = [Finding("directive-wrong-context", Severity.ERROR, "WSGIPythonHome inside <VirtualHost *:80>",
+                          "Password was <redacted>; user <user-1>.", "Move it out: `<VirtualHost *:80>` is wrong.",
+                          "config")]
+    md = render_markdown(r)
+    assert "inside &lt;VirtualHost *:80>" in md
+    assert "Password was &lt;redacted>; user &lt;user-1>." in md
+    assert "`<VirtualHost *:80>` is wrong" in md  # code spans are shown as typed

@@ -7,6 +7,8 @@ is left out and nothing has to be pasted by hand.
 
 from __future__ import annotations
 
+import re
+
 from wsgidoctor import __version__
 from wsgidoctor.model import Report
 from wsgidoctor.render.outline import headline, outline, summary_line
@@ -14,8 +16,16 @@ from wsgidoctor.render.outline import headline, outline, summary_line
 ICONS = {"ok": "✅", "warning": "⚠️", "error": "❌", "info": "ℹ️"}
 
 
+def _text(text: str) -> str:
+    """Escape ``<`` outside `code spans`, so ``<redacted>`` or ``<VirtualHost *:80>`` is shown
+    rather than swallowed as an HTML tag."""
+    parts = re.split(r"(`+[^`]*`+)", text)
+    return "".join(p if p.startswith("`") else p.replace("&", "&amp;").replace("<", "&lt;")
+                   for p in parts)
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "<br>")
+    return _text(text).replace("|", "\\|").replace("\n", "<br>")
 
 
 def _fence(text: str) -> str:
@@ -32,7 +42,7 @@ def render_markdown(report: Report) -> str:
     out.append("<!-- wsgidoctor report: valid Markdown, paste it into an issue or a mailing-list post as is -->")
     out.append(f"## wsgidoctor {__version__} report")
     out.append("")
-    out.append(f"**{headline(report)}** — {summary_line(report)}")
+    out.append(f"**{_text(headline(report))}** — {summary_line(report)}")
     if report.redaction.get("applied"):
         out.append("")
         out.append(f"_Redacted: {', '.join(report.redaction.get('rules') or ['secrets'])}._")
@@ -41,13 +51,13 @@ def render_markdown(report: Report) -> str:
         out.append("### Findings")
         out.append("")
         for f in report.findings:
-            out.append(f"- {ICONS[f.severity.value]} **{f.severity.value}** `{f.id}` — {f.title}")
+            out.append(f"- {ICONS[f.severity.value]} **{f.severity.value}** `{f.id}` — {_text(f.title)}")
             for line in f.detail.splitlines():
-                out.append(f"  {line}  ")
+                out.append(f"  {_text(line)}  ")
             if f.fix:
-                out.append(f"  **Fix:** {f.fix.splitlines()[0]}  ")
+                out.append(f"  **Fix:** {_text(f.fix.splitlines()[0])}  ")
                 for line in f.fix.splitlines()[1:]:
-                    out.append(f"  {line}  ")
+                    out.append(f"  {_text(line)}  ")
     for view in outline(report):
         if not view.rows:
             continue
@@ -64,7 +74,7 @@ def render_markdown(report: Report) -> str:
         out.append("### Probes that did not run fully")
         out.append("")
         for p in failed:
-            out.append(f"- `{p.name}`: {p.status.value}" + (f" — {p.error}" if p.error else ""))
+            out.append(f"- `{p.name}`: {p.status.value}" + (f" — {_text(p.error)}" if p.error else ""))
     if report.raw:
         out.append("")
         out.append(f"<details><summary>Raw outputs ({len(report.raw)})</summary>")
