@@ -97,6 +97,8 @@ def run(ctx: ProbeContext) -> ProbeOutput:
         except OSError as exc:
             problems.append({"path": cand.path, "source": cand.source,
                              "problem": exc.strerror or str(exc)})
+            if cand.certain:  # the server logs there: another file would be another server's log
+                break
             continue
         with fh:
             if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
@@ -118,8 +120,9 @@ def run(ctx: ProbeContext) -> ProbeOutput:
     if target:
         raise NotApplicable(f"the ErrorLog goes to {target}; read it with journalctl or your syslog files")
     if problems:
+        hint = "" if os.geteuid() == 0 else " (run wsgidoctor as root to read Apache's logs)"
         raise NotApplicable("no readable error log: " + "; ".join(
-            f"{p['path']} ({p['problem']})" for p in problems))
+            f"{p['path']} ({p['problem']})" for p in problems) + hint)
     raise NotApplicable("no error log found")
 
 

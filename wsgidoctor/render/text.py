@@ -75,10 +75,16 @@ def render_text(report: Report, stream: Optional[IO[str]] = None, *, verbose: bo
     if verbose or problems:
         console.print()
         console.print("[bold]Probes[/bold]")
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True)
+        grid.add_column(no_wrap=True)
+        grid.add_column(justify="right", no_wrap=True)
+        grid.add_column(overflow="fold")
         for p in report.probes:
             if verbose or p in problems:
-                why = f" {dash} {escape(p.error)}" if p.error else ""
-                console.print(f"    {escape(p.name):<16} {p.status.value:<15} {p.duration_ms:7.0f} ms{why}")
+                grid.add_row("    " + escape(p.name), p.status.value, f"{p.duration_ms:.0f} ms",
+                             escape(p.error or ""))
+        console.print(grid)
     if notes and verbose:
         console.print()
         console.print("[bold]Notes[/bold]")
