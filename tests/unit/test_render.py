@@ -101,3 +101,16 @@ def test_markdown_keeps_angle_brackets_visible_outside_code():
     assert "inside &lt;VirtualHost *:80>" in md
     assert "Password was &lt;redacted>; user &lt;user-1>." in md
     assert "`<VirtualHost *:80>` is wrong" in md  # code spans are shown as typed
+
+
+def test_markdown_pastes_only_the_lines_of_apr_h_a_reader_needs():
+    from pathlib import Path
+
+    r = sample_report()
+    apr_h = (Path(__file__).resolve().parents[2] / "fixtures/debian12/apr.h").read_text()
+    r.raw = [RawOutput("apr.h", "/usr/include/apr-1.0/apr.h", apr_h)]
+    md = render_markdown(r)
+    assert "excerpt: the lines wsgidoctor reads" in md
+    assert "#define APR_USE_PROC_PTHREAD_SERIALIZE    1" in md
+    assert "APR_HAS_FLOCK_SERIALIZE" in md and "#include" not in md
+    assert len(md) < 4000

@@ -37,6 +37,19 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
+#: Raw outputs too long to paste whole, and the lines of them a reader needs.
+_EXCERPTS = {"apr.h": re.compile(r"APR_(?:HAS|USE)_\w+_SERIALIZE|APR_HAS_THREADS|APR_PROCESS_LOCK_IS_GLOBAL")}
+
+
+def _shown(kind: str, text: str) -> tuple[str, str]:
+    """The text to paste for a raw output, and a note when it is an excerpt."""
+    pattern = _EXCERPTS.get(kind)
+    if pattern is None:
+        return text, ""
+    lines = [line for line in text.splitlines() if pattern.search(line)]
+    return "\n".join(lines), " — excerpt: the lines wsgidoctor reads (the JSON report keeps the whole file)"
+
+
 def render_markdown(report: Report) -> str:
     out: list[str] = []
     out.append("<!-- wsgidoctor report: valid Markdown, paste it into an issue or a mailing-list post as is -->")
@@ -79,12 +92,13 @@ def render_markdown(report: Report) -> str:
         out.append("")
         out.append(f"<details><summary>Raw outputs ({len(report.raw)})</summary>")
         for raw in report.raw:
-            fence = _fence(raw.text)
+            text, note = _shown(raw.kind, raw.text)
+            fence = _fence(text)
             out.append("")
-            out.append(f"#### `{raw.source}` ({raw.kind})")
+            out.append(f"#### `{raw.source}` ({raw.kind}){note}")
             out.append("")
             out.append(fence)
-            out.append(raw.text.rstrip("\n"))
+            out.append(text.rstrip("\n"))
             out.append(fence)
         out.append("")
         out.append("</details>")
