@@ -19,7 +19,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from wsgidoctor.config.model import build_model  # noqa: E402
-from wsgidoctor.config.predict import predict_mounts  # noqa: E402
+from wsgidoctor.wsgi.predict import predict_mounts  # noqa: E402
 from wsgidoctor.config.reader import read_config  # noqa: E402
 
 

@@ -26,7 +26,7 @@ TARGET_MS = 150.0
 
 
 def spec_for(lib: str, api: str) -> bytes:
-    path = os.path.join(ROOT, "probes", "wsgi", "wsgidoctor_probe.wsgi")
+    path = os.path.join(ROOT, "wsgidoctor", "live", "probe_app.wsgi")
     with open(path, encoding="utf-8") as fh:
         source = fh.read()
 
@@ -46,7 +46,7 @@ def main() -> int:
     parser.add_argument("--api", default="auto")
     args = parser.parse_args()
 
-    from wsgidoctor.hosting.program import find_program
+    from wsgidoctor.python.hosting.program import find_program
 
     program = find_program().path
     if program is None:

@@ -1,6 +1,6 @@
 """Redaction speed: a report whose raw outputs hold an error log of N MB, with secrets in it.
 
-Builds the planted-secret report of the test suite (tests/unit/test_redact_planted.py) and adds
+Builds the planted-secret report of the test suite (tests/redaction/test_redact_planted.py) and adds
 a generated Apache error log of ``--size-mb`` (request noise, one line in fifty carrying a
 credential URL, an Authorization header or a token), then times ``redact_report`` with the
 default rules and with ``hosts=True, users=True``. Prints MB/s of raw text redacted.
@@ -54,9 +54,9 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
 
-    from tests.unit.test_redact_planted import planted_report
-    from wsgidoctor.model import RawOutput
-    from wsgidoctor.redact import Identity, redact_report
+    from tests.redaction.test_redact_planted import planted_report
+    from wsgidoctor.core.model import RawOutput
+    from wsgidoctor.redaction.redact import Identity, redact_report
 
     report = planted_report()
     log = error_log(int(args.size_mb * 2**20))

@@ -1,5 +1,5 @@
 """``python -m wsgidoctor`` runs the command line."""
 
-from wsgidoctor.cli import main
+from wsgidoctor.cli.main import main
 
 raise SystemExit(main())

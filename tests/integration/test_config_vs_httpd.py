@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from tests.integration.live_helpers import HTTPD, MODULES, needs_apache
+from tests.support.live_helpers import HTTPD, MODULES, needs_apache
 from wsgidoctor.config.dumps import parse_dump
 from wsgidoctor.config.model import build_model
 from wsgidoctor.config.reader import read_config

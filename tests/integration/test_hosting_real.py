@@ -23,11 +23,11 @@ from typing import Any
 import pytest
 
 from tests import apache_harness
-from tests.hosting_support import (PROBE_SCRIPT, PYENV, SYSTEM_LIBPYTHON, answers, built_program,
+from tests.support.hosting_support import (PROBE_SCRIPT, PYENV, SYSTEM_LIBPYTHON, answers, built_program,
                                    make_readable_tempdir, make_venv, pyenv_library, pyenv_version, run_host)
-from wsgidoctor.hosting.execute import run_host as wrapper_run_host
-from wsgidoctor.hosting.pathdump import parse_startup_failure
-from wsgidoctor.hosting.plan import build_plan
+from wsgidoctor.python.hosting.execute import run_host as wrapper_run_host
+from wsgidoctor.python.hosting.pathdump import parse_startup_failure
+from wsgidoctor.python.hosting.plan import build_plan
 
 COMPARED = ("version_info", "prefix", "base_prefix", "exec_prefix", "executable", "path", "site_packages", "venv",
             "filesystem_encoding")
@@ -164,8 +164,8 @@ WSGIScriptAlias /dflt {root}/probe/probe.wsgi process-group=d_default applicatio
 
 def _config_facts(root: Path, env: dict[str, str], mpm: str) -> dict[str, Any]:
     """What the configuration probe predicts for a test server's configuration."""
-    config_probe = pytest.importorskip("wsgidoctor.probes.config")
-    from wsgidoctor.probe import Options, ProbeContext
+    config_probe = pytest.importorskip("wsgidoctor.config.probe")
+    from wsgidoctor.core.hookspec import Options, ProbeContext
 
     facts = {"install": {"httpd": apache_harness.APACHE2, "server_root": str(root),
                          "config_file": str(root / "httpd.conf"), "start_env": env},
@@ -218,7 +218,7 @@ def test_groups_and_flags_equal_mod_wsgis(mpm, config):
             status, body = server.get("/res", host=f"testhost.example:{port}")
             default_ports[port] = _observed(json.loads(body)["environ"])
         facts = _config_facts(server.root, env, mpm)
-    from wsgidoctor.config.predict import expand_group
+    from wsgidoctor.wsgi.predict import expand_group
 
     for port, seen in default_ports.items():
         predicted = expand_group(None, server_name="testhost.example", port=port, script_name="/res")
@@ -312,8 +312,8 @@ def test_pyenv_with_a_venv_home(pyenv_python, tmp_path):
 @pytest.mark.apache
 def test_the_probe_on_this_machines_apache(monkeypatch):
     """The whole pipeline (discovery, linkage, config, hosting) on Debian's own configuration."""
-    from wsgidoctor.probe import Options
-    from wsgidoctor.runner import collect, finish
+    from wsgidoctor.core.hookspec import Options
+    from wsgidoctor.areas import collect, finish
 
     monkeypatch.setenv("WSGIDOCTOR_HOST_PROGRAM", built_program())
     report = finish(collect(Options(config="/etc/apache2/apache2.conf", load_plugins=False,
@@ -334,9 +334,9 @@ def test_the_probe_on_this_machines_apache(monkeypatch):
 def test_the_probe_with_a_missing_home_finds_what_is_wrong(tmp_path, monkeypatch):
     if not os.path.exists(SYSTEM_LIBPYTHON):
         pytest.skip("needs the system Python 3.11")
-    from wsgidoctor.probe import Options, ProbeContext
-    from wsgidoctor.probes.hosting import run
-    from wsgidoctor.rules import diagnose
+    from wsgidoctor.core.hookspec import Options, ProbeContext
+    from wsgidoctor.python.probe import run
+    from wsgidoctor.areas import diagnose
 
     missing = tmp_path / "gone"
     facts = {"install": {"start_env": {"PATH": "/usr/bin:/bin", "LANG": "C"}},

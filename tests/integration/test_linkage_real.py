@@ -23,8 +23,8 @@ import pytest
 
 from tests.conftest import FIXTURES
 from wsgidoctor.linkage import examine, running
-from wsgidoctor.parsers import ldd as ldd_parser
-from wsgidoctor.rules import derive_all, diagnose
+from wsgidoctor.linkage import parse_ldd as ldd_parser
+from wsgidoctor.areas import derive_all, diagnose
 
 pytestmark = pytest.mark.apache
 

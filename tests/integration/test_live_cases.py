@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.live_helpers import (assert_nothing_left, assert_predictions_confirmed,
+from tests.support.live_helpers import (assert_nothing_left, assert_predictions_confirmed,
                                             needs_apache, run_probes, write_case)
-from tests.integration.live_helpers import open_tmp  # noqa: F401 - a fixture, used by name
+from tests.support.live_helpers import open_tmp  # noqa: F401 - a fixture, used by name
 
 pytestmark = [pytest.mark.apache, needs_apache]
 
@@ -281,11 +281,11 @@ WSGIScriptAlias /app {tmp_path}/srv/app.wsgi process-group=d
 def test_a_daemon_that_never_answers_is_time_limited(tmp_path):
     """python-home missing: the daemon dies at Python start and is respawned, requests hang."""
     from wsgidoctor.config.model import build_model
-    from wsgidoctor.config.predict import predict_mounts
+    from wsgidoctor.wsgi.predict import predict_mounts
     from wsgidoctor.config.reader import read_config
     from wsgidoctor.live.plan import plan
     from wsgidoctor.live.server import run_live
-    from tests.integration.live_helpers import HTTPD, PROBE
+    from tests.support.live_helpers import HTTPD, PROBE
 
     conf = write_case(tmp_path / "etc", f"""\
 Listen 18088
@@ -307,11 +307,11 @@ WSGIScriptAlias /app {tmp_path}/srv/app.wsgi process-group=d
 
 def test_a_port_already_in_use(tmp_path):
     from wsgidoctor.config.model import build_model
-    from wsgidoctor.config.predict import predict_mounts
+    from wsgidoctor.wsgi.predict import predict_mounts
     from wsgidoctor.config.reader import read_config
     from wsgidoctor.live.plan import plan
     from wsgidoctor.live.server import run_live
-    from tests.integration.live_helpers import HTTPD, PROBE
+    from tests.support.live_helpers import HTTPD, PROBE
 
     conf = write_case(tmp_path / "etc", f"Listen 18089\nServerName busy.example\n"
                                         f"WSGIScriptAlias /app {tmp_path}/srv/app.wsgi\n")

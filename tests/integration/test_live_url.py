@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.integration.live_helpers import HTTPD, PROBE, needs_apache, open_tmp, write_case
+from tests.support.live_helpers import HTTPD, PROBE, needs_apache, open_tmp, write_case
 from wsgidoctor.live.server import free_ports, session_members
 
 pytestmark = [pytest.mark.apache, needs_apache]
@@ -46,10 +46,10 @@ WSGIScriptAlias /wsgidoctor-probe {probe} process-group=site
 
 
 def run_url(conf, url):
-    from wsgidoctor import runner
-    from wsgidoctor.probe import Options
-    from wsgidoctor.probes.config import PROBE as CONFIG
-    from wsgidoctor.probes.live import PROBE as LIVE
+    from wsgidoctor import areas as runner
+    from wsgidoctor.core.hookspec import Options
+    from wsgidoctor.config.probe import PROBE as CONFIG
+    from wsgidoctor.live.probe import PROBE as LIVE
 
     options = Options(config=str(conf), url=url, httpd=HTTPD, load_plugins=False,
                       extra={"enable_probes": ("live",)})

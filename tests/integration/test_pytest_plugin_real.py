@@ -20,7 +20,7 @@ from typing import Iterator
 import pytest
 
 from tests.conftest import ROOT
-from tests.integration.live_helpers import needs_apache, processes_mentioning, write_case
+from tests.support.live_helpers import needs_apache, processes_mentioning, write_case
 
 pytest_plugins = ["pytester"]
 pytestmark = [pytest.mark.apache, needs_apache]

@@ -32,12 +32,13 @@ def pending(s: Scenario) -> Optional[str]:
     """
     if s.pending:
         return s.pending
-    from wsgidoctor.rules import CATALOG, load_all
+    from wsgidoctor.core.catalogue import CATALOG
+    from wsgidoctor.areas import load_rules as load_all
 
     load_all()
     if s.expect and s.expect not in CATALOG:
         return f"no rules module declares {s.expect} yet"
-    if s.live and importlib.util.find_spec("wsgidoctor.probes.live") is None:
+    if s.live and importlib.util.find_spec("wsgidoctor.live.probe") is None:
         return "the live probe (probes/live.py) has not landed yet"
     return None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
-from wsgidoctor.textnorm import clean_lines
+from wsgidoctor.core.textnorm import clean_lines
 
 _INCLUDE = re.compile(r"^\s*\((\*|\d+)\)\s+(\S.*)$")
 _VHOST_LINE = re.compile(r"^(\S+)\s+(\S+)\s+\((.+):(\d+)\)\s*$")

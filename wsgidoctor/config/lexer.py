@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
-from wsgidoctor.textnorm import decode
+from wsgidoctor.core.textnorm import decode
 
 _UNQUOTED = re.compile(r"\S+")
 

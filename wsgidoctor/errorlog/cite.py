@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping, Optional
 
-from wsgidoctor.model import Evidence
+from wsgidoctor.core.model import Evidence
 
 
 class LogView:

@@ -20,7 +20,7 @@ from typing import Any, Optional, Sequence
 from wsgidoctor.config import names
 from wsgidoctor.config.lexer import split_words
 from wsgidoctor.config.model import ConfigModel
-from wsgidoctor.config.predict import (DEFAULT_VERSION, Mount, Version, embedded_threading,
+from wsgidoctor.wsgi.predict import (DEFAULT_VERSION, Mount, Version, embedded_threading,
                                        listen_port_of, server_name_of)
 from wsgidoctor.config.reader import Directive
 from wsgidoctor.config.servers import Server

@@ -9,8 +9,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from wsgidoctor import commands
-from wsgidoctor import facts as factlib
+from wsgidoctor.core import subprocesses as commands
+from wsgidoctor.core import facts as factlib
 
 
 class LiveUnavailable(Exception):
@@ -25,7 +25,7 @@ class LiveSetup:
     plan: Any  # wsgidoctor.live.plan.LivePlan
     env: dict[str, str]
     guard: Any  # wsgidoctor.live.server.Guard
-    mounts: list[Any] = field(default_factory=list)  # wsgidoctor.config.predict.Mount
+    mounts: list[Any] = field(default_factory=list)  # wsgidoctor.wsgi.predict.Mount
     version: tuple[int, int, int] = (0, 0, 0)
 
 
@@ -69,7 +69,7 @@ def setup_from_facts(facts: Mapping[str, Any], *, httpd: Optional[str] = None) -
 
     Raises :class:`LiveUnavailable` when there is nothing to start.
     """
-    from wsgidoctor.config.predict import DEFAULT_VERSION, parse_version, predict_mounts
+    from wsgidoctor.wsgi.predict import DEFAULT_VERSION, parse_version, predict_mounts
     from wsgidoctor.live.plan import plan
 
     model = model_from_facts(facts)

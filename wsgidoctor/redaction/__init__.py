@@ -1,6 +1,6 @@
 """Redaction building blocks: which names and values are secret, and who and where the report is about.
 
-The public entry point is :func:`wsgidoctor.redact.redact_report`; the modules here each do one job:
+The public entry point is :func:`wsgidoctor.redaction.redact.redact_report`; the modules here each do one job:
 :mod:`.names` (is this variable name secret?), :mod:`.shapes` (does this value look like a secret?),
 :mod:`.secrets` (find and blank secrets in free text), :mod:`.identity` (consistent placeholders for
 host names, IP addresses and user names) and :mod:`.walk` (apply a function to every string of a

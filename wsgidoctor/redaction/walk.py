@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable, Iterator, Optional
 
-from wsgidoctor.model import Evidence, Finding, ProbeRun, RawOutput, Report
+from wsgidoctor.core.model import Evidence, Finding, ProbeRun, RawOutput, Report
 
 Fn = Callable[[str], str]
 

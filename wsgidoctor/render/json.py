@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from wsgidoctor import __version__
-from wsgidoctor.model import Report
+from wsgidoctor.core.model import Report
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_FILE = "report-1.schema.json"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from wsgidoctor import __version__
-from wsgidoctor.model import Report
+from wsgidoctor.core.model import Report
 from wsgidoctor.render.outline import headline, outline, summary_line
 
 ICONS = {"ok": "✅", "warning": "⚠️", "error": "❌", "info": "ℹ️"}

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from wsgidoctor import facts as F
-from wsgidoctor.model import Finding, Report, Severity
-from wsgidoctor.rules import SECTIONS
+from wsgidoctor.core import facts as F
+from wsgidoctor.core.model import Finding, Report, Severity
+from wsgidoctor.core.catalogue import SECTIONS
 
 UNKNOWN = "unknown"
 

@@ -11,7 +11,7 @@ import sys
 from typing import IO, Optional
 
 from wsgidoctor import __version__
-from wsgidoctor.model import Finding, Report, Severity
+from wsgidoctor.core.model import Finding, Report, Severity
 from wsgidoctor.render.outline import headline, outline, summary_line
 
 MARKS = {"ok": ("✓", "[ok]"), "warning": ("!", "[warn]"), "error": ("✗", "[FAIL]"), "info": ("•", "[info]")}

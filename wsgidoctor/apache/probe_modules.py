@@ -1,0 +1,34 @@
+"""``httpd -M``: the modules this configuration loads (and whether the configuration parses).
+
+Run with the same environment and arguments as the server itself (see the discovery probe), so
+Debian's ${APACHE_*} variables resolve. ``-M`` also syntax-checks the configuration, so its errors
+are kept in the raw output for the configtest parser.
+"""
+
+from __future__ import annotations
+
+from wsgidoctor.core.model import RawOutput
+from wsgidoctor.core.hookspec import NotApplicable, Probe, ProbeContext, ProbeOutput
+
+
+def run_httpd(ctx: ProbeContext, flag: str, kind: str) -> ProbeOutput:
+    """Run the discovered httpd with one more flag and return its output as ``kind``."""
+    argv = ctx.fact("install.httpd_argv")
+    if not argv:
+        raise NotApplicable("no httpd binary was found")
+    env = ctx.fact("install.start_env") or None
+    result = ctx.run([*argv, flag], env=env, cwd="/")
+    out = ProbeOutput(raw=[RawOutput(kind, result.display, result.output, result.returncode,
+                                     result.truncated)])
+    if result.error:
+        out.notes.append(f"{result.display}: {result.error}")
+    return out
+
+
+PROBE = Probe(
+    name="httpd_modules",
+    description="httpd -M: loaded modules, static or shared",
+    needs=("discovery",),
+    run=lambda ctx: run_httpd(ctx, "-M", "httpd-M"),
+    timeout=30.0,
+)

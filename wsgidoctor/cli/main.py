@@ -1,0 +1,169 @@
+"""Command line: argument parsing and dispatch. Only this module and the renderers print.
+
+Heavy modules load inside the command that needs them, so ``wsgidoctor --version`` and
+``--help`` stay instant.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Optional, Sequence
+
+from wsgidoctor import __version__
+
+if TYPE_CHECKING:
+    import argparse
+
+TOOL_FAILED = 3  # wsgidoctor.core.exitcodes.TOOL_FAILED, repeated here to keep --version import-free
+
+EPILOG = """\
+exit codes:
+  0  healthy (no errors; no warnings unless --fail-on error or never)
+  1  warnings only (with the default --fail-on warning)
+  2  at least one error
+  3  wsgidoctor itself could not run (bad arguments, unreadable input, internal error)
+
+examples:
+  wsgidoctor check                      diagnose this machine's Apache + mod_wsgi
+  wsgidoctor check --live               ...and confirm by asking a throwaway copy of the server
+  wsgidoctor report --markdown > r.md   a redacted report to paste into an issue or mail
+  wsgidoctor analyze httpd-V.txt ldd.txt error.log
+  wsgidoctor analyze --from report.json re-diagnose a saved report with today's rules
+  wsgidoctor explain libpython-not-found
+"""
+
+
+def _parser_class() -> "type[argparse.ArgumentParser]":
+    import argparse
+
+    class _Parser(argparse.ArgumentParser):
+        """argparse exits 2 on usage errors; 2 means "errors found" here, so usage errors exit 3."""
+
+        def error(self, message: str) -> "None":  # type: ignore[override]
+            self.print_usage(sys.stderr)
+            print(f"{self.prog}: error: {message}", file=sys.stderr)
+            raise SystemExit(TOOL_FAILED)
+
+    return _Parser
+
+
+def _add_collection_options(p: "argparse.ArgumentParser") -> None:
+    g = p.add_argument_group("what to examine")
+    g.add_argument("--httpd", metavar="PATH", help="the httpd/apache2 binary (default: the running server's, else PATH)")
+    g.add_argument("--apxs", metavar="PATH", help="the apxs of that Apache")
+    g.add_argument("--config", metavar="FILE", help="the main Apache configuration file")
+    g.add_argument("--module", metavar="PATH", help="the mod_wsgi.so to examine (default: the configured one)")
+    g.add_argument("--live", action="store_true",
+                   help="start a throwaway copy of the server on 127.0.0.1 and ask the probe application")
+    g.add_argument("--url", metavar="URL", help="ask a probe application you mounted in your real site")
+    g.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
+                   help="time limit for each command wsgidoctor runs (default 20)")
+    g.add_argument("--skip-probe", action="append", default=[], metavar="NAME", help="do not run this probe")
+    g.add_argument("--no-plugins", action="store_true", help="do not load third-party probe plugins")
+
+
+def _add_rule_options(p: "argparse.ArgumentParser") -> None:
+    p.add_argument("--ignore", action="append", default=[], metavar="ID",
+                   help="silence a finding by id (repeatable; also read from the config file)")
+    p.add_argument("--fail-on", choices=("warning", "error", "never"), default="warning",
+                   help="lowest severity that makes the exit code non-zero (default: warning)")
+
+
+def _add_redaction_options(p: "argparse.ArgumentParser") -> None:
+    g = p.add_argument_group("redaction (on by default: reports may be posted publicly)")
+    g.add_argument("--no-redact", action="store_true", help="show secrets (passwords, tokens, keys) as they are")
+    g.add_argument("--redact-hosts", action="store_true", help="also replace host names and IP addresses")
+    g.add_argument("--redact-users", action="store_true", help="also replace user names and home directories")
+
+
+def _add_format_options(p: "argparse.ArgumentParser", default: str) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--json", dest="format", action="store_const", const="json", help="JSON (versioned; see the schema)")
+    g.add_argument("--markdown", dest="format", action="store_const", const="markdown",
+                   help="Markdown for an issue or mailing-list post")
+    g.add_argument("--text", dest="format", action="store_const", const="text", help="text for a terminal")
+    p.set_defaults(format=default)
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
+
+
+def build_parser() -> "argparse.ArgumentParser":
+    import argparse
+
+    _Parser = _parser_class()
+    parser = _Parser(prog="wsgidoctor", description="An installation doctor for Apache + mod_wsgi.",
+                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"wsgidoctor {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = sub.add_parser("check", help="diagnose this machine's Apache + mod_wsgi",
+                           description="Diagnose this machine's Apache + mod_wsgi: findings with severity, "
+                                       "explanation and fix.", epilog=EPILOG,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_collection_options(check)
+    _add_rule_options(check)
+    check.add_argument("-v", "--verbose", action="store_true", help="show the evidence behind findings and every probe")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+    report = sub.add_parser("report", help="the whole report (text, --markdown or --json), redacted",
+                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_collection_options(report)
+    _add_rule_options(report)
+    _add_redaction_options(report)
+    _add_format_options(report, "text")
+
+    analyze = sub.add_parser("analyze", help="diagnose pasted outputs (httpd -V, -M, ldd, error logs...)",
+                             epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    analyze.add_argument("files", nargs="*", metavar="FILE", help="files with command output; - for standard input")
+    analyze.add_argument("--from", dest="from_json", metavar="REPORT.json",
+                         help="re-diagnose a saved `wsgidoctor report --json`")
+    analyze.add_argument("--as", dest="force_kind", metavar="KIND",
+                         help="treat every FILE as this kind of output instead of detecting it")
+    _add_rule_options(analyze)
+    _add_redaction_options(analyze)
+    _add_format_options(analyze, "text")
+    analyze.add_argument("-v", "--verbose", action="store_true")
+
+    explain = sub.add_parser("explain", help="the long explanation of a finding id")
+    explain.add_argument("finding_id", nargs="?", metavar="ID")
+    explain.add_argument("--list", action="store_true", help="list every finding id")
+    explain.add_argument("--markdown", action="store_true", help="the catalogue as a Markdown page")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["--version"]:  # the fast path: no argparse, no imports
+        print(f"wsgidoctor {__version__}")
+        return 0
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return TOOL_FAILED
+    from wsgidoctor.core.errors import WsgidoctorError
+
+    try:
+        from wsgidoctor.cli import verbs as commands_cli
+
+        return getattr(commands_cli, f"cmd_{args.command}")(args)
+    except WsgidoctorError as exc:
+        print(f"wsgidoctor: {exc}", file=sys.stderr)
+        return TOOL_FAILED
+    except KeyboardInterrupt:
+        print("wsgidoctor: interrupted", file=sys.stderr)
+        return TOOL_FAILED
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return TOOL_FAILED
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a bare traceback
+        if getattr(args, "debug", False):
+            raise
+        print(f"wsgidoctor: internal error: {type(exc).__name__}: {exc}\n"
+              "This is a bug in wsgidoctor; run again with --debug for the traceback and report it.",
+              file=sys.stderr)
+        return TOOL_FAILED

@@ -1,0 +1,163 @@
+"""The four commands: check, report, analyze, explain. Each returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, Optional
+
+from wsgidoctor.core import exitcodes
+from wsgidoctor.core.errors import InputError
+from wsgidoctor.core.model import Report
+from wsgidoctor.core.hookspec import Options
+from wsgidoctor.cli.settings import load_settings
+
+
+def _options(args: argparse.Namespace) -> Options:
+    if args.timeout <= 0:
+        raise InputError("--timeout must be a positive number of seconds")
+    enable = ("live",) if (args.live or args.url) else ()
+    return Options(httpd=args.httpd, apxs=args.apxs, config=args.config, module=args.module,
+                   live=args.live, url=args.url, command_timeout=args.timeout,
+                   skip_probes=tuple(args.skip_probe), load_plugins=not args.no_plugins,
+                   extra={"enable_probes": enable})
+
+
+def _progress() -> Optional[Callable[[str], None]]:
+    """A one-line progress indicator on stderr, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(name: str) -> None:
+        sys.stderr.write(f"\r\033[Kwsgidoctor: probing {name}…")
+        sys.stderr.flush()
+
+    return show
+
+
+def _clear_progress(progress: Optional[Callable[[str], None]]) -> None:
+    if progress is not None:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
+def _ignored(args: argparse.Namespace) -> tuple[set[str], str]:
+    settings = load_settings()
+    ignore = set(settings.ignore) | {i.strip() for i in args.ignore if i.strip()}
+    fail_on = args.fail_on if args.fail_on != "warning" or not settings.fail_on else settings.fail_on
+    return ignore, fail_on
+
+
+def _redact(report: Report, args: argparse.Namespace) -> Report:
+    if args.no_redact:
+        report.redaction = {"applied": False, "rules": [], "note": "redaction turned off with --no-redact"}
+        return report
+    try:
+        from wsgidoctor.redaction.redact import redact_report
+    except ImportError:  # pragma: no cover - present in every release
+        report.redaction = {"applied": False, "rules": [], "note": "redaction unavailable in this build"}
+        return report
+    return redact_report(report, hosts=args.redact_hosts, users=args.redact_users)
+
+
+def _write(text: str, output: Optional[str]) -> None:
+    if not output:
+        sys.stdout.write(text)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def _render(report: Report, fmt: str, output: Optional[str], verbose: bool = False) -> None:
+    if fmt == "json":
+        from wsgidoctor.render.json import render_json
+
+        _write(render_json(report), output)
+    elif fmt == "markdown":
+        from wsgidoctor.render.markdown import render_markdown
+
+        _write(render_markdown(report), output)
+    else:
+        from wsgidoctor.render.text import render_text
+
+        if output:
+            import io
+
+            buf = io.StringIO()
+            render_text(report, buf, verbose=verbose, color=False, width=100)
+            _write(buf.getvalue(), output)
+        else:
+            render_text(report, sys.stdout, verbose=verbose)
+
+
+def _examine(args: argparse.Namespace, ignore: set[str]) -> Report:
+    """Probe this machine, with a progress line on a terminal."""
+    from wsgidoctor.cli.app import build_live
+
+    progress = _progress()
+    try:
+        return build_live(_options(args), ignore=ignore, progress=progress)
+    finally:
+        _clear_progress(progress)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from wsgidoctor.render.text import render_text
+
+    ignore, fail_on = _ignored(args)
+    report = _examine(args, ignore)
+    color = {"always": True, "never": False}.get(args.color)
+    render_text(report, sys.stdout, verbose=args.verbose, color=color)
+    return exitcodes.for_findings(report.worst, fail_on)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    ignore, fail_on = _ignored(args)
+    report = _examine(args, ignore)
+    report.mode = "report"
+    report = _redact(report, args)
+    _render(report, args.format, args.output)
+    return exitcodes.for_findings(report.worst, fail_on)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from wsgidoctor.cli.app import InputFile, build_analyze, build_from_json
+
+    ignore, fail_on = _ignored(args)
+    if args.from_json and args.files:
+        raise InputError("give either FILE arguments or --from REPORT.json, not both")
+    if args.from_json:
+        report = build_from_json(args.from_json, ignore=ignore)
+    elif args.files:
+        if args.force_kind:
+            from wsgidoctor.areas import parsers as registry
+
+            if args.force_kind not in registry():
+                raise InputError(f"unknown kind {args.force_kind!r}; known: {', '.join(sorted(registry()))}")
+        report = build_analyze([InputFile(f, args.force_kind) for f in args.files], ignore=ignore)
+    else:
+        raise InputError("nothing to analyse: give files with command output (or - for standard input), "
+                         "or --from REPORT.json")
+    report = _redact(report, args)
+    _render(report, args.format, args.output, verbose=args.verbose)
+    return exitcodes.for_findings(report.worst, fail_on)
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from wsgidoctor.cli.explain import catalog_markdown, explain, list_ids
+
+    if args.markdown:
+        sys.stdout.write(catalog_markdown())
+        return exitcodes.HEALTHY
+    if args.list or not args.finding_id:
+        sys.stdout.write(list_ids())
+        return exitcodes.HEALTHY
+    text = explain(args.finding_id)
+    if text is None:
+        raise InputError(f"no finding with id {args.finding_id!r}; `wsgidoctor explain --list` shows them all")
+    sys.stdout.write(text)
+    return exitcodes.HEALTHY
+
