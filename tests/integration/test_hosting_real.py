@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests import apache_harness
+from tests.support import apache_harness
 from tests.support.hosting_support import (PROBE_SCRIPT, PYENV, SYSTEM_LIBPYTHON, answers, built_program,
                                    make_readable_tempdir, make_venv, pyenv_library, pyenv_version, run_host)
 from wsgidoctor.python.hosting.execute import run_host as wrapper_run_host

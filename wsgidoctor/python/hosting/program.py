@@ -31,7 +31,7 @@ class ProgramLocation:
 def candidates(environ: Optional[Mapping[str, str]] = None) -> list[tuple[str, str]]:
     """``(path, how)`` in the order they are tried."""
     env = os.environ if environ is None else environ
-    package = Path(__file__).resolve().parent.parent
+    package = Path(__file__).resolve().parents[2]  # wsgidoctor/
     out: list[tuple[str, str]] = []
     if env.get(ENV_OVERRIDE):
         out.append((env[ENV_OVERRIDE], f"${ENV_OVERRIDE}"))
