@@ -21,11 +21,44 @@ APR_CONFIGS = ("apr-1-config", "apr-config")
 def query(ctx: ProbeContext, apxs: str, names: tuple[str, ...]) -> tuple[dict[str, Optional[str]], list[str]]:
     """apxs variables by name (None for names this apxs does not know) and problems met.
 
-    One name per call: ``apxs -q A B`` fails whole on an unknown name and silently drops empty
-    values, so its answers cannot be matched to the names. The calls run concurrently.
+    One ``apxs -q A B ... SENTINEL`` call answers them all: apxs joins the values with ``;;`` and
+    drops only a trailing empty one, hence the sentinel (a name every apxs knows, asked last).
+    After the first name apxs looks only at config_vars.mk, so a name it knows only internally
+    is skipped silently: TARGET is one (apxs defines it as PROGNAME, so it is not asked), and an
+    unknown name makes apxs fail (first name) or skip it. When the answer does not have one field
+    per name, the names are asked one at a time, concurrently. Names often unknown
+    (:data:`_OFTEN_UNKNOWN`) are asked on their own from the start.
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    together = tuple(n for n in names if n != "TARGET" and n not in _OFTEN_UNKNOWN)
+    alone = tuple(n for n in names if n in _OFTEN_UNKNOWN)
+    asked = (*together, _SENTINEL)
+    with ThreadPoolExecutor(max_workers=1 + len(alone)) as pool:
+        separate = pool.submit(_query_one_by_one, ctx, apxs, alone)
+        res = ctx.run([apxs, "-q", *asked])
+        values, problems = separate.result()
+    fields = res.stdout.rstrip("\n").split(";;") if res.ok else []
+    if len(fields) != len(asked) or not fields[-1].strip():
+        return _query_one_by_one(ctx, apxs, names)
+    values.update({n: (v.strip() or None) for n, v in zip(together, fields)})
+    if "TARGET" in names:
+        values["TARGET"] = values.get("PROGNAME")
+    return {n: values.get(n) for n in names}, problems
+
+
+#: Build variables some apxs do not have (Debian's, for MPM_NAME): asked on their own, at the same time.
+_OFTEN_UNKNOWN = frozenset({"MPM_NAME"})
+#: Asked last in the one-call query: a build variable every apxs has (it locates config_vars.mk).
+_SENTINEL = "installbuilddir"
+
+
+def _query_one_by_one(ctx: ProbeContext, apxs: str,
+                      names: tuple[str, ...]) -> tuple[dict[str, Optional[str]], list[str]]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not names:
+        return {}, []
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda n: ctx.run([apxs, "-q", n]), names))
     values = {n: (r.stdout.strip() or None) if r.ok else None for n, r in zip(names, results)}
@@ -34,17 +67,21 @@ def query(ctx: ProbeContext, apxs: str, names: tuple[str, ...]) -> tuple[dict[st
 
 
 def find_apr_h(ctx: ProbeContext, includedir: Optional[str], apr_config: Optional[str]) -> Optional[str]:
-    dirs = [includedir] if includedir else []
+    """apr.h in APR_INCLUDEDIR, else in what apr-config says (asked only when needed)."""
+    def in_dir(d: Optional[str]) -> Optional[str]:
+        path = os.path.join(d, "apr.h") if d else None
+        return path if path and os.path.isfile(path) else None
+
+    found = in_dir(includedir)
+    if found:
+        return found
     tools = [apr_config] if apr_config else []
-    tools += [t for t in (commands.which(n) for n in APR_CONFIGS) if t]
+    tools += [t for t in (commands.which(n) for n in APR_CONFIGS) if t and t not in tools]
     for tool in tools:
         res = ctx.run([tool, "--includedir"], timeout=5.0)
-        if res.ok and res.stdout.strip():
-            dirs.append(res.stdout.strip())
-    for d in dirs:
-        path = os.path.join(d, "apr.h")
-        if os.path.isfile(path):
-            return path
+        found = in_dir(res.stdout.strip()) if res.ok else None
+        if found:
+            return found
     return None
 
 
