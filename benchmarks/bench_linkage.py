@@ -81,7 +81,7 @@ def main() -> int:
         subprocess.run(["ldd", args.module], capture_output=True, env={**base, "LD_LIBRARY_PATH": args.llp})
         subprocess.run(["ldd", args.module], capture_output=True, env=base)
 
-    pure_cold()  # import pyelftools once; its import is a start-up cost, not a resolution cost
+    pure_cold()  # import the linkage modules once: their import is a start-up cost, not a resolution cost
     rows = [
         ("pure Python, 3 environments, cache re-read (cold)", median_ms(pure_cold, args.runs)),
         ("pure Python, 3 environments, warm", median_ms(pure_warm, args.runs)),

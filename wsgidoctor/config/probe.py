@@ -121,21 +121,17 @@ def _module_path(tree: Any, ident: str) -> Optional[str]:
 def _python_of_module(path: str) -> dict[str, Any]:
     """The libpython a module (mod_python.so) needs, from its ELF dynamic section."""
     info: dict[str, Any] = {"path": path, "python_library": None, "python_version": None}
-    try:
-        from elftools.elf.dynamic import DynamicSection
-        from elftools.elf.elffile import ELFFile
+    from wsgidoctor.linkage.elf import BinaryError, read_elf
 
-        with open(path, "rb") as fh:
-            elf = ELFFile(fh)
-            for section in elf.iter_sections():
-                if isinstance(section, DynamicSection):
-                    for tag in section.iter_tags():
-                        if tag.entry.d_tag == "DT_NEEDED" and tag.needed.startswith("libpython"):
-                            info["python_library"] = tag.needed
-                            m = re.match(r"libpython(\d+\.\d+)", tag.needed)
-                            info["python_version"] = m.group(1) if m else None
-    except Exception as exc:  # noqa: BLE001 - not an ELF file, unreadable...: leave it unknown
-        info["error"] = f"{type(exc).__name__}: {exc}"
+    try:
+        needed = read_elf(path).libpython_needed
+    except BinaryError as exc:  # not an ELF file, unreadable...: leave it unknown
+        info["error"] = exc.reason
+        return info
+    if needed:
+        info["python_library"] = needed
+        m = re.match(r"libpython(\d+\.\d+)", needed)
+        info["python_version"] = m.group(1) if m else None
     return info
 
 

@@ -5,9 +5,9 @@ Two levels:
 * :func:`read_ident` reads only the first 64 bytes (``e_ident``, ``e_type``, ``e_machine``), which
   is all glibc's ``open_verify`` looks at when it decides whether a candidate library is usable.
 * :func:`read_elf` reads the dynamic section (DT_NEEDED, DT_SONAME, DT_RPATH, DT_RUNPATH,
-  DF_1_NODEFLIB) and PT_INTERP straight from the program headers. The symbol helpers
-  (:class:`SymbolReader`, pyelftools) use the hash tables (which hold only defined symbols) so
-  that a test for ``Py_Initialize`` in an 8 MB static build stays cheap.
+  DF_1_NODEFLIB) and PT_INTERP straight from the program headers, as the loader does.
+* :class:`SymbolReader` indexes .dynsym once and reads symbol bytes and .rodata, all with
+  ``struct`` through a read-only mapping (no ELF library: they are slow to import and to parse).
 
 Problems with the file (missing, a directory, a symlink loop, unreadable, not ELF, truncated)
 raise :class:`BinaryError` with a ``kind`` and a human reason; nothing else escapes.
@@ -156,19 +156,6 @@ def read_ident(path: str) -> ElfIdent:
     return ident
 
 
-def _elffile(fh, path: str):
-    from elftools.common.exceptions import ELFError
-
-    from elftools.elf.elffile import ELFFile
-
-    try:
-        return ELFFile(fh)
-    except (ELFError, struct.error, ValueError, EOFError) as exc:
-        raise BinaryError("corrupt", path, f"cannot parse ELF headers ({exc})") from None
-    except Exception as exc:  # noqa: BLE001 - construct raises assorted errors on garbage
-        raise BinaryError("corrupt", path, f"cannot parse ELF headers ({type(exc).__name__}: {exc})") from None
-
-
 def _split_paths(value: Any) -> tuple[str, ...]:
     text = value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else str(value)
     return tuple(text.split(":"))
@@ -295,23 +282,50 @@ def _collect(data: bytes, ident: ElfIdent, path: str) -> ElfInfo:
                    nodeflib=nodeflib, interp=interp, size=size)
 
 
+@dataclass(frozen=True)
+class Symbol:
+    """A dynamic symbol: its name, value (virtual address), size and section index (0: undefined)."""
+
+    name: str
+    value: int
+    size: int
+    shndx: int
+
+
+@dataclass(frozen=True)
+class _Section:
+    name: str
+    type: int
+    offset: int
+    size: int
+    link: int
+    entsize: int
+
+
+_SHT_DYNSYM, _SHT_NOBITS = 11, 8
+
+
 class SymbolReader:
-    """Symbol and data lookups on one open ELF file. Use as a context manager."""
+    """Symbol and data lookups on one ELF file, read with ``struct`` through a read-only mapping.
+
+    Use as a context manager. A corrupt table reads as "not there"; problems opening the file
+    raise :class:`BinaryError`.
+    """
 
     def __init__(self, path: str):
+        import mmap
+
         self.path = path
         self.ident = read_ident(path)
-        self._fh = open_binary(path)
-        self._elf: Any = None
-        self._hash = None
-        self._hash_loaded = False
-
-    @property
-    def elf(self) -> Any:
-        """The pyelftools view of the file, made on first use (raises :class:`BinaryError`)."""
-        if self._elf is None:
-            self._elf = _elffile(self._fh, self.path)
-        return self._elf
+        self._e = "<" if self.ident.little_endian else ">"
+        with open_binary(path) as fh:
+            try:
+                self._data: Any = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):
+                self._data = fh.read(_MAX_READ)
+        self._sections: Optional[list[_Section]] = None
+        self._dynsym: Optional[dict[str, Symbol]] = None
+        self._undefined: list[str] = []
 
     def __enter__(self) -> "SymbolReader":
         return self
@@ -320,122 +334,114 @@ class SymbolReader:
         self.close()
 
     def close(self) -> None:
-        self._fh.close()
+        if hasattr(self._data, "close"):
+            self._data.close()
 
-    def _hash_section(self):
-        if not self._hash_loaded:
-            self._hash_loaded = True
-            for name in (".gnu.hash", ".hash"):
-                try:
-                    sec = self.elf.get_section_by_name(name)
-                except Exception:  # noqa: BLE001
-                    sec = None
-                if sec is not None and hasattr(sec, "get_symbol"):
-                    self._hash = sec
-                    break
-        return self._hash
+    def _read_sections(self) -> list[_Section]:
+        if self._sections is None:
+            try:
+                self._sections = _section_headers(self._data, self.ident, self._e)
+            except (struct.error, IndexError, ValueError, OverflowError):
+                self._sections = []
+        return self._sections
 
-    def defined(self, name: str):
-        """The defined dynamic symbol ``name`` (a pyelftools Symbol), or None."""
-        try:
-            table = self._hash_section()
-            if table is not None:
-                sym = table.get_symbol(name)
-            else:
-                dynsym = self.elf.get_section_by_name(".dynsym")
-                syms = dynsym.get_symbol_by_name(name) if dynsym is not None else None
-                sym = syms[0] if syms else None
-        except Exception:  # noqa: BLE001 - corrupt tables read as "not there"
-            return None
-        if sym is None or sym["st_shndx"] == "SHN_UNDEF":
-            return None
-        return sym
+    def _section(self, name: str) -> Optional[_Section]:
+        return next((sec for sec in self._read_sections() if sec.name == name), None)
+
+    def _symbols(self) -> dict[str, Symbol]:
+        """Defined dynamic symbols by name (the undefined ones' names go to ``_undefined``)."""
+        if self._dynsym is None:
+            self._dynsym = {}
+            try:
+                self._index_dynsym(self._dynsym)
+            except (struct.error, IndexError, ValueError, OverflowError):
+                pass
+        return self._dynsym
+
+    def _index_dynsym(self, into: dict[str, Symbol]) -> None:
+        sections = self._read_sections()
+        table = next((sec for sec in sections if sec.type == _SHT_DYNSYM), None)
+        if table is None or not 0 <= table.link < len(sections):
+            return
+        strtab = sections[table.link].offset
+        wide = self.ident.elfclass == 64
+        layout = self._e + ("IBBHQQ" if wide else "IIIBBH")
+        width = struct.calcsize(layout)
+        step = table.entsize if table.entsize >= width else width
+        data = self._data
+        end = min(table.offset + table.size, len(data))
+        for at in range(table.offset, end - width + 1, step):
+            fields = struct.unpack_from(layout, data, at)
+            name_off, value, size, shndx = ((fields[0], fields[4], fields[5], fields[3]) if wide
+                                            else (fields[0], fields[1], fields[2], fields[5]))
+            if not name_off:
+                continue
+            start = strtab + name_off
+            stop = data.find(b"\0", start)
+            name = bytes(data[start:stop if stop >= 0 else start]).decode("utf-8", "surrogateescape")
+            if shndx == 0:
+                self._undefined.append(name)
+            elif name not in into:
+                into[name] = Symbol(name, value, size, shndx)
+
+    def defined(self, name: str) -> Optional[Symbol]:
+        """The defined dynamic symbol ``name``, or None."""
+        return self._symbols().get(name)
 
     def undefined_python_symbols(self, limit: int = 5) -> tuple[int, list[str]]:
-        """How many ``Py*``/``_Py*`` dynamic symbols are undefined, and the first few names.
-
-        Read with ``struct`` from .dynsym and its string table (a few thousand symbols: a
-        general ELF library takes tens of milliseconds for what this does in one).
-        """
-        import mmap
-
-        try:
-            data = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError):
-            return 0, []
-        try:
-            return _undefined_python_symbols(data, self.ident.little_endian, self.ident.elfclass, limit)
-        except (struct.error, IndexError, ValueError, OverflowError):
-            return 0, []
-        finally:
-            data.close()
+        """How many ``Py*``/``_Py*`` dynamic symbols are undefined, and the first few names."""
+        self._symbols()
+        names = [n for n in self._undefined if n.startswith(("Py", "_Py"))]
+        return len(names), names[:limit]
 
     def read_at(self, vaddr: int, size: int) -> Optional[bytes]:
         """``size`` bytes at virtual address ``vaddr``, read through the PT_LOAD that maps it."""
         try:
-            for seg in self.elf.iter_segments():
-                if seg["p_type"] != "PT_LOAD":
-                    continue
-                start, filesz = seg["p_vaddr"], seg["p_filesz"]
-                if start <= vaddr and vaddr + size <= start + filesz:
-                    self._fh.seek(seg["p_offset"] + vaddr - start)
-                    data = self._fh.read(size)
-                    return data if len(data) == size else None
-        except Exception:  # noqa: BLE001
+            for ptype, off, start, filesz in _program_headers(self._data, self.ident, self.path):
+                if ptype == _PT_LOAD and start <= vaddr and vaddr + size <= start + filesz:
+                    raw = bytes(self._data[off + vaddr - start: off + vaddr - start + size])
+                    return raw if len(raw) == size else None
+        except (BinaryError, struct.error, IndexError, ValueError, OverflowError):
             return None
         return None
 
     def symbol_bytes(self, name: str, size: Optional[int] = None) -> Optional[bytes]:
+        """The bytes of the defined symbol ``name`` (``size`` of them, else its own size), or None."""
         sym = self.defined(name)
         if sym is None:
             return None
-        return self.read_at(sym["st_value"], size if size is not None else sym["st_size"])
+        return self.read_at(sym.value, size if size is not None else sym.size)
 
     def rodata(self, limit: int = 8 * 1024 * 1024) -> bytes:
-        try:
-            sec = self.elf.get_section_by_name(".rodata")
-            if sec is None or sec["sh_type"] == "SHT_NOBITS":
-                return b""
-            self._fh.seek(sec["sh_offset"])
-            return self._fh.read(min(sec["sh_size"], limit))
-        except Exception:  # noqa: BLE001
+        """The .rodata section (at most ``limit`` bytes), or nothing."""
+        sec = self._section(".rodata")
+        if sec is None or sec.type == _SHT_NOBITS:
             return b""
+        return bytes(self._data[sec.offset: sec.offset + min(sec.size, limit)])
 
 
-_SHT_DYNSYM = 11
-
-
-def _undefined_python_symbols(data: Any, little: bool, elfclass: int, limit: int) -> tuple[int, list[str]]:
-    e = "<" if little else ">"
-    if elfclass == 64:
+def _section_headers(data: Any, ident: ElfIdent, e: str) -> list[_Section]:
+    if ident.elfclass == 64:
         shoff, = struct.unpack_from(e + "Q", data, 40)
-        shentsize, shnum = struct.unpack_from(e + "HH", data, 58)
-        section, sym_layout = e + "IIQQQQIIQQ", e + "IBBHQQ"
-        name_at, shndx_at = 0, 3
+        shentsize, shnum, shstrndx = struct.unpack_from(e + "HHH", data, 58)
+        layout = e + "IIQQQQIIQQ"
     else:
         shoff, = struct.unpack_from(e + "I", data, 32)
-        shentsize, shnum = struct.unpack_from(e + "HH", data, 46)
-        section, sym_layout = e + "IIIIIIIIII", e + "IIIBBH"
-        name_at, shndx_at = 0, 5
-    headers = [struct.unpack_from(section, data, shoff + i * shentsize) for i in range(shnum)]
-    count, names = 0, []
-    for sh in headers:
-        if sh[1] != _SHT_DYNSYM or not 0 <= sh[6] < len(headers):
-            continue
-        offset, size, entsize = sh[4], sh[5], sh[9] or struct.calcsize(sym_layout)
-        strtab = headers[sh[6]][4]
-        for at in range(offset, offset + size - entsize + 1, entsize):
-            sym = struct.unpack_from(sym_layout, data, at)
-            if sym[shndx_at] != 0:
-                continue
-            start = strtab + sym[name_at]
-            if data[start:start + 3] in (b"_Py",) or data[start:start + 2] == b"Py":
-                count += 1
-                if len(names) < limit:
-                    end = data.find(b"\0", start)
-                    names.append(bytes(data[start:end]).decode("utf-8", "surrogateescape"))
-        break
-    return count, names
+        shentsize, shnum, shstrndx = struct.unpack_from(e + "HHH", data, 46)
+        layout = e + "IIIIIIIIII"
+    if not shoff or shentsize < struct.calcsize(layout):
+        return []
+    raw = [struct.unpack_from(layout, data, shoff + i * shentsize) for i in range(shnum)]
+    names_at = raw[shstrndx][4] if shstrndx < len(raw) else None
+
+    def name(off: int) -> str:
+        if names_at is None:
+            return ""
+        stop = data.find(b"\0", names_at + off)
+        return bytes(data[names_at + off: stop if stop >= 0 else names_at + off]).decode("latin-1")
+
+    # (sh_name, sh_type, sh_flags, sh_addr, sh_offset, sh_size, sh_link, sh_info, sh_addralign, sh_entsize)
+    return [_Section(name(h[0]), h[1], h[4], h[5], h[6], h[9]) for h in raw]
 
 
 _VERSION_STRING = re.compile(rb"(?<=\x00)(\d{1,2}\.\d{1,2}(?:\.\d{1,3})?(?:(?:a|b|rc)\d+|\+)?)\x00")
@@ -487,7 +493,7 @@ def library_python_version(path: str, soname_xy: Optional[str] = None) -> Option
         with SymbolReader(path) as reader:
             raw = reader.symbol_bytes("Py_Version", 4)
             if raw is not None:
-                order = "<I" if reader.elf.little_endian else ">I"
+                order = "<I" if reader.ident.little_endian else ">I"
                 return hex_version(struct.unpack(order, raw)[0])
             if soname_xy:
                 return _embedded_version(reader.rodata(), soname_xy)
@@ -547,12 +553,12 @@ def module_magic(path: str, symbol: str = "wsgi_module") -> Optional[ModuleMagic
     LP64, 24 on ILP32. These bytes are constants in the file, not relocated.
     """
     with SymbolReader(path) as reader:
-        wide = reader.elf.elfclass == 64
+        wide = reader.ident.elfclass == 64
         offset, width = (40, 8) if wide else (24, 4)
         raw = reader.symbol_bytes(symbol, offset + width)
         if raw is None:
             return None
-        e = "<" if reader.elf.little_endian else ">"
+        e = "<" if reader.ident.little_endian else ">"
         major, minor, index = struct.unpack_from(e + "iii", raw, 0)
         (cookie,) = struct.unpack_from(e + ("Q" if wide else "I"), raw, offset)
         return ModuleMagic(symbol, major, minor, index, cookie)
