@@ -6,7 +6,8 @@ Two levels:
   is all glibc's ``open_verify`` looks at when it decides whether a candidate library is usable.
 * :func:`read_elf` reads the dynamic section (DT_NEEDED, DT_SONAME, DT_RPATH, DT_RUNPATH,
   DF_1_NODEFLIB) and PT_INTERP straight from the program headers, as the loader does.
-* :class:`SymbolReader` indexes .dynsym once and reads symbol bytes and .rodata, all with
+* :class:`SymbolReader` reads .dynsym once and looks names up in its string table (no name is
+  decoded unless asked for), and reads symbol bytes and .rodata, all with
   ``struct`` through a read-only mapping (no ELF library: they are slow to import and to parse).
 
 Problems with the file (missing, a directory, a symlink loop, unreadable, not ELF, truncated)
@@ -324,8 +325,7 @@ class SymbolReader:
             except (OSError, ValueError):
                 self._data = fh.read(_MAX_READ)
         self._sections: Optional[list[_Section]] = None
-        self._dynsym: Optional[dict[str, Symbol]] = None
-        self._undefined: list[str] = []
+        self._dynsym: Optional[tuple[list[tuple[int, int, int, int]], int, int]] = None
 
     def __enter__(self) -> "SymbolReader":
         return self
@@ -348,51 +348,67 @@ class SymbolReader:
     def _section(self, name: str) -> Optional[_Section]:
         return next((sec for sec in self._read_sections() if sec.name == name), None)
 
-    def _symbols(self) -> dict[str, Symbol]:
-        """Defined dynamic symbols by name (the undefined ones' names go to ``_undefined``)."""
+    def _table(self) -> tuple[list[tuple[int, int, int, int]], int, int]:
+        """.dynsym as ``(st_name, st_value, st_size, st_shndx)`` rows, and its string table's span."""
         if self._dynsym is None:
-            self._dynsym = {}
+            self._dynsym = ([], 0, 0)
             try:
-                self._index_dynsym(self._dynsym)
+                self._dynsym = self._read_dynsym()
             except (struct.error, IndexError, ValueError, OverflowError):
                 pass
         return self._dynsym
 
-    def _index_dynsym(self, into: dict[str, Symbol]) -> None:
+    def _read_dynsym(self) -> tuple[list[tuple[int, int, int, int]], int, int]:
         sections = self._read_sections()
         table = next((sec for sec in sections if sec.type == _SHT_DYNSYM), None)
         if table is None or not 0 <= table.link < len(sections):
-            return
-        strtab = sections[table.link].offset
+            return [], 0, 0
+        strings = sections[table.link]
         wide = self.ident.elfclass == 64
         layout = self._e + ("IBBHQQ" if wide else "IIIBBH")
         width = struct.calcsize(layout)
-        step = table.entsize if table.entsize >= width else width
-        data = self._data
-        end = min(table.offset + table.size, len(data))
-        for at in range(table.offset, end - width + 1, step):
-            fields = struct.unpack_from(layout, data, at)
-            name_off, value, size, shndx = ((fields[0], fields[4], fields[5], fields[3]) if wide
-                                            else (fields[0], fields[1], fields[2], fields[5]))
-            if not name_off:
-                continue
-            start = strtab + name_off
-            stop = data.find(b"\0", start)
-            name = bytes(data[start:stop if stop >= 0 else start]).decode("utf-8", "surrogateescape")
-            if shndx == 0:
-                self._undefined.append(name)
-            elif name not in into:
-                into[name] = Symbol(name, value, size, shndx)
+        step = max(table.entsize, width)
+        layout += f"{step - width}x" if step > width else ""
+        end = min(table.offset + table.size, len(self._data))
+        count = max(0, (end - table.offset) // step)
+        raw = bytes(self._data[table.offset: table.offset + count * step])
+        pick = (lambda f: (f[0], f[4], f[5], f[3])) if wide else (lambda f: (f[0], f[1], f[2], f[5]))
+        rows = [pick(f) for f in struct.iter_unpack(layout, raw)]
+        return rows, strings.offset, strings.offset + strings.size
+
+    def _name(self, start: int) -> str:
+        stop = self._data.find(b"\0", start)
+        return bytes(self._data[start:stop if stop >= 0 else start]).decode("utf-8", "surrogateescape")
 
     def defined(self, name: str) -> Optional[Symbol]:
         """The defined dynamic symbol ``name``, or None."""
-        return self._symbols().get(name)
+        rows, lo, hi = self._table()
+        wanted = name.encode("utf-8", "surrogateescape") + b"\0"
+        # Every place the string table holds the name (the linker shares string tails, so a
+        # symbol's name may also be the end of a longer one), as offsets into the table.
+        offsets, at = set(), self._data.find(wanted, lo, hi) if rows else -1
+        while at >= 0:
+            offsets.add(at - lo)
+            at = self._data.find(wanted, at + 1, hi)
+        for name_off, value, size, shndx in rows:
+            if shndx and name_off in offsets:
+                return Symbol(name, value, size, shndx)
+        return None
 
     def undefined_python_symbols(self, limit: int = 5) -> tuple[int, list[str]]:
         """How many ``Py*``/``_Py*`` dynamic symbols are undefined, and the first few names."""
-        self._symbols()
-        names = [n for n in self._undefined if n.startswith(("Py", "_Py"))]
-        return len(names), names[:limit]
+        rows, lo, _hi = self._table()
+        data = self._data
+        count, names = 0, []
+        for name_off, _value, _size, shndx in rows:
+            if shndx or not name_off:
+                continue
+            head = data[lo + name_off: lo + name_off + 3]
+            if head[:2] == b"Py" or head == b"_Py":
+                count += 1
+                if len(names) < limit:
+                    names.append(self._name(lo + name_off))
+        return count, names
 
     def read_at(self, vaddr: int, size: int) -> Optional[bytes]:
         """``size`` bytes at virtual address ``vaddr``, read through the PT_LOAD that maps it."""
