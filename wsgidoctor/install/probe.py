@@ -57,8 +57,11 @@ def find_running() -> list[dict[str, Any]]:
     except ImportError:  # pragma: no cover - psutil is a dependency
         return []
     found = []
-    for proc in psutil.process_iter(["pid", "ppid", "name", "exe", "cmdline", "username"]):
-        info = proc.info
+    for proc in _candidates(psutil):
+        try:
+            info = proc.as_dict(["pid", "ppid", "name", "exe", "cmdline", "username"])
+        except psutil.Error:  # gone meanwhile
+            continue
         cmdline = info.get("cmdline") or []
         exe = info.get("exe") or ""
         if not cmdline or _is_one_shot(cmdline):  # a zombie, or a command that prints and exits
@@ -73,6 +76,33 @@ def find_running() -> list[dict[str, Any]]:
         p["role"] = "child" if p["ppid"] in pids else "parent"
     found.sort(key=lambda p: (p["role"] != "parent", p["pid"]))
     return found
+
+
+def _candidates(psutil: Any) -> list[Any]:
+    """Processes whose command name or first argument looks like httpd.
+
+    One small read per process (its ``comm``, then ``cmdline`` only where needed), so that a
+    machine with thousands of processes is scanned quickly; psutil then reads the few candidates
+    in full. Where /proc cannot be listed, every process is a candidate.
+    """
+    try:
+        pids = [int(d) for d in os.listdir("/proc") if d.isdigit()]
+    except OSError:
+        return list(psutil.process_iter())
+    out = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/comm", "rb") as fh:
+                comm = fh.read().strip().decode("utf-8", "replace")
+            if not _is_httpd_name(comm):
+                with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                    first = fh.read(4096).split(b"\0", 1)[0].decode("utf-8", "replace")
+                if not _is_httpd_name(first):
+                    continue
+            out.append(psutil.Process(pid))
+        except (OSError, psutil.Error):
+            continue
+    return out
 
 
 def _arg_after(cmdline: list[str], flag: str) -> Optional[str]:
