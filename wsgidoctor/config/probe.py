@@ -32,19 +32,11 @@ def _httpd(ctx: ProbeContext) -> Optional[str]:
     return None
 
 
-def _locations(ctx: ProbeContext, httpd: Optional[str]) -> tuple[Optional[str], Optional[str]]:
-    """(config_file, server_root): discovery's facts, --config, else what ``httpd -V`` says."""
+def _locations(ctx: ProbeContext) -> tuple[Optional[str], Optional[str]]:
+    """(config_file, server_root): --config, else discovery's facts (which come from the running
+    server's command line or ``httpd -V``; this probe does not run -V again)."""
     config = ctx.options.config or ctx.fact("install.config_file")
     root = ctx.fact("install.server_root")
-    if config and root:
-        return config, root
-    if httpd:
-        res = ctx.run([httpd, "-V"], timeout=10)
-        text = res.output
-        m_root = re.search(r'HTTPD_ROOT="([^"]*)"', text)
-        m_conf = re.search(r'SERVER_CONFIG_FILE="([^"]*)"', text)
-        root = root or (m_root.group(1) if m_root else None)
-        config = config or (m_conf.group(1) if m_conf else None)
     if config and not os.path.isabs(config) and root:
         config = os.path.join(root, config)
     if config and not root:
@@ -52,45 +44,29 @@ def _locations(ctx: ProbeContext, httpd: Optional[str]) -> tuple[Optional[str], 
     return config, root
 
 
-def _start_env(ctx: ProbeContext, httpd: Optional[str], root: Optional[str]) -> dict[str, str]:
+def _start_env(ctx: ProbeContext) -> dict[str, str]:
+    """Apache's start environment as discovery worked it out (envvars, the unit, the running server)."""
     env = ctx.fact("install.start_env")
     if isinstance(env, dict) and env:
         return {str(k): str(v) for k, v in env.items()}
-    candidates = [ctx.fact("install.envvars"), root and os.path.join(root, "envvars"),
-                  httpd and os.path.join(os.path.dirname(httpd), "envvars")]
-    for path in candidates:
-        if path and os.path.isfile(path):
-            res = ctx.run(["/bin/sh", "-c", '. "$1" >/dev/null 2>&1; env', "sh", path],
-                          env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}, timeout=10)
-            if res.ok:
-                return dict(line.split("=", 1) for line in res.stdout.splitlines() if "=" in line)
     return {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 
 
-def _static_modules(ctx: ProbeContext, httpd: Optional[str]) -> list[str]:
+def _static_modules(ctx: ProbeContext) -> list[str]:
+    """Modules compiled into httpd (``-l``, read by the httpd_compiled probe, or ``-M``'s statics)."""
     compiled = ctx.fact("apache.compiled_in")
     if isinstance(compiled, list) and compiled:
         return [str(m) for m in compiled]
     mods = ctx.fact("apache.modules")
     if isinstance(mods, list) and mods:
         return [str(m.get("name")) for m in mods if isinstance(m, dict) and m.get("origin") == "static"]
-    if httpd:
-        res = ctx.run([httpd, "-l"], timeout=10)
-        return [line.strip() for line in res.stdout.splitlines() if line.strip().endswith(".c")]
     return []
 
 
-def _apache_version(ctx: ProbeContext, httpd: Optional[str]) -> Optional[tuple[int, ...]]:
+def _apache_version(ctx: ProbeContext) -> Optional[tuple[int, ...]]:
     from wsgidoctor.wsgi.predict import parse_version
 
-    known = parse_version(ctx.fact("apache.version"))
-    if known:
-        return known
-    if httpd:
-        m = re.search(r"Apache/(\d+\.\d+\.\d+)", ctx.run([httpd, "-v"], timeout=10).output)
-        if m:
-            return parse_version(m.group(1))
-    return None
+    return parse_version(ctx.fact("apache.version"))
 
 
 def local_host_name() -> Optional[str]:
@@ -201,14 +177,14 @@ def run(ctx: ProbeContext) -> ProbeOutput:
     from wsgidoctor.config.reader import read_config
 
     httpd = _httpd(ctx)
-    config, root = _locations(ctx, httpd)
+    config, root = _locations(ctx)
     if not config:
         raise NotApplicable("no Apache configuration file found (give --config)")
-    env = _start_env(ctx, httpd, root)
+    env = _start_env(ctx)
     defines = [str(d) for d in ctx.fact("install.defines") or ()]
-    version = _apache_version(ctx, httpd)
+    version = _apache_version(ctx)
     tree = read_config(config, root, environ=env, defines=defines,
-                       static_modules=_static_modules(ctx, httpd), apache_version=version)
+                       static_modules=_static_modules(ctx), apache_version=version)
     mpm_fact = ctx.fact("apache.mpm.name")
     model = build_model(tree, build_mpm=mpm_fact if isinstance(mpm_fact, str) else None)
 
@@ -277,5 +253,5 @@ def run(ctx: ProbeContext) -> ProbeOutput:
     return out
 
 
-PROBE = Probe(name="config", run=run, needs=("discovery",), timeout=30.0,
+PROBE = Probe(name="config", run=run, needs=("discovery", "httpd_compiled"), timeout=30.0,
               description="Apache configuration: directives with file:line, WSGI mounts and predictions")
