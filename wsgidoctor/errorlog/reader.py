@@ -18,7 +18,9 @@ class LineBlocks:
     """Iterate ``fh`` (binary) from ``start`` to ``end`` as blocks of whole lines.
 
     After iteration, ``bytes_read`` is how many bytes were consumed and ``lines_clipped`` how many
-    lines were cut short because they were longer than ``max_line``.
+    lines were cut short because they were longer than ``max_line``. While iterating,
+    ``block_start`` is the offset (from ``start``) where the block just yielded begins in the file,
+    and ``block_exact`` whether its bytes are the file's bytes there (False for a clipped line).
     """
 
     def __init__(self, fh: IO[bytes], *, start: int = 0, end: Optional[int] = None,
@@ -30,6 +32,8 @@ class LineBlocks:
         self.max_line = max_line
         self.bytes_read = 0
         self.lines_clipped = 0
+        self.block_start = 0
+        self.block_exact = True
 
     def __iter__(self) -> Iterator[bytes]:
         if self.start or self.fh.seekable():
@@ -42,6 +46,7 @@ class LineBlocks:
             data = self.fh.read(want)
             if not data:
                 break
+            data_start = self.bytes_read
             self.bytes_read += len(data)
             if remaining is not None:
                 remaining -= len(data)
@@ -49,12 +54,15 @@ class LineBlocks:
                 nl = data.find(b"\n")
                 if nl < 0:
                     continue
+                self.block_exact = False
                 yield pending + b"\n"
                 pending, skipping = b"", False
                 data = data[nl + 1:]
+                data_start += nl + 1
             buf = pending + data if pending else data
             cut = buf.rfind(b"\n") + 1
             if cut:
+                self.block_start, self.block_exact = data_start - len(pending), True
                 yield buf[:cut]
                 pending = buf[cut:]
             else:
@@ -64,4 +72,5 @@ class LineBlocks:
                 skipping = True
                 self.lines_clipped += 1
         if pending:
+            self.block_start, self.block_exact = self.bytes_read - len(pending), not skipping
             yield pending + b"\n"

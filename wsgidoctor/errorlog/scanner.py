@@ -17,6 +17,7 @@ from typing import IO, Any, Optional
 from wsgidoctor.errorlog import banner as bannerlib
 from wsgidoctor.errorlog.events import NEEDLES, TALLY_KEYS, classify
 from wsgidoctor.errorlog.lines import LogLine, parse_line, undecorate
+from wsgidoctor.errorlog.prefilter import NeedleHits
 from wsgidoctor.errorlog.reader import MAX_LINE, LineBlocks
 
 #: How many examples are kept at each end of an event's occurrences.
@@ -142,8 +143,12 @@ class LogScanner:
 
     # -- blocks -------------------------------------------------------------------------------
 
-    def feed(self, block: bytes) -> None:
-        """Scan one block of whole lines (it must end with a newline)."""
+    def feed(self, block: bytes, hits: Optional[list[int]] = None) -> None:
+        """Scan one block of whole lines (it must end with a newline).
+
+        ``hits``: where the needles are in the block, when something searched for them already
+        (:mod:`.prefilter`); else the block is searched here, once per needle.
+        """
         base = self.next_line
         resume, resume_line = 0, base
         if self._peek_command_line:
@@ -152,12 +157,15 @@ class LogScanner:
             resume, resume_line = self._read_dump(block, 0, base)
         starts = set()
         find, rfind = block.find, block.rfind
-        for needle in NEEDLES:
-            i = find(needle, resume)
-            while i >= 0:
-                end = find(b"\n", i)
-                starts.add(rfind(b"\n", 0, i) + 1)
-                i = find(needle, end)
+        if hits is not None:
+            starts = {rfind(b"\n", 0, i) + 1 for i in hits if i >= resume}
+        else:
+            for needle in NEEDLES:
+                i = find(needle, resume)
+                while i >= 0:
+                    end = find(b"\n", i)
+                    starts.add(rfind(b"\n", 0, i) + 1)
+                    i = find(needle, end)
         counted_pos, counted_line = resume, resume_line
         for start in sorted(starts):
             if start < resume:
@@ -349,8 +357,15 @@ def scan_stream(fh: IO[bytes], *, start: int = 0, end: Optional[int] = None,
             scanner._dump_budget = 0
             scanner._prev_tail = b""
         reader = LineBlocks(fh, start=a, end=b)
-        for block in reader:
-            scanner.feed(block)
+        prefilter = NeedleHits.start(fh, a, b, NEEDLES)
+        try:
+            for block in reader:
+                hits = (prefilter.within(reader.block_start, reader.block_start + len(block))
+                        if prefilter is not None and reader.block_exact else None)
+                scanner.feed(block, hits)
+        finally:
+            if prefilter is not None:
+                prefilter.close()
         total_bytes += reader.bytes_read
         clipped += reader.lines_clipped
     facts = scanner.facts(bytes_read=total_bytes, lines_clipped=clipped)
