@@ -34,6 +34,16 @@ examples:
 """
 
 
+FLEET_EPILOG = """\
+examples:
+  ansible-playbook collect.yml           (fetches every host's report into reports/)
+  wsgidoctor fleet reports/              worst hosts first, findings by id, versions that differ
+  wsgidoctor fleet --junit reports/ -o fleet.xml
+  for c in web1 web2; do docker exec $c wsgidoctor report --json | jq -c '{host:"'$c'",report:.}'; done \\
+      | wsgidoctor fleet -
+"""
+
+
 def _parser_class() -> "type[argparse.ArgumentParser]":
     import argparse
 
@@ -105,6 +115,9 @@ def build_parser() -> "argparse.ArgumentParser":
     _add_rule_options(check)
     check.add_argument("-v", "--verbose", action="store_true", help="show the evidence behind findings and every probe")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument("--format", choices=("text", "junit"), default="text",
+                       help="junit: JUnit XML for CI (one test case per check and per finding id; redacted)")
+    check.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
 
     report = sub.add_parser("report", help="the whole report (text, --markdown or --json), redacted",
                             epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -124,6 +137,34 @@ def build_parser() -> "argparse.ArgumentParser":
     _add_redaction_options(analyze)
     _add_format_options(analyze, "text")
     analyze.add_argument("-v", "--verbose", action="store_true")
+
+    facts = sub.add_parser("facts", help="the report as JSON for Ansible's facts.d (always exits 0 when it ran)",
+                           description="Print the redacted report as one JSON document for "
+                                       "/etc/ansible/facts.d/wsgidoctor.fact (raw outputs left out unless "
+                                       "--with-raw). Findings never change the exit code: only a failure of "
+                                       "wsgidoctor itself exits 3.")
+    _add_collection_options(facts)
+    facts.add_argument("--ignore", action="append", default=[], metavar="ID", help="silence a finding by id")
+    _add_redaction_options(facts)
+    facts.add_argument("--with-raw", action="store_true", help="keep the raw command outputs (large)")
+    facts.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+
+    fleet = sub.add_parser("fleet", help="many hosts' JSON reports in one view (worst first, by finding, differences)",
+                           description="Read JSON reports collected from many hosts by any engine (Ansible, "
+                                       "kubectl exec, docker exec, Salt...): files, directories of them, or - "
+                                       "for standard input (JSON lines too). Bare reports, Ansible results or "
+                                       "facts wrapping one, and {\"host\": NAME, \"report\": {...}} are read.",
+                           epilog=FLEET_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    fleet.add_argument("inputs", nargs="+", metavar="REPORTS|DIR|-")
+    g = fleet.add_mutually_exclusive_group()
+    for name, help_text in (("text", "text for a terminal (default)"), ("json", "JSON"),
+                            ("markdown", "Markdown for an issue or a wiki"),
+                            ("junit", "JUnit XML: one test suite per host, one test case per check and finding")):
+        g.add_argument(f"--{name}", dest="format", action="store_const", const=name, help=help_text)
+    fleet.set_defaults(format="text")
+    fleet.add_argument("--fail-on", choices=("warning", "error", "never"), default="warning",
+                       help="lowest severity on any host that makes the exit code non-zero (default: warning)")
+    fleet.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
 
     explain = sub.add_parser("explain", help="the long explanation of a finding id")
     explain.add_argument("finding_id", nargs="?", metavar="ID")

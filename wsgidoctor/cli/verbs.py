@@ -1,4 +1,4 @@
-"""The four commands: check, report, analyze, explain. Each returns an exit code."""
+"""The commands: check, report, analyze, facts, fleet, explain. Each returns an exit code."""
 
 from __future__ import annotations
 
@@ -109,8 +109,19 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     ignore, fail_on = _ignored(args)
     report = _examine(args, ignore)
+    if args.format == "junit":
+        from wsgidoctor.redact import redact_report
+        from wsgidoctor.render.json import report_to_dict
+        from wsgidoctor.render.junit import local_host_name, render_junit
+
+        data = report_to_dict(redact_report(report, hosts=False, users=False))
+        _write(render_junit([(local_host_name(), data)], fail_on), args.output)
+        return exitcodes.for_findings(report.worst, fail_on)
     color = {"always": True, "never": False}.get(args.color)
-    render_text(report, sys.stdout, verbose=args.verbose, color=color)
+    if args.output:
+        _render(report, "text", args.output, verbose=args.verbose)
+    else:
+        render_text(report, sys.stdout, verbose=args.verbose, color=color)
     return exitcodes.for_findings(report.worst, fail_on)
 
 
@@ -144,6 +155,55 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     report = _redact(report, args)
     _render(report, args.format, args.output, verbose=args.verbose)
     return exitcodes.for_findings(report.worst, fail_on)
+
+
+def cmd_facts(args: argparse.Namespace) -> int:
+    """The report for Ansible's facts.d: JSON, redacted, exit 0 whatever the findings."""
+    import json
+
+    from wsgidoctor.render.json import report_to_dict
+
+    ignore = set(load_settings().ignore) | {i.strip() for i in args.ignore if i.strip()}
+    report = _examine(args, ignore)
+    report.mode = "report"
+    data = report_to_dict(_redact(report, args))
+    if not args.with_raw:
+        data["raw"] = []
+    _write(json.dumps(data, indent=1, default=str) + "\n", args.output)
+    return exitcodes.HEALTHY
+
+
+def cmd_fleet(args: argparse.Namespace) -> int:
+    """Many hosts' reports in one view; the exit code is the worst host's."""
+    from wsgidoctor.fleet.inputs import read_inputs
+    from wsgidoctor.fleet.view import build_view
+    from wsgidoctor.model import Severity
+
+    inputs = read_inputs(args.inputs)
+    if not inputs.hosts:
+        raise InputError("no wsgidoctor report in the inputs: " + "; ".join(inputs.problems))
+    for problem in inputs.problems:
+        print(f"wsgidoctor: {problem}", file=sys.stderr)
+    view = build_view(inputs)
+    if args.format == "json":
+        import json
+
+        text = json.dumps(view.to_json(), indent=2) + "\n"
+    elif args.format == "markdown":
+        from wsgidoctor.render.fleet_markdown import render_fleet_markdown
+
+        text = render_fleet_markdown(view)
+    elif args.format == "junit":
+        from wsgidoctor.render.junit import render_junit
+
+        text = render_junit([(h.host, view.reports[h.host]) for h in view.hosts], args.fail_on)
+    else:
+        from wsgidoctor.render.fleet_text import render_fleet_text
+
+        text = render_fleet_text(view)
+    _write(text, args.output)
+    worst = {"error": Severity.ERROR, "warning": Severity.WARNING}.get(view.status)
+    return exitcodes.for_findings(worst, args.fail_on)
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
