@@ -6,9 +6,14 @@ Project metadata lives in pyproject.toml; this file only adds one step to ``buil
 ``pip install -e``. The program needs no Python headers: it dlopen()s the libpython it is told
 to use at run time.
 
-Without a C compiler the install still succeeds: a message says so, and ``wsgidoctor check``
-reports "hosting program not built" in place of the hosting program's findings.
-``WSGIDOCTOR_SKIP_NATIVE=1`` skips the step.
+The program has no Python ABI dependency, so the wheel is tagged ``py3-none-<platform>``;
+``auditwheel repair`` then turns ``linux_x86_64`` into the ``manylinux_*`` tag PyPI accepts (see
+docs/fleet.md, "Building the wheel"). A wheel built that way installs without a compiler.
+
+Building from the sdist without a working C compiler stops with a message that says what to do
+(pip shows a failed build's output, and only that): install a compiler, or set
+``WSGIDOCTOR_SKIP_NATIVE=1`` to install without the hosting program, in which case
+``wsgidoctor check`` reports ``hosting-program-not-built``.
 """
 
 from __future__ import annotations
@@ -23,7 +28,23 @@ from setuptools.command.build_py import build_py
 from setuptools.command.sdist import sdist
 from setuptools.dist import Distribution
 
+try:
+    from setuptools.command.bdist_wheel import bdist_wheel
+except ImportError:  # setuptools < 70.1
+    from wheel.bdist_wheel import bdist_wheel  # type: ignore[no-redef]
+
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+NOT_BUILT_HELP = """
+wsgidoctor: the hosting program (native/, plain C, no Python headers needed) could not be built.
+Without it `wsgidoctor check` cannot say what sys.prefix and sys.path will be inside Apache.
+  - Install a C compiler (Debian/Ubuntu: apt-get install gcc libc6-dev; RHEL: dnf install gcc)
+    and install again, or
+  - install the prebuilt wheel instead of the sources (pip install --only-binary wsgidoctor wsgidoctor), or
+  - install without it: WSGIDOCTOR_SKIP_NATIVE=1 pip install wsgidoctor
+    (then `wsgidoctor check` reports hosting-program-not-built, and --live still works).
+"""
 
 
 def _compile_host(target_dir: str) -> None:
@@ -32,12 +53,12 @@ def _compile_host(target_dir: str) -> None:
         return
     path = os.path.join(HERE, "native", "build_host.py")
     if not os.path.isfile(path):
-        print("wsgidoctor: native/ is missing: the hosting program is not built", file=sys.stderr)
-        return
+        raise SystemExit("wsgidoctor: native/ is missing from these sources." + NOT_BUILT_HELP)
     spec = importlib.util.spec_from_file_location("wsgidoctor_build_host", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.compile_host(target_dir)
+    if module.compile_host(target_dir) is None:
+        raise SystemExit(NOT_BUILT_HELP)
 
 
 class PlatformDistribution(Distribution):
@@ -45,6 +66,15 @@ class PlatformDistribution(Distribution):
 
     def has_ext_modules(self) -> bool:
         return True
+
+
+class BdistWheelAnyPython(bdist_wheel):
+    """Tag the wheel ``py3-none-<platform>``: the hosting program dlopen()s whichever libpython
+    it is told to, so the wheel fits every Python 3 on that platform."""
+
+    def get_tag(self) -> tuple[str, str, str]:
+        _, _, platform = super().get_tag()
+        return "py3", "none", platform
 
 
 class BuildPyWithHost(build_py):
@@ -70,4 +100,5 @@ class SdistWithNative(sdist):
             shutil.copytree(source, target, ignore=shutil.ignore_patterns("wsgidoctor-host", "bootstrap_py.h", "*.o"))
 
 
-setup(cmdclass={"build_py": BuildPyWithHost, "sdist": SdistWithNative}, distclass=PlatformDistribution)
+setup(cmdclass={"build_py": BuildPyWithHost, "sdist": SdistWithNative, "bdist_wheel": BdistWheelAnyPython},
+      distclass=PlatformDistribution)

@@ -386,3 +386,27 @@ def python_filesystem_encoding(f: dict[str, Any]) -> Iterable[Finding]:
         f"environment ({locale}).",
         [Evidence("hosting program", f"sys.getfilesystemencoding() = {encoding!r}"),
          Evidence("Apache start environment", locale)])
+
+
+HOSTING_NOT_BUILT = finding(
+    "hosting-program-not-built", Severity.INFO, "general",
+    "wsgidoctor's hosting program is not installed: sys.prefix and sys.path inside Apache were not checked",
+    """wsgidoctor answers "which Python installation will mod_wsgi use" by loading the libpython
+    mod_wsgi links to with a small C program shipped in its wheel (or compiled when installing
+    from the sources). This installation of wsgidoctor has none - it was installed from the
+    sources without a C compiler, with WSGIDOCTOR_SKIP_NATIVE=1, or the file was removed - so the
+    Python section (python-home, sys.prefix, sys.path, the file-system encoding) is unchecked.
+    Apache itself is not affected.""",
+    "Install wsgidoctor's prebuilt wheel (`pip install --force-reinstall --only-binary wsgidoctor "
+    "wsgidoctor`), or install a C compiler and reinstall from the sources; until then "
+    "`wsgidoctor check --live` asks a throwaway copy of the server instead.",
+)
+
+
+@rule
+def hosting_program_not_built(f: dict[str, Any]) -> Iterable[Finding]:
+    from wsgidoctor.hosting.program import NOT_BUILT
+
+    error = F.get(f, "hosting.error")
+    if isinstance(error, str) and error.startswith(NOT_BUILT):
+        yield HOSTING_NOT_BUILT.make(detail=error, evidence=[Evidence("hosting.error", error)])
