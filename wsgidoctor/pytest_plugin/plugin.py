@@ -13,6 +13,8 @@ Fixtures (all session-scoped, computed at most once per test process):
   read-only views of its facts (:mod:`wsgidoctor.pytest_plugin.views`).
 - ``wsgidoctor_server``: a throwaway copy of the server (the live mode's), started on 127.0.0.1
   with the installation's own httpd, mod_wsgi and WSGI directives, and a client for it.
+- ``wsgidoctor_host_report``: with pytest-testinfra, the JSON report of testinfra's ``host``
+  (``pytest --hosts=...``), from the wsgidoctor installed on that host (:mod:`wsgidoctor.pytest_hosts`).
 
 This module loads in every pytest run of an environment where wsgidoctor is installed, so it
 imports nothing heavy and probes nothing until a fixture asks.
@@ -85,6 +87,7 @@ class _State:
     worker_json: Optional[str] = None  # controller: a report received from an xdist worker
     written: Optional[str] = None  # the line for the terminal summary
     servers: list[Any] = field(default_factory=list)
+    host_reports: dict[str, Any] = field(default_factory=dict)  # testinfra host name -> JSON report
 
 
 _SETTINGS = pytest.StashKey[PluginSettings]()
@@ -124,6 +127,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--wsgidoctor-start-timeout", dest="wsgidoctor_start_timeout", metavar="SECONDS",
                     default=None, help="how long the throwaway server may take to answer "
                                        f"(default {DEFAULT_START_TIMEOUT:g}). ini: wsgidoctor_start_timeout")
+    group.addoption("--wsgidoctor-remote-command", dest="wsgidoctor_remote_command", metavar="COMMAND",
+                    default=None, help="what wsgidoctor_host_report runs on each testinfra host "
+                                       "(default: wsgidoctor report --json). ini: wsgidoctor_remote_command")
+    group.addoption("--wsgidoctor-fleet-dir", dest="wsgidoctor_fleet_dir", metavar="DIR", default=None,
+                    help="keep each testinfra host's report as DIR/HOST.json, for `wsgidoctor fleet DIR`. "
+                         "ini: wsgidoctor_fleet_dir")
+    parser.addini("wsgidoctor_remote_command", "what wsgidoctor_host_report runs on each host", default="")
+    parser.addini("wsgidoctor_fleet_dir", "keep each testinfra host's report here", default="")
     for name, help_text in (
         ("wsgidoctor_httpd", "the httpd binary to examine (relative to the ini file)"),
         ("wsgidoctor_config", "the main Apache configuration file (relative to the ini file)"),
@@ -486,3 +497,31 @@ def wsgidoctor_server(pytestconfig: pytest.Config, request: pytest.FixtureReques
         client.stop()
         if client in state.servers:
             state.servers.remove(client)
+
+
+@pytest.fixture
+def wsgidoctor_host_report(host: Any, pytestconfig: pytest.Config) -> dict[str, Any]:
+    """The JSON report of testinfra's ``host`` (``pytest --hosts=...``), run there once per host.
+
+    Needs pytest-testinfra (whose ``host`` fixture makes each test run once per host), and
+    wsgidoctor installed on each host. The assertion helpers take the report as it is:
+    ``assert_no_errors(wsgidoctor_host_report)``.
+    """
+    from wsgidoctor.pytest_hosts import DEFAULT_REMOTE_COMMAND, HostReportError, host_name, run_report, save_report
+
+    state = _state(pytestconfig)
+    name = host_name(host)
+    if name not in state.host_reports:
+        command = (pytestconfig.getoption("wsgidoctor_remote_command")
+                   or pytestconfig.getini("wsgidoctor_remote_command") or DEFAULT_REMOTE_COMMAND)
+        try:
+            state.host_reports[name] = run_report(host, command)
+        except HostReportError as exc:
+            state.host_reports[name] = exc
+        directory = pytestconfig.getoption("wsgidoctor_fleet_dir") or pytestconfig.getini("wsgidoctor_fleet_dir")
+        if directory and not isinstance(state.host_reports[name], Exception):
+            save_report(directory, name, state.host_reports[name])
+    report = state.host_reports[name]
+    if isinstance(report, Exception):
+        pytest.fail(str(report), pytrace=False)
+    return report

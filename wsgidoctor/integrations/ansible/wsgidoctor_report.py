@@ -67,8 +67,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-rc:
-  description: wsgidoctor's exit code (0 healthy, 1 warnings, 2 errors).
+exit_code:
+  description: >-
+    wsgidoctor's exit code (0 healthy, 1 warnings, 2 errors). Not returned as C(rc): Ansible
+    fails a task whose rc is not zero, and the facts would be lost with it.
   returned: always
   type: int
 status:
@@ -128,23 +130,23 @@ def main():
         found = module.get_bin_path(executable, opt_dirs=["/usr/local/bin"])
         if not found:
             module.fail_json(msg=f"{executable} is not installed on this host (pip install wsgidoctor), "
-                                 "or give its path with executable=", rc=127)
+                                 "or give its path with executable=", exit_code=127)
         executable = found
     argv = build_command(module, executable)
     rc, out, err = module.run_command(argv, environ_update={"LC_ALL": "C.UTF-8"})
     if rc not in REPORT_CODES:
         module.fail_json(msg=f"wsgidoctor could not examine this host (exit code {rc}): {err.strip()[-2000:]}",
-                         rc=rc, cmd=argv, stderr=err)
+                         exit_code=rc, cmd=argv, stderr=err)
     try:
         report = json.loads(out)
     except ValueError as exc:
-        module.fail_json(msg=f"wsgidoctor printed no JSON report ({exc})", rc=rc, cmd=argv,
+        module.fail_json(msg=f"wsgidoctor printed no JSON report ({exc})", exit_code=rc, cmd=argv,
                          stdout=out[-2000:], stderr=err[-2000:])
     if not module.params["raw"]:
         report["raw"] = []
     findings = report.get("findings") or []
     module.exit_json(
-        changed=False, rc=rc,
+        changed=False, exit_code=rc,
         status=(report.get("summary") or {}).get("status"),
         finding_ids=[f.get("id") for f in findings],
         ansible_facts={"wsgidoctor": report},
