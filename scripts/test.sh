@@ -21,6 +21,7 @@ if [ -e /etc/apache2/mods-enabled/python.load ]; then python_was_enabled=yes; fi
 $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
     apache2 apache2-dev libapache2-mod-wsgi-py3 libapache2-mod-python patchelf acl gcc libc6-dev make \
+    debootstrap openssh-client \
     python3 python3-venv python3-dev curl ca-certificates
 if [ "$python_was_enabled" = no ] && [ -e /etc/apache2/mods-enabled/python.load ]; then
     $SUDO a2dismod -q -f python || true
