@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from wsgidoctor.app import InputFile, build_analyze
+from wsgidoctor.cli.app import InputFile, build_analyze
 from wsgidoctor.render.json import report_to_dict
 
 REPO = Path(__file__).resolve().parents[2]

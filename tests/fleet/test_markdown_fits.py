@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from tests.fleet.busy_site import GIB, make_site
-from wsgidoctor.model import Finding, RawOutput, Report, Severity
+from wsgidoctor.core.model import Finding, RawOutput, Report, Severity
 from wsgidoctor.render.markdown import render_markdown
 from wsgidoctor.render.markdown_fit import MARKDOWN_LIMIT, fold_log_lines
 

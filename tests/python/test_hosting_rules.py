@@ -210,8 +210,6 @@ def test_the_patch_note_steps_aside_when_the_library_is_another_installations():
 
 
 def test_a_missing_hosting_program_is_a_note_that_says_how_to_get_it():
-    from wsgidoctor.rules import diagnose
-
     reason = "hosting program not built: none of /x/wsgidoctor-host exists"
     (f,) = [f for f in diagnose({"hosting": {"error": reason}}) if f.id == "hosting-program-not-built"]
     assert f.severity.value == "info" and f.detail == reason and "--only-binary" in f.fix

@@ -110,7 +110,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     ignore, fail_on = _ignored(args)
     report = _examine(args, ignore)
     if args.format == "junit":
-        from wsgidoctor.redact import redact_report
+        from wsgidoctor.redaction.redact import redact_report
         from wsgidoctor.render.json import report_to_dict
         from wsgidoctor.render.junit import local_host_name, render_junit
 
@@ -177,7 +177,7 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     """Many hosts' reports in one view; the exit code is the worst host's."""
     from wsgidoctor.fleet.inputs import read_inputs
     from wsgidoctor.fleet.view import build_view
-    from wsgidoctor.model import Severity
+    from wsgidoctor.core.model import Severity
 
     inputs = read_inputs(args.inputs)
     if not inputs.hosts:

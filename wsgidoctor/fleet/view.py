@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from wsgidoctor import facts as F
+from wsgidoctor.core import facts as F
 from wsgidoctor.fleet.inputs import FleetInputs, HostReport
 
 SEVERITY_RANK = {"error": 2, "warning": 1, "info": 0, "ok": 0}

@@ -14,7 +14,7 @@ Fixtures (all session-scoped, computed at most once per test process):
 - ``wsgidoctor_server``: a throwaway copy of the server (the live mode's), started on 127.0.0.1
   with the installation's own httpd, mod_wsgi and WSGI directives, and a client for it.
 - ``wsgidoctor_host_report``: with pytest-testinfra, the JSON report of testinfra's ``host``
-  (``pytest --hosts=...``), from the wsgidoctor installed on that host (:mod:`wsgidoctor.pytest_hosts`).
+  (``pytest --hosts=...``), from the wsgidoctor installed on that host (:mod:`wsgidoctor.pytest_plugin.hosts`).
 
 This module loads in every pytest run of an environment where wsgidoctor is installed, so it
 imports nothing heavy and probes nothing until a fixture asks.
@@ -507,7 +507,7 @@ def wsgidoctor_host_report(host: Any, pytestconfig: pytest.Config) -> dict[str, 
     wsgidoctor installed on each host. The assertion helpers take the report as it is:
     ``assert_no_errors(wsgidoctor_host_report)``.
     """
-    from wsgidoctor.pytest_hosts import DEFAULT_REMOTE_COMMAND, HostReportError, host_name, run_report, save_report
+    from wsgidoctor.pytest_plugin.hosts import DEFAULT_REMOTE_COMMAND, HostReportError, host_name, run_report, save_report
 
     state = _state(pytestconfig)
     name = host_name(host)

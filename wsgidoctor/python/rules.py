@@ -405,7 +405,7 @@ HOSTING_NOT_BUILT = finding(
 
 @rule
 def hosting_program_not_built(f: dict[str, Any]) -> Iterable[Finding]:
-    from wsgidoctor.hosting.program import NOT_BUILT
+    from wsgidoctor.python.hosting.program import NOT_BUILT
 
     error = F.get(f, "hosting.error")
     if isinstance(error, str) and error.startswith(NOT_BUILT):

@@ -7,7 +7,7 @@ Each test runs once per host; wsgidoctor must be installed on the hosts. The tes
 against three real hosts (tests/fleet/test_real_fleet.py).
 """
 
-from wsgidoctor.pytest_assertions import assert_module_loaded, assert_no_errors
+from wsgidoctor.pytest_plugin.assertions import assert_module_loaded, assert_no_errors
 
 
 def test_apache_and_mod_wsgi_have_no_errors(wsgidoctor_host_report):

@@ -3,7 +3,7 @@
 testinfra's ``host`` fixture reaches a host by ssh, Ansible, docker, kubectl, Salt...; this runs
 the wsgidoctor installed there (``wsgidoctor report --json``) through it, once per host and test
 process, and hands back the JSON report: the assertion helpers of
-:mod:`wsgidoctor.pytest_assertions` take it as it is. wsgidoctor's exit codes 0, 1 and 2 come
+:mod:`wsgidoctor.pytest_plugin.assertions` take it as it is. wsgidoctor's exit codes 0, 1 and 2 come
 with a report (findings are data); anything else fails the test with what the host said.
 """
 
