@@ -58,3 +58,9 @@ def test_two_reports_with_one_name_stay_apart(tmp_path, reports):
         (tmp_path / sub / "web1.json").write_text(json.dumps(reports["web1"]))
     got = read_inputs([str(tmp_path)])
     assert len({h.host for h in got.hosts}) == 2
+
+
+def test_a_salt_style_mapping_of_hosts_to_command_output_is_read(reports):
+    salt = {host: json.dumps(report) for host, report in reports.items()}  # salt --out=json --static cmd.run
+    got = read_inputs(["-"], stdin=io.BytesIO(json.dumps(salt).encode()))
+    assert sorted(h.host for h in got.hosts) == ["web1", "web2", "web3"]
