@@ -14,12 +14,12 @@ import fcntl
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
+
+from tests.support.apache_harness import free_port, wait_for_port
 
 CACHE = Path(os.environ.get("WSGIDOCTOR_FLEET_CACHE", "/var/cache/wsgidoctor-fleet"))
 SUITE = "bookworm"
@@ -60,12 +60,6 @@ def base_system() -> Path:
         shutil.rmtree(BASE, ignore_errors=True)
         building.rename(BASE)
         return BASE
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def in_root(root: Path, *argv: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -146,15 +140,8 @@ def make_host(name: str, root: Path, wheel: Path, public_key: str,
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                start_new_session=True)
     host = Host(name, root, port, process)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            err = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
-            raise RuntimeError(f"sshd of {name} exited with {process.returncode}: {err}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return host
-        except OSError:
-            time.sleep(0.05)
-    host.stop()
-    raise RuntimeError(f"sshd of {name} did not listen on 127.0.0.1:{port} within 30 s")
+    problem = wait_for_port(process, port, 30)
+    if problem is not None:
+        host.stop()
+        raise RuntimeError(f"sshd of {name} {problem}")
+    return host

@@ -144,16 +144,23 @@ def start(extra_config: str, *, env: Mapping[str, str], mpm: str = "event", log_
                             env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, start_new_session=True)
     server = Apache(root, port, proc)
+    problem = wait_for_port(proc, port, wait)
+    if problem is None:
+        return server
+    server.stop()
+    raise RuntimeError(f"apache2 {problem}\n{server.error_log()}")
+
+
+def wait_for_port(proc: subprocess.Popen, port: int, wait: float) -> Optional[str]:
+    """None once 127.0.0.1:``port`` accepts connections; else why not (``proc`` exited, or time ran out)."""
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-            server.stop()
-            raise RuntimeError(f"apache2 exited with {proc.returncode}: {err}\n{server.error_log()}")
+            return f"exited with {proc.returncode}: {err}"
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return server
+                return None
         except OSError:
             time.sleep(0.05)
-    server.stop()
-    raise RuntimeError(f"apache2 did not listen on port {port} within {wait}s:\n{server.error_log()}")
+    return f"did not listen on port {port} within {wait}s:"
