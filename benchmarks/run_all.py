@@ -26,6 +26,7 @@ BENCHMARKS = {
     "bench_live.py": ([], ["--runs", "2"]),
     "bench_pytest_plugin.py": ([], ["--runs", "2"]),
     "bench_redact.py": ([], ["--size-mb", "2"]),
+    "bench_fleet.py": ([], ["--hosts", "20", "--runs", "1"]),
 }
 
 

@@ -129,3 +129,31 @@ def test_testinfra_checks_each_host_with_the_assertion_helpers_under_xdist(fleet
     assert "[error] python-home-invalid" in out and "fix: Set the home" in out, out
     assert sorted(p.name for p in saved.iterdir()) == ["web1.json", "web2.json", "web3.json"]
     assert _wsgidoctor("fleet", str(saved)).stdout.splitlines()[3].lstrip().startswith("ERROR  web3")
+
+
+def test_facts_d_reaches_ansible_fact_gathering_and_fleet_reads_its_json_output(fleet):
+    tmp = fleet["tmp"]
+    env = _ansible_env(tmp)
+    inventory = str(fleet["inventory"])
+    install = subprocess.run([str(BIN / "ansible"), "web", "-i", inventory, "-m", "ansible.builtin.shell", "-a",
+                              "mkdir -p /etc/ansible/facts.d && wsgidoctor facts > /etc/ansible/facts.d/wsgidoctor.fact"],
+                             capture_output=True, text=True, timeout=300, env=env)
+    assert install.returncode == 0, install.stdout + install.stderr  # facts exits 0 on the broken host too
+    gathered = subprocess.run([str(BIN / "ansible"), "web", "-i", inventory, "-m", "ansible.builtin.setup",
+                               "-a", "gather_subset=!all,!min,local filter=ansible_local"],
+                              capture_output=True, text=True, timeout=300, env=env)
+    assert gathered.returncode == 0, gathered.stdout + gathered.stderr
+    text = subprocess.run([sys.executable, "-m", "wsgidoctor", "fleet", "-"], input=gathered.stdout,
+                          capture_output=True, text=True, timeout=120)
+    assert text.returncode == 2, text.stderr
+    assert text.stdout.splitlines()[3].lstrip().startswith("ERROR  web3"), text.stdout
+    assert "3 hosts: 1 with errors" in text.stdout
+
+
+def test_the_module_fails_with_what_to_do_when_wsgidoctor_is_missing(fleet):
+    done = subprocess.run([str(BIN / "ansible"), "web1", "-i", str(fleet["inventory"]), "-m", "wsgidoctor_report",
+                           "-a", "executable=no-such-wsgidoctor"],
+                          capture_output=True, text=True, timeout=300, env=_ansible_env(fleet["tmp"]))
+    assert done.returncode != 0
+    assert "no-such-wsgidoctor is not installed on this host (pip install wsgidoctor)" in done.stdout, done.stdout
+    assert "Traceback" not in done.stdout + done.stderr

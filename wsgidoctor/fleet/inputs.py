@@ -1,9 +1,10 @@
 """Read reports for ``wsgidoctor fleet``: files, directories, or standard input.
 
 Each input may hold a bare ``wsgidoctor report --json``, an Ansible wrapper around one (the
-``wsgidoctor_report`` module's result or ``ansible_facts``, a facts.d ``ansible_local`` entry),
-``{"host": NAME, "report": {...}}``, a mapping of host names to any of these, or a stream of
-JSON lines each holding one of them. Host names come from the wrapper, else from the file name
+``wsgidoctor_report`` module's result or ``ansible_facts``, a facts.d ``ansible_local`` entry, the
+json callback's output, or what ``ansible HOSTS -m wsgidoctor_report`` prints), ``{"host": NAME,
+"report": {...}}``, a mapping of host names to any of these, or a stream of JSON lines each
+holding one of them. Host names come from the wrapper, else from the file name
 (for Ansible's ``fetch`` layout ``DEST/HOST/.../wsgidoctor.json``, the host folder).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterator, Optional
 
@@ -19,7 +21,7 @@ MAX_INPUT_BYTES = 256 * 1024 * 1024
 #: File stems that say nothing about the host: the parent folder names it instead.
 GENERIC_STEMS = frozenset({"wsgidoctor", "report", "wsgidoctor-report", "wsgidoctor_report", "facts", "result"})
 #: Keys of a wrapper that name the host.
-HOST_KEYS = ("host", "hostname", "inventory_hostname", "minion", "pod", "container", "name")
+HOST_KEYS = ("host", "hostname", "inventory_hostname", "minion", "pod", "container")
 #: Keys under which a wrapper keeps the report.
 REPORT_KEYS = ("report", "wsgidoctor", "return", "stdout")
 
@@ -81,6 +83,10 @@ def unwrap(data: Any, default_host: str) -> Iterator[tuple[str, dict[str, Any]]]
             return
         yield from unwrap(inner, default_host)
         return
+    if isinstance(data, list):  # e.g. the plays and tasks of Ansible's json callback
+        for item in data:
+            yield from unwrap(item, default_host)
+        return
     if not isinstance(data, dict):
         return
     host = _host_key(data) or default_host
@@ -98,14 +104,34 @@ def unwrap(data: Any, default_host: str) -> Iterator[tuple[str, dict[str, Any]]]
         if key in data:
             yield from unwrap(data[key], host)
             return
-    # A mapping of host names to reports (hostvars, a Salt return): every value that holds one.
+    # A mapping of host names to reports (hostvars, a Salt return, the "hosts" of a task in
+    # Ansible's json callback): every value that holds one, named by its key.
     for key, value in data.items():
         if isinstance(value, (dict, str)) and key not in ("msg", "changed", "failed"):
             yield from unwrap(value, str(key))
+        elif isinstance(value, list):
+            yield from unwrap(value, host)
+
+
+#: A result in the output of an ad-hoc ``ansible`` command: ``web1 | SUCCESS => {``.
+_ADHOC = re.compile(r"^(?P<host>[^\s|]+) \| [A-Z!]+(?: \| rc=-?\d+)? => ", re.M)
+
+
+def _adhoc(text: str) -> list[Any]:
+    """``{"host": ..., "report": result}`` for each result of ``ansible HOSTS -m MODULE`` output."""
+    decoder = json.JSONDecoder()
+    out: list[Any] = []
+    for match in _ADHOC.finditer(text):
+        try:
+            value, _ = decoder.raw_decode(text, match.end())
+        except ValueError:
+            continue
+        out.append({"host": match.group("host"), "report": value})
+    return out
 
 
 def _documents(text: str) -> Iterator[Any]:
-    """One JSON document, or a stream of JSON lines."""
+    """One JSON document, a stream of JSON lines, or the output of an ad-hoc ansible command."""
     stripped = text.strip()
     if not stripped:
         return
@@ -114,6 +140,11 @@ def _documents(text: str) -> Iterator[Any]:
         return
     except ValueError:
         pass
+    if not stripped.startswith(("{", "[")):
+        results = _adhoc(stripped)
+        if results:
+            yield from results
+            return
     decoder = json.JSONDecoder()
     position = 0
     while position < len(stripped):
@@ -160,11 +191,13 @@ def _read_file(path: str, into: FleetInputs) -> None:
 
 
 def _walk(directory: str) -> list[str]:
+    """The report files under ``directory``: ``*.json``, ``*.jsonl``, ``*.ndjson``, ``*.fact``, and
+    files without an extension (``ansible -m setup --tree DIR`` names each file after its host)."""
     out = []
     for root, dirs, files in os.walk(directory):
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if name.endswith((".json", ".jsonl", ".ndjson", ".fact")):
+            if name.endswith((".json", ".jsonl", ".ndjson", ".fact")) or ("." not in name):
                 out.append(os.path.join(root, name))
     return out
 
@@ -182,7 +215,7 @@ def read_inputs(names: list[str], stdin: Optional[IO[bytes]] = None) -> FleetInp
         elif os.path.isdir(name):
             files = _walk(name)
             if not files:
-                into.problems.append(f"{name}: no .json, .jsonl or .fact files in this directory")
+                into.problems.append(f"{name}: no .json, .jsonl, .fact or extension-less files in this directory")
             for path in files:
                 _read_file(path, into)
         elif not os.path.exists(name):

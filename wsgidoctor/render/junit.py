@@ -136,5 +136,3 @@ def local_host_name(redact_hosts: bool = False) -> str:
         return socket.gethostname() or "localhost"
     except OSError:
         return "localhost"
-
-
