@@ -69,6 +69,8 @@ def test_a_salt_style_mapping_of_hosts_to_command_output_is_read(reports):
 def test_the_output_of_an_ad_hoc_ansible_command_is_read_host_by_host(reports):
     text = "".join(f"{h} | SUCCESS => " + json.dumps({"changed": False, "ansible_facts": {"wsgidoctor": r}}, indent=4)
                    + "\n" for h, r in reports.items())
-    text += 'web4 | UNREACHABLE! => {\n    "changed": false,\n    "unreachable": true\n}\n'
+    text += ('web4 | UNREACHABLE! => {\n    "changed": false,\n    "msg": "Failed to connect to the host via ssh",\n'
+             '    "unreachable": true\n}\n')
     got = read_inputs(["-"], stdin=io.BytesIO(text.encode()))
     assert [h.host for h in got.hosts] == ["web1", "web2", "web3"]
+    assert got.problems == ["-: web4: unreachable: Failed to connect to the host via ssh"]

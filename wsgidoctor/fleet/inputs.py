@@ -159,6 +159,19 @@ def _documents(text: str) -> Iterator[Any]:
         yield value
 
 
+def _engine_failure(document: Any) -> Optional[str]:
+    """What the engine said about a host it got no report from (unreachable, a failed task)."""
+    if not isinstance(document, dict):
+        return None
+    inner = document.get("report") if isinstance(document.get("report"), dict) else document
+    if not (inner.get("unreachable") or inner.get("failed")):
+        return None
+    host = _host_key(document) or "a host"
+    state = "unreachable" if inner.get("unreachable") else "failed"
+    message = str(inner.get("msg") or "").strip().splitlines()
+    return f"{host}: {state}" + (f": {message[0][:300]}" if message else "")
+
+
 def read_text(text: str, source: str, into: FleetInputs) -> None:
     """Add the reports in ``text`` (named ``source``) to ``into``."""
     default_host = _name_from_path(source) if source != "-" else "host"
@@ -166,9 +179,14 @@ def read_text(text: str, source: str, into: FleetInputs) -> None:
     try:
         for index, document in enumerate(_documents(text)):
             fallback = default_host if index == 0 else f"{default_host}#{index + 1}"
+            before = found
             for host, report in unwrap(document, fallback):
                 into.hosts.append(HostReport(host, source, report))
                 found += 1
+            failure = _engine_failure(document) if found == before else None
+            if failure:
+                into.problems.append(f"{source}: {failure}")
+                found += 1  # said; not "holds no report"
     except ValueError as exc:
         into.problems.append(f"{source}: {exc}")
         return
