@@ -87,8 +87,11 @@ def _candidates(psutil: Any) -> list[Any]:
     """
     try:
         pids = [int(d) for d in os.listdir("/proc") if d.isdigit()]
-    except OSError:
-        return list(psutil.process_iter())
+    except OSError:  # no /proc (a bare chroot; macOS): psutil may know another way, or nothing
+        try:
+            return list(psutil.process_iter())
+        except Exception:  # noqa: BLE001 - psutil without /proc: no processes can be seen
+            return []
     out = []
     for pid in pids:
         try:
