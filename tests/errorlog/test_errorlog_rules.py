@@ -168,7 +168,7 @@ def test_an_oom_killed_child_gets_a_memory_fix():
 
 def test_mutex_creation_failures_get_an_errno_specific_fix():
     found = run(f"{T} [core:emerg] [pid 1] (28)No space left on device: AH00023: Couldn't create the mpm-accept mutex")
-    assert problems(found) == {"mutex-unavailable"} and "ipcrm" in found["mutex-unavailable"].fix
+    assert problems(found) == {"sysv-semaphores-exhausted"} and "ipcrm" in found["sysv-semaphores-exhausted"].fix
     found = run(f"{T} [core:emerg] [pid 1] (38)Function not implemented: AH00023: Couldn't create the mpm-accept mutex")
     assert "Mutex posixsem" in found["mutex-unavailable"].fix
     found = run(f"{T} [core:emerg] [pid 1] (2)No such file or directory: AH00023: Couldn't create the mpm-accept mutex")

@@ -81,6 +81,59 @@ MOD_PYTHON = finding(
     "Remove the LoadModule python_module line (Debian: `a2dismod python`) and port any "
     "mod_python handlers to WSGI, then restart Apache.",
 )
+CONFIG_REJECTED = finding(
+    "apache-config-rejected", Severity.ERROR, SECTION,
+    "Apache refuses this configuration",
+    """httpd reads and checks the whole configuration before it starts (`apachectl configtest`,
+    `httpd -t`; `httpd -M` too). An error there - an unknown directive, an Include that names a
+    missing or unreadable file, a wrong argument, a directive in a section where it is not allowed
+    - stops Apache: it does not start, and a reload or restart fails (systemd shows the unit
+    failed; a graceful reload keeps the old configuration running until the next full restart).
+    The message names the file and line; for files pulled in by Include, the including files and
+    lines come first. Nothing else in the report matters until Apache accepts its configuration.""",
+    "Fix the line the message names (run `apachectl configtest` until it prints Syntax OK), then "
+    "restart Apache.",
+)
+DAEMON_DUPLICATE = finding(
+    "wsgi-daemon-duplicate", Severity.ERROR, SECTION,
+    "Two WSGIDaemonProcess directives define the same daemon group name",
+    """A daemon process group name must be unique across the whole server: mod_wsgi rejects a
+    second WSGIDaemonProcess with a name already used, anywhere in the configuration, with "Name
+    duplicates previous WSGI daemon definition", and Apache does not start. The usual cause is a
+    copied virtual host: certbot's Apache plugin copies the :80 virtual host (with its
+    WSGIDaemonProcess) into a new -le-ssl.conf file for :443, and `a2ensite` of both enables two
+    definitions; copying a site's .conf file as a template does the same.""",
+    "Keep one WSGIDaemonProcess per name: delete it from the copied virtual host (e.g. the "
+    "-le-ssl.conf one) and use `WSGIProcessGroup <name>` there, or define the group once at "
+    "server level, or give each copy its own name.",
+)
+OPTION_UNKNOWN = finding(
+    "wsgi-option-unknown", Severity.ERROR, SECTION,
+    "A WSGI directive has an option that the installed mod_wsgi does not know",
+    """mod_wsgi rejects an option it does not recognise with "Invalid option to WSGI daemon
+    process definition" (or "... script alias definition" and similar), and Apache does not
+    start. Either the option is misspelled or written without its '=value', or it was added in a
+    later mod_wsgi than the one installed: options such as startup-timeout=, queue-timeout=,
+    socket-timeout=, request-timeout=, restart-interval=, lang=/locale= and the many options
+    added in 4.x are unknown to mod_wsgi 3.x, which many LTS distributions shipped. Documentation
+    and mod_wsgi-express generate options for the newest version.""",
+    "Check the option's spelling (`name=value`, no spaces around '='), compare with the options "
+    "documented for the installed version (`mod_wsgi-express --version` or the package version), "
+    "and remove the option or install a newer mod_wsgi (`pip install mod_wsgi`).",
+)
+DAEMON_MODE_WINDOWS = finding(
+    "wsgi-daemon-on-windows", Severity.ERROR, SECTION,
+    "WSGIDaemonProcess is used on Windows, where mod_wsgi has no daemon mode",
+    """mod_wsgi's daemon mode forks processes, which Windows cannot do, so the Windows build of
+    mod_wsgi does not provide WSGIDaemonProcess, WSGIProcessGroup, WSGISocketPrefix and the other
+    daemon-mode directives at all. Apache therefore rejects them as "Invalid command
+    'WSGIDaemonProcess', perhaps misspelled or defined by a module not included in the server
+    configuration" even though mod_wsgi is loaded. Configurations copied from Linux guides are the
+    usual source.""",
+    "Remove WSGIDaemonProcess/WSGIProcessGroup (and process-group= on WSGIScriptAlias) and run the "
+    "application embedded in Apache's single child process (mpm_winnt is multithreaded); set the "
+    "Python path with WSGIPythonPath instead of python-path=.",
+)
 
 #: Core directives that may only appear at the top level (their handlers check GLOBAL_ONLY).
 _CORE_GLOBAL_ONLY = frozenset({"LoadModule", "LoadFile", "User", "Group", "Listen", "ServerRoot",

@@ -20,14 +20,16 @@ from typing import Any, Iterable, Mapping, Optional
 from wsgidoctor.core import facts as F
 from wsgidoctor.errorlog.banner import version_tuple
 from wsgidoctor.errorlog.cite import LogView, join
-from wsgidoctor.errorlog.symbols import is_python2_symbol
+from wsgidoctor.messages.symbols import is_python2_symbol
 from wsgidoctor.core.model import Evidence, Finding, Severity
 from wsgidoctor.core.catalogue import FindingSpec, finding, rule
 from wsgidoctor.linkage.rules import NOT_FOUND as LIBPYTHON_NOT_FOUND, MAGIC as MAGIC_MISMATCH, VERSION as VERSION_MISMATCH
+from wsgidoctor.linkage.rules import LIBRARY_NOT_LOADED, CODE_SIGNING, WINDOWS_DLL, WINDOWS_WIN32, NEEDS_IBT
 from wsgidoctor.apache.rules import WSGI_NOT_LOADED
-from wsgidoctor.config.rules import MOD_PYTHON as MOD_PYTHON_CONFLICT
+from wsgidoctor.config.rules import MOD_PYTHON as MOD_PYTHON_CONFLICT, DAEMON_DUPLICATE, OPTION_UNKNOWN, DAEMON_MODE_WINDOWS
 from wsgidoctor.python.rules import HOME_INVALID as PYTHON_HOME_INVALID, PATCH_MISMATCH, INIT_FAILED as PYTHON_INIT_FAILED, FOUND_VIA_PATH
-from wsgidoctor.mutex.rules import MUTEX_DIRECTORY, MUTEX_UNAVAILABLE
+from wsgidoctor.python.rules import LOCALE_ASCII_ERROR, PY2_NO_SITE
+from wsgidoctor.mutex.rules import MUTEX_DIRECTORY, MUTEX_UNAVAILABLE, SEMAPHORES_EXHAUSTED
 
 SECTION = "errorlog"
 
@@ -266,6 +268,91 @@ GROUP_UNKNOWN = finding(
     "Define the group with WSGIDaemonProcess in the same VirtualHost (or globally) and spell the "
     "names alike.",
 )
+DAEMON_CONFIGURE_FAILED = finding(
+    "daemon-configure-failed", Severity.ERROR, SECTION,
+    "mod_wsgi daemon processes fail to set themselves up and are restarted",
+    """"Failure to configure the daemon process correctly and process left in unspecified state.
+    Restarting daemon process after delay." (mod_wsgi 6: WSGI0008/WSGI0025, after WSGI0003-0011)
+    means a freshly forked daemon process could not switch to what its WSGIDaemonProcess asks
+    for: the user= or group= (setuid/setgid refused, unknown account, supplementary groups),
+    the home= or working directory (missing, or not searchable by that user; without home= it is
+    the user's home directory), or chroot. It exits and is restarted after a delay, forever, and
+    requests to the group time out. The lines just before it name the step that failed.""",
+    "Fix the step named before the message: make the directory given by home= (or the user's home "
+    "directory) exist and be searchable by the daemon's user, check user=/group= name existing "
+    "accounts, and start Apache as root when user= differs from Apache's User.",
+)
+SCRIPT_COMPILE_FAILED = finding(
+    "wsgi-script-compile-failed", Severity.ERROR, SECTION,
+    "mod_wsgi could not read or compile the WSGI script file",
+    """"Could not read/compile source file '...'" (mod_wsgi 6: WSGI0105/WSGI0106 "Could not read or
+    compile WSGI script") means mod_wsgi could not load the .wsgi file before running it: the
+    process may not read it (permissions, SELinux label, a home directory Apache cannot enter), it
+    is not a text file, or it has a Python syntax error (a SyntaxError follows in the log, often
+    Python 2 code run by Python 3 or the reverse).""",
+    "Make the file readable by the daemon's user (`namei -l <file>`; on SELinux `restorecon -Rv` "
+    "or httpd_sys_content_t), and check it compiles with the Python mod_wsgi uses: `python3 -m "
+    "py_compile <file>`.",
+)
+MOD_WSGI_REPORTED = finding(
+    "mod-wsgi-reported", Severity.ERROR, SECTION,
+    "mod_wsgi logged coded errors (WSGI####)",
+    """mod_wsgi 6 prefixes its serious messages with a stable code (WSGI0001 to WSGI0210, listed in
+    mod_wsgi's docs/error-reference.rst). These are codes wsgidoctor has no more specific finding
+    for; the detail names each one's meaning. ALERT and CRIT mean a process or daemon group
+    cannot run; ERR concerns one request or a degraded part; WARNING is a condition to look at.""",
+    "Look up each code in mod_wsgi's error reference (docs/error-reference.rst, "
+    "https://modwsgi.readthedocs.io) and act on the lines around it in the log.",
+)
+
+
+#: Events whose finding needs nothing but the event itself: event -> (finding, what it means).
+#: The same table serves log lines and ``httpd -t`` errors (wsgidoctor/config/refusal.py).
+SIMPLE_EVENTS: dict[str, tuple[FindingSpec, str]] = {
+    "wsgi-daemon-duplicate": (DAEMON_DUPLICATE, "a second WSGIDaemonProcess reuses a daemon group name"),
+    "wsgi-option-invalid": (OPTION_UNKNOWN, "a WSGI directive has an option the installed mod_wsgi does not know"),
+    "daemon-mode-windows": (DAEMON_MODE_WINDOWS, "daemon-mode directives do not exist in mod_wsgi on Windows"),
+    "semaphores-exhausted": (SEMAPHORES_EXHAUSTED, "the system's SysV semaphores are used up, not the disk"),
+    "unicode-ascii": (LOCALE_ASCII_ERROR, "Python encodes text as ASCII: Apache runs with the C locale"),
+    "library-not-loaded": (LIBRARY_NOT_LOADED, "macOS's loader cannot find a library the module needs"),
+    "code-signing": (CODE_SIGNING, "macOS refuses a module or library that is not validly signed"),
+    "windows-dll-not-found": (WINDOWS_DLL, "Windows cannot find a DLL the module needs"),
+    "windows-not-win32": (WINDOWS_WIN32, "the module or a DLL it needs is of another bitness"),
+    "module-needs-ibt": (NEEDS_IBT, "the module lacks the IBT markers this httpd enforces"),
+    "daemon-configure-failed": (DAEMON_CONFIGURE_FAILED, "daemon processes cannot take their user, group or directory"),
+    "script-compile-failed": (SCRIPT_COMPILE_FAILED, "mod_wsgi cannot read or compile the WSGI script"),
+}
+
+
+def undefined_symbol(fields: Mapping[str, Any], f: dict[str, Any]) -> tuple[str, Optional[str]]:
+    """Why a module lacks ``fields['symbol']`` and how to fix it (the same in a log and in ``-t``)."""
+    symbol, owner = fields.get("symbol", "?"), fields.get("owner")
+    module = fields.get("module", "the module")
+    if owner == "apache":
+        apxs = F.get(f, "install.apxs") or "/path/to/this/apxs"
+        return (f"{symbol} is an Apache/APR symbol: {module} was compiled against another Apache "
+                f"(e.g. 2.2 headers loaded into 2.4) than this one.",
+                f"Rebuild mod_wsgi against this Apache: `APXS={apxs} pip install mod_wsgi`, or "
+                f"install the distribution's mod_wsgi package, and fix the LoadModule line to load it.")
+    if owner == "python" and is_python2_symbol(symbol):
+        return (f"{symbol} exists only in Python 2: {module} was built for Python 2.",
+                "Install or build a mod_wsgi for the Python 3 you use (Debian/Ubuntu: "
+                "libapache2-mod-wsgi-py3; otherwise `pip install mod_wsgi` in that Python).")
+    if owner == "python":
+        return (f"{symbol} is a Python symbol: {module} is not linked against libpython (a static "
+                f"or dynamic-lookup build), or it was built for a newer Python than the library "
+                f"it loads.",
+                "Load the Python library first: `LoadFile /path/to/libpythonX.Y.so.1.0` before "
+                "LoadModule, or rebuild mod_wsgi against a Python built with --enable-shared.")
+    return (f"{symbol} is neither an Apache nor a Python symbol: a system library the build "
+            f"expected is missing or of another version.", None)
+
+
+def configtest_events(f: dict[str, Any]) -> set[str]:
+    """Events of the errors ``httpd -t``/``-M`` reported now; reported from there, not twice."""
+    errors = F.get(f, "apache.configtest.errors")
+    return {str(e.get("event")) for e in errors or () if isinstance(e, Mapping) and e.get("event")} \
+        if isinstance(errors, list) else set()
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -503,6 +590,10 @@ def python_start(f: dict[str, Any]) -> Iterable[Finding]:
                "\"C:/Python37\"`), not a virtual environment; add the venv's Lib/site-packages with "
                "WSGIPythonPath instead, and load the DLL first with `LoadFile \"C:/Python37/python37.dll\"` "
                "(`mod_wsgi-express module-config` prints both lines).")
+    site = view.event("no-module-site")
+    if site and "2" in view.values(site, "python"):
+        yield _make(PY2_NO_SITE, view, join(sentences), evidence, events)
+        return
     yield _make(PYTHON_INIT_FAILED, view, join(sentences), evidence, events, fix=fix)
 
 
@@ -511,59 +602,79 @@ def module_load(f: dict[str, Any]) -> Iterable[Finding]:
     view = _view(f)
     if not view:
         return
-    ev = view.event("libpython-missing")
+    now = configtest_events(f)
+    ev = view.event("libpython-missing") if "libpython-missing" not in now else None
     if ev:
         libs = ", ".join(view.values(ev, "library"))
-        modules = ", ".join(view.values(ev, "module"))
+        modules = ", ".join(view.values(ev, "module")) or "mod_wsgi"
         yield _make(LIBPYTHON_NOT_FOUND, view,
-                    f"Apache refused to load {modules}: {libs}: cannot open shared object file "
+                    f"Apache refused to load {modules}: the loader cannot find {libs} "
                     f"({view.cite(ev)}).", view.evidence(ev), [ev])
-    ev = view.event("module-undefined-symbol")
+    ev = view.event("module-undefined-symbol") if "module-undefined-symbol" not in now else None
     if ev:
         for ex in view.examples(ev, 1):
             fields = ex.get("fields") or {}
-            symbol, owner = fields.get("symbol", "?"), fields.get("owner")
-            module = fields.get("module", "the module")
-            if owner == "apache":
-                why = (f"{symbol} is an Apache/APR symbol: {module} was compiled against another Apache "
-                       f"(e.g. 2.2 headers loaded into 2.4) than this one.")
-                apxs = F.get(f, "install.apxs") or "/path/to/this/apxs"
-                fix = (f"Rebuild mod_wsgi against this Apache: `APXS={apxs} pip install mod_wsgi`, or "
-                       f"install the distribution's mod_wsgi package, and fix the LoadModule line to load it.")
-            elif owner == "python" and is_python2_symbol(symbol):
-                why = f"{symbol} exists only in Python 2: {module} was built for Python 2."
-                fix = ("Install or build a mod_wsgi for the Python 3 you use (Debian/Ubuntu: "
-                       "libapache2-mod-wsgi-py3; otherwise `pip install mod_wsgi` in that Python).")
-            elif owner == "python":
-                why = (f"{symbol} is a Python symbol: {module} is not linked against libpython (a static "
-                       f"or dynamic-lookup build), or it was built for a newer Python than the library "
-                       f"it loads.")
-                fix = ("Load the Python library first: `LoadFile /path/to/libpythonX.Y.so.1.0` before "
-                       "LoadModule, or rebuild mod_wsgi against a Python built with --enable-shared.")
-            else:
-                why = (f"{symbol} is neither an Apache nor a Python symbol: a system library the build "
-                       f"expected is missing or of another version.")
-                fix = None
-            yield _make(UNDEFINED_SYMBOL, view, f"Apache could not load {module}: undefined symbol "
-                        f"{symbol} ({view.cite(ev)}). {why}", view.evidence(ev), [ev], fix=fix)
-    ev = view.event("module-load-denied")
+            why, fix = undefined_symbol(fields, f)
+            yield _make(UNDEFINED_SYMBOL, view, f"Apache could not load {fields.get('module', 'the module')}: "
+                        f"undefined symbol {fields.get('symbol', '?')} ({view.cite(ev)}). {why}",
+                        view.evidence(ev), [ev], fix=fix)
+    ev = view.event("module-load-denied") if "module-load-denied" not in now else None
     if ev:
         yield _make(LOAD_DENIED, view, f"Permission denied while loading: \"{view.quote(ev)}\" "
                     f"({view.cite(ev)}).", view.evidence(ev), [ev])
-    ev = view.event("module-incompatible")
+    ev = view.event("module-incompatible") if "module-incompatible" not in now else None
     if ev:
         ex = (ev.get("examples") or [{}])[0].get("fields") or {}
         numbers = (f" (built for module magic number {ex['found']}, this Apache needs {ex['need']})"
                    if ex.get("found") else "")
         yield _make(MAGIC_MISMATCH, view, f"Apache refused {ex.get('module', 'a module')}{numbers} "
                     f"({view.cite(ev)}).", view.evidence(ev), [ev])
-    ev = view.event("module-load-failed")
+    ev = view.event("module-load-failed") if "module-load-failed" not in now else None
     if ev:
-        fix = None
-        if "could not be found" in view.quote(ev) or _windows(view):
-            fix = ("A DLL the module needs is not on the search path: add `LoadFile "
-                   "\"C:/PythonXY/python3X.dll\"` (the Python the module was built for) before LoadModule.")
-        yield _make(LOAD_FAILED, view, f"\"{view.quote(ev)}\" ({view.cite(ev)}).", view.evidence(ev), [ev], fix=fix)
+        yield _make(LOAD_FAILED, view, f"\"{view.quote(ev)}\" ({view.cite(ev)}).", view.evidence(ev), [ev])
+
+
+@rule
+def simple_events(f: dict[str, Any]) -> Iterable[Finding]:
+    """The events of :data:`SIMPLE_EVENTS`, in any log (each once: not when ``-t`` reports it)."""
+    now = configtest_events(f)
+    for view, _ in _request_views(f):
+        for name, (spec, meaning) in SIMPLE_EVENTS.items():
+            ev = view.event(name)
+            if ev and name not in now:
+                message = view.quote(ev).split("] ")[-1]
+                yield _make(spec, view, f"{meaning[:1].upper()}{meaning[1:]}: \"{message}\" ({view.cite(ev)}).",
+                            view.evidence(ev), [ev])
+
+
+_LEVELS = {"emerg": Severity.ERROR, "alert": Severity.ERROR, "crit": Severity.ERROR, "err": Severity.ERROR,
+           "warning": Severity.WARNING}
+
+
+@rule
+def coded_messages(f: dict[str, Any]) -> Iterable[Finding]:
+    """mod_wsgi 6's WSGI#### codes that no more specific event covers, each with its meaning."""
+    for view, _ in _request_views(f):
+        ev = view.event("mod-wsgi-code")
+        if not ev:
+            continue
+        seen: dict[str, Mapping[str, Any]] = {}
+        for ex in ev.get("examples") or ():
+            fields = ex.get("fields") or {}
+            seen.setdefault(str(fields.get("code")), fields)
+        for code in ev.get("by") or {}:
+            seen.setdefault(code, {"code": code})
+        from wsgidoctor.messages.codes import lookup
+
+        parts, worst = [], Severity.INFO
+        for code in sorted(seen):
+            entry = lookup(code)
+            level = entry.severity if entry else seen[code].get("severity")
+            severity = _LEVELS.get(str(level), Severity.INFO)
+            worst = severity if severity.rank > worst.rank else worst
+            parts.append(f"{code} ({level or '?'}): {entry.meaning if entry else '?'}")
+        yield _make(MOD_WSGI_REPORTED, view, f"mod_wsgi logged {'; '.join(parts)} ({view.cite(ev)}).",
+                    view.evidence(ev), [ev], severity=worst)
 
 
 @rule
@@ -646,6 +757,13 @@ def _daemon_responses(f: dict[str, Any], view: LogView, main: LogView) -> Iterab
             detail += (" The application runs in a sub-interpreter (see the configuration lines), "
                        "where some C extensions deadlock.")
         yield _make(RESPONSE_TIMEOUT, view, detail, view.evidence(ev) + sub, [ev])
+    ev = view.event("script-timeout")
+    scripts = [p for p in view.values(ev, "script") if not p.endswith((".php", ".cgi", ".pl"))] if ev else []
+    if ev and (scripts or not view.values(ev, "script")):
+        yield _make(RESPONSE_TIMEOUT, view,
+                    f"Requests to {', '.join(scripts) or 'a WSGI script'} returned no headers before Apache's "
+                    f"Timeout (\"Script timed out before returning headers\", mod_wsgi 3.x daemon mode; "
+                    f"{view.cite(ev)}). {_daemon_trouble(main)}", view.evidence(ev), [ev])
     ev = view.event("daemon-truncated-headers")
     if ev:
         trouble = _daemon_trouble(main)
@@ -684,9 +802,6 @@ def daemon_deaths(f: dict[str, Any]) -> Iterable[Finding]:
 
 
 _MUTEX_FIXES = {
-    "28": ("The system is out of SysV semaphores, usually left behind by Apache instances that "
-           "crashed: list them with `ipcs -s`, remove those of Apache's user with `ipcrm -s ID`, or "
-           "use `Mutex posixsem` at server level; then start Apache."),
     "38": ("This platform or container does not implement the default mechanism (common under "
            "emulation, e.g. amd64 images on Apple Silicon): add `Mutex posixsem` (or `Mutex fcntl`) at "
            "server level."),
@@ -736,7 +851,7 @@ def configuration_events(f: dict[str, Any]) -> Iterable[Finding]:
     view = _view(f)
     if not view:
         return
-    ev = view.event("invalid-command")
+    ev = view.event("invalid-command") if "invalid-command" not in configtest_events(f) else None
     if ev:
         directives = ", ".join(view.values(ev, "directive"))
         detail = f"Apache does not know {directives} ({view.cite(ev)}): mod_wsgi was not loaded when it read them."

@@ -1,7 +1,7 @@
 """Scan error-log blocks fast and keep what matters: counts and a few examples per event.
 
 Most lines of a real log are requests and application output. Rather than looking at every line
-in Python, each block is searched once per needle (:data:`~wsgidoctor.errorlog.events.NEEDLES`)
+in Python, each block is searched once per needle (:data:`~wsgidoctor.messages.signatures.NEEDLES`)
 with ``bytes.find``; only the lines containing a needle are decoded and classified. Python's
 path-configuration dump, whose lines carry no needle, is read line by line from its header on.
 Memory stays bounded: per event a count, the first and last few examples, and a capped tally.
@@ -15,9 +15,9 @@ from collections import deque
 from typing import IO, Any, Optional
 
 from wsgidoctor.errorlog import banner as bannerlib
-from wsgidoctor.errorlog.events import NEEDLES, TALLY_KEYS, classify
-from wsgidoctor.errorlog.lines import LogLine, parse_line, undecorate
 from wsgidoctor.errorlog.prefilter import NeedleHits
+from wsgidoctor.messages.signatures import NEEDLES, TALLY_KEYS, classify
+from wsgidoctor.messages.lines import LogLine, parse_line, undecorate
 from wsgidoctor.errorlog.reader import MAX_LINE, LineBlocks
 
 #: How many examples are kept at each end of an event's occurrences.
@@ -89,7 +89,8 @@ class EventStats:
         self.by: dict[str, int] = {}
         self.key = key
 
-    def add(self, line: LogLine, fields: dict[str, str], context: Optional[dict[str, Any]]) -> None:
+    def add(self, line: LogLine, fields: dict[str, str], context: Optional[dict[str, Any]],
+            source: Optional[str] = None) -> None:
         self.count += 1
         if self.count == 1:
             self.first, self.first_time = line.number, line.time
@@ -98,6 +99,8 @@ class EventStats:
                                    "time": line.time, "pid": line.pid, "fields": fields}
         if context:
             example["after"] = context
+        if source:
+            example["source"] = source
         if len(self.head) < EXAMPLES:
             self.head.append(example)
         else:
@@ -120,8 +123,12 @@ class LogScanner:
     """Feed it blocks of whole lines (:class:`~wsgidoctor.errorlog.reader.LineBlocks`), then ask
     for :meth:`facts`."""
 
-    def __init__(self, path: Optional[str] = None, first_line: Optional[int] = 1):
+    def __init__(self, path: Optional[str] = None, first_line: Optional[int] = 1, every_line: bool = False):
         self.path = path
+        #: classify every line, not only those holding a needle (short message texts, not files)
+        self.every_line = every_line
+        #: where the lines being fed come from, when not from ``path`` (kept with each example)
+        self.source: Optional[str] = None
         self.numbers_known = first_line is not None
         self.first_line = first_line if first_line is not None else 1
         self.next_line = self.first_line
@@ -157,7 +164,12 @@ class LogScanner:
             resume, resume_line = self._read_dump(block, 0, base)
         starts = set()
         find, rfind = block.find, block.rfind
-        if hits is not None:
+        if self.every_line:
+            pos = resume
+            while 0 <= pos < len(block):
+                starts.add(pos)
+                pos = find(b"\n", pos) + 1 or -1
+        elif hits is not None:
             starts = {rfind(b"\n", 0, i) + 1 for i in hits if i >= resume}
         else:
             for needle in NEEDLES:
@@ -223,7 +235,7 @@ class LogScanner:
         stats = self.events.get(name)
         if stats is None:
             stats = self.events[name] = EventStats(TALLY_KEYS.get(name))
-        stats.add(line, fields, context)
+        stats.add(line, fields, context, self.source)
         if name == "python-path-config":
             self.path_config = {"line": number, "after": context, "path": []}
             self._dump_budget = DUMP_LINES

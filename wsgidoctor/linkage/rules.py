@@ -136,6 +136,68 @@ RUNNING = finding(
     "Restart Apache so that it loads the library the current configuration resolves; if the "
     "difference persists, compare Apache's start environment with the one wsgidoctor used.",
 )
+LIBRARY_NOT_LOADED = finding(
+    "dyld-library-not-loaded", Severity.ERROR, "linkage",
+    "macOS cannot find a library mod_wsgi.so depends on (dyld: Library not loaded)",
+    """On macOS, "Cannot load mod_wsgi.so into server: dlopen(...): Library not loaded:
+    @rpath/libX.dylib ... Reason: image not found" means the dynamic loader could not find a
+    library the module was linked against. Paths starting with @rpath are searched in the run
+    paths recorded in mod_wsgi.so (otool -l shows LC_RPATH); Anaconda, pyenv and framework builds
+    of Python often record none that Apache can use, and Apache started by launchd gets no
+    DYLD_LIBRARY_PATH. Libraries from a conda build directory (/opt/conda/conda-bld/...) are
+    paths of the machine that built the package.""",
+    "Rebuild mod_wsgi against a Python whose library is found from Apache (`pip install mod_wsgi` "
+    "with Homebrew's or python.org's Python) and use `mod_wsgi-express module-config` for the "
+    "LoadModule line, or add the missing run path: `install_name_tool -add_rpath <dir of the "
+    "library> mod_wsgi.so` (re-sign it afterwards where code signing is enforced).",
+)
+CODE_SIGNING = finding(
+    "macos-code-signing", Severity.ERROR, "linkage",
+    "macOS refuses to load an unsigned module into the system Apache",
+    """macOS's own Apache (/usr/sbin/httpd) is signed and runs with library validation: from macOS
+    12 it refuses modules that are not signed with a trusted identity ("AH06665: Code signing
+    absent - not loading module at: .../mod_wsgi.so"), and earlier versions refuse libraries such
+    as an Anaconda libpython whose "code signature ... not valid for use in process using Library
+    Validation". A mod_wsgi built with pip is unsigned, and so are most third-party Pythons.""",
+    "Use Homebrew's httpd (`brew install httpd`) or mod_wsgi-express instead of the system Apache, "
+    "or sign the module with a Developer ID and name the signer in LoadModule (`LoadModule "
+    "wsgi_module /path/mod_wsgi.so \"Developer ID\"`, see `man codesign`).",
+)
+WINDOWS_DLL = finding(
+    "windows-dll-not-found", Severity.ERROR, "linkage",
+    "Windows cannot find a DLL that mod_wsgi needs (The specified module could not be found)",
+    """"Cannot load ... mod_wsgi...pyd into server: The specified module could not be found." names
+    the module, but the file missing is usually a DLL it depends on: python3X.dll of the Python
+    it was built with (not on PATH for the Apache service, or a Microsoft Store Python whose DLL
+    Apache may not load), or the Visual C++ runtime. The message is the same when the module path
+    itself is wrong.""",
+    "Load the Python DLL before the module: `LoadFile \"C:/Path/To/Python3X/python3X.dll\"` then "
+    "LoadModule (`mod_wsgi-express module-config` prints both lines for the Python that built it); "
+    "use a python.org install, not the Store app; install the VC++ redistributable Apache Lounge "
+    "names.",
+)
+WINDOWS_WIN32 = finding(
+    "windows-architecture-mismatch", Severity.ERROR, "linkage",
+    "Windows: mod_wsgi and Apache (or Python) are of different bitness (%1 is not a valid Win32 application)",
+    """"Cannot load ... into server: %1 is not a valid Win32 application." means Windows' loader
+    refused the module or a DLL it needs because it is for another architecture: a 32-bit Python
+    (and the mod_wsgi built by it) with a 64-bit Apache, or the reverse. Apache, Python and
+    mod_wsgi must all be 32-bit or all 64-bit, built with compatible Visual C++ versions.""",
+    "Install a Python of the same bitness as Apache (Win64 Apache Lounge: 64-bit python.org "
+    "Python), rebuild mod_wsgi with it (`pip install mod_wsgi`) and use `mod_wsgi-express "
+    "module-config` for the LoadFile/LoadModule lines.",
+)
+NEEDS_IBT = finding(
+    "module-needs-ibt", Severity.ERROR, "linkage",
+    "The module was built without CET/IBT support that this httpd requires",
+    """"Cannot load mod_wsgi.so into server: ...: rebuild shared object with IBT support enabled"
+    comes from glibc when the process runs with Intel CET indirect-branch tracking enforced (an
+    httpd built with -fcf-protection on a CPU and kernel that enforce it) and a shared object it
+    loads was not built with IBT markers. A mod_wsgi (or libpython) compiled with another compiler
+    or older flags than httpd cannot be loaded into it.""",
+    "Rebuild mod_wsgi (and a self-built Python) with the distribution's compiler flags "
+    "(`CFLAGS=-fcf-protection pip install mod_wsgi`), or use the distribution's mod_wsgi package.",
+)
 
 
 def _resolution_lines(res: dict[str, Any], limit: int = 8) -> str:

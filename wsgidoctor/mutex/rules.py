@@ -81,6 +81,21 @@ MUTEX_DIRECTORY = finding(
     "Create the directory (and make it survive reboots: a systemd tmpfiles.d entry, or the "
     "distribution's init script), or point Mutex at an existing one such as the runtime directory.",
 )
+SEMAPHORES_EXHAUSTED = finding(
+    "sysv-semaphores-exhausted", Severity.ERROR, "mutex",
+    "The system has no SysV semaphores left for Apache's locks",
+    """"(28)No space left on device: Couldn't create accept lock" (2.4: "AH00023: Couldn't create the
+    mpm-accept mutex"; mod_wsgi: "Couldn't create accept lock") does not mean the disk is full:
+    semget() returns ENOSPC when the system-wide limit of SysV semaphore sets is reached. Each
+    Apache start creates semaphores for its mutexes and removes them at a clean stop; an Apache
+    (or mod_wsgi daemon) killed with SIGKILL, crashing or restarted in a loop leaves them behind
+    until the limit (kernel.sem) is used up, and then Apache cannot start. The mechanism itself is
+    available; it is exhausted.""",
+    "List the leftovers with `ipcs -s` and remove those owned by Apache's user (`ipcs -s | awk "
+    "'$3==\"www-data\" {print $2}' | xargs -n1 ipcrm -s`, user apache on RHEL), then start Apache. "
+    "To stop it recurring, stop Apache cleanly, or use a mechanism without SysV semaphores: `Mutex "
+    "posixsem` (or `Mutex fcntl:${APACHE_LOCK_DIR}`) at server level and `WSGIAcceptMutex posixsem`.",
+)
 
 
 # --- derivation --------------------------------------------------------------------------------

@@ -82,6 +82,34 @@ PATCH_MISMATCH = finding(
     "library mod_wsgi loads, or make mod_wsgi load the other installation's library (build "
     "mod_wsgi with that Python, or `LoadFile` its libpython before LoadModule).",
 )
+LOCALE_ASCII_ERROR = finding(
+    "python-locale-ascii-error", Severity.ERROR, "python",
+    "Requests fail with UnicodeEncodeError: Python in Apache runs with an ASCII locale",
+    """"UnicodeEncodeError: 'ascii' codec can't encode character" (or UnicodeDecodeError with the
+    'ascii' codec) while handling a request means Python chose ASCII as its default encoding for
+    files, file names or output, because Apache runs with the C/POSIX locale (Debian's envvars set
+    LANG=C; systemd units start with no LANG at all). Opening a file or a path with non-ASCII
+    characters, printing such text, or a library writing to a file without an explicit encoding
+    then fails, although the same code works from a shell with a UTF-8 locale.""",
+    "Give Apache a UTF-8 locale: Debian/Ubuntu: uncomment `. /etc/default/locale` in "
+    "/etc/apache2/envvars or add `export LANG=C.UTF-8 LC_ALL=C.UTF-8`; systemd: "
+    "`Environment=LANG=C.UTF-8` in a drop-in. For daemon mode add `lang='C.UTF-8' "
+    "locale='C.UTF-8'` to WSGIDaemonProcess. Then restart Apache.",
+)
+PY2_NO_SITE = finding(
+    "python2-no-module-site", Severity.ERROR, "python",
+    "Python 2 inside Apache cannot find its standard library (No module named site)",
+    """"ImportError: No module named site" is how a Python 2 interpreter fails to start when the
+    directory it takes as its prefix holds no standard library: mod_wsgi was built for a Python 2
+    whose installation was moved or removed, WSGIPythonHome/python-home points at a virtualenv or
+    directory of another Python, or PYTHONHOME in Apache's environment is wrong. Every process
+    then fails to start Python and every request fails. Python 2 is unsupported since 2020, and
+    mod_wsgi 4.x builds for Python 2 are no longer maintained.""",
+    "Build or install a mod_wsgi for a supported Python 3 (Debian/Ubuntu: "
+    "libapache2-mod-wsgi-py3; otherwise `pip install mod_wsgi` in that Python). Until then, set "
+    "WSGIPythonHome to the prefix of the Python 2 mod_wsgi was built for (`python2 -c 'import sys; "
+    "print(sys.prefix)'`) and remove PYTHONHOME from Apache's environment.",
+)
 
 
 def _xy(version: Any) -> Optional[tuple[int, int]]:

@@ -1,12 +1,20 @@
-"""The catalogue of error-log events: what a line means, and the values it carries.
+"""The one message classifier: what a message line means (its event), and the values it carries.
+
+Every message line goes through :func:`classify`, whatever it came from: an error log, the
+output of ``httpd -t``/``-M``, the start command's stderr, a journal, a line pasted on its own.
 
 Each :class:`EventType` names an event (``daemon-header-timeout``), the regular expression that
 recognises its message, the ``AH``/``WSGI`` codes that identify it without looking at the
 wording, and which extracted value to count occurrences by (the daemon group, the symbol...).
 :func:`classify` returns the first matching event of a line, so order matters: specific before
-general. The scanner only asks about lines that contain one of :data:`NEEDLES` (the one
-exception, ``command-line``, is read from the line after the banner), so every event here must
-contain one of them; the tests check this against sample lines of every event.
+general. A line that no pattern matches but that carries a known ``WSGI####`` code (mod_wsgi 6)
+is the event its code maps to in :mod:`wsgidoctor.messages.codes`, or ``mod-wsgi-code``.
+
+The error-log scanner only asks about lines that contain one of :data:`NEEDLES` (the one
+exception, ``command-line``, is read from the line after the banner), so every event that can be
+logged must contain one of them; :data:`NOT_LOGGED` names those that only a loader or a
+command's stderr prints (read in full by :func:`wsgidoctor.errorlog.scan_messages`). The tests
+check this against sample lines of every event.
 """
 
 from __future__ import annotations
@@ -15,16 +23,21 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from wsgidoctor.errorlog.lines import LogLine
-from wsgidoctor.errorlog.symbols import symbol_owner
+from wsgidoctor.messages import codes as wsgi_codes
+from wsgidoctor.messages.lines import LogLine
+from wsgidoctor.messages.symbols import symbol_owner
 
 #: Byte strings of which every interesting line contains at least one. The scanner runs one
 #: ``bytes.find`` pass per needle over each block, and CPython's search is fastest for needles of
 #: six or more characters, so these are few, and long where coverage allows.
 NEEDLES: tuple[bytes, ...] = (
     b"configured --", b"Python", b"WSGI", b"rocess '", b"ImportError", b"odule", b"Cannot load",
-    b"exit signal", b"ccept ", b"client denied", b"caught SIG", b"restart",
+    b"exit signal", b"ccept ", b"client denied", b"caught SIG", b"restart", b"mod_wsgi (",
+    b"timed out", b"codec can",
 )
+
+#: Events printed by a dynamic loader or on a command's stderr, never as a log line of their own.
+NOT_LOGGED = frozenset({"loader-fatal"})
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,24 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType("python-init-failed", ('initiali',), _re(r"Python (?:child )?initiali[sz]ation failed"),
               codes=("WSGI0001", "WSGI0002", "WSGI0028")),
     EventType("interpreter-change", ('Interpreter change',), _re(r"Interpreter change detected")),
+    EventType("unicode-ascii", ("codec can't",),
+              _re(r"(?P<exception>Unicode(?:En|De)codeError): 'ascii' codec can't (?P<op>encode|decode)"),
+              key="op"),
+    EventType("daemon-configure-failed", ('Failure to configure', 'configuration failed'),
+              _re(r"Failure to configure the daemon process correctly"
+                  r"|Daemon process configuration failed; process left in unspecified state"),
+              key=None),
+    EventType("script-compile-failed", ('read/compile', 'read or compile'),
+              _re(r"Could not read(?:/| or )compile (?:source file|WSGI script) '(?P<script>[^']*)'"), key="script"),
+    EventType("script-timeout", ('Script timed out',),
+              _re(r"Script timed out before returning headers(?:: (?P<script>.*))?"), key="script"),
+    EventType("wsgi-daemon-duplicate", ('duplicates previous',),
+              _re(r"Name duplicates previous WSGI daemon definition")),
+    EventType("wsgi-option-invalid", ('Invalid option to WSGI',),
+              _re(r"Invalid option to WSGI (?P<what>[\w ]+?) definition"), key="what"),
+    EventType("code-signing", ('Code signing',),
+              _re(r"Code signing absent - not loading module at: (?P<module>\S+)"), codes=("AH06665",), key="module"),
+    EventType("loader-fatal", ('ld.so.1',), _re(r"ld\.so\.1: (?P<program>[^:\s]+): fatal: (?P<reason>.*)")),
     EventType("module-load-failed", ('Cannot load',),
               _re(r"Cannot load (?P<module>.+?) into server: (?P<reason>.*)"), key="module"),
     EventType("module-incompatible", ('not compatible',),
@@ -134,11 +165,16 @@ EVENT_TYPES: tuple[EventType, ...] = (
 
 BY_NAME = {e.name: e for e in EVENT_TYPES}
 
+#: ``WSGI####`` code -> event, from the one table of mod_wsgi's codes.
+CODE_EVENTS: dict[str, str] = wsgi_codes.events_by_code()
+
 #: The value each event (including the names :func:`classify` refines to) is tallied by.
 TALLY_KEYS: dict[str, Optional[str]] = {
     **{e.name: e.key for e in EVENT_TYPES},
     "module-undefined-symbol": "symbol", "module-load-denied": "module", "libpython-missing": "library",
-    "accept-mutex-removed": "errno", "no-module-encodings": None,
+    "accept-mutex-removed": "errno", "no-module-encodings": None, "semaphores-exhausted": "which",
+    "daemon-mode-windows": "directive", "windows-dll-not-found": "module", "windows-not-win32": "module",
+    "library-not-loaded": "library", "module-needs-ibt": "module", "mod-wsgi-code": "code",
 }
 
 _MODULE_NAMED = re.compile(r"No module named '?(?P<module>[\w.]+)'?")
@@ -146,6 +182,17 @@ _CANNOT_IMPORT = re.compile(r"cannot import name '?(?P<name>\w+)'?(?: from '(?P<
 _UNDEFINED = re.compile(r"undefined symbol: (?P<symbol>\S+)")
 _SYNTAX_ERROR = re.compile(r"Syntax error on line (?P<config_line>\d+) of (?P<config_file>.+?):(?: |$)")
 _NO_SHARED_OBJECT = re.compile(r"(?P<library>[^\s:]+): cannot open shared object file: (?P<why>.*)")
+#: macOS dyld: "Symbol not found: _PyBool_Type", "symbol not found in flat namespace '_PyBool_Type'";
+#: Solaris ld.so.1: "relocation error: file F: symbol S: referenced symbol not found".
+_DYLD_SYMBOL = re.compile(r"[Ss]ymbol not found(?: in flat namespace)?:? '?(?P<symbol>[^'\s]+)'?"
+                          r"|relocation error: (?:file \S+: )?symbol (?P<symbol2>[^:\s]+): referenced symbol not found")
+_DYLD_LIBRARY = re.compile(r"Library not loaded: '?(?P<library>[^'\s]+)'?"
+                           r"|(?:fatal: )?(?P<library2>[^:\s]+): open failed: (?P<why>[^.]*)")
+_PYTHON_LIBRARY = re.compile(r"libpython|Python\.framework|/Python3?$|python\d+\.dll", re.I)
+_WINDOWS = re.compile(r"(?:^|[\s'\"(])[A-Za-z]:[/\\]|\.exe\b|\((?:Win32|Win64)\)")
+#: Directives that mod_wsgi does not provide on Windows (no daemon mode there).
+_DAEMON_ONLY = ("WSGIDaemonProcess", "WSGIProcessGroup", "WSGISocketPrefix", "WSGIAcceptMutex",
+                "WSGISocketRotation", "WSGIDaemonSocket")
 
 
 def classify(line: LogLine) -> Optional[tuple[str, dict[str, str]]]:
@@ -159,13 +206,17 @@ def classify(line: LogLine) -> Optional[tuple[str, dict[str, str]]]:
                 if hint in msg:
                     m = et.pattern.search(msg)
                     break
-        if m is None and not (code and code in et.codes):
+        if m is None and not (code and (code in et.codes or CODE_EVENTS.get(code) == et.name)):
             continue
         fields = _fields(m)
         name = _refine(et.name, fields, line)
         if name is None:
             continue
         return name, fields
+    entry = wsgi_codes.lookup(code)
+    if entry is not None:
+        return "mod-wsgi-code", {"code": entry.code, "meaning": entry.meaning,
+                                 "severity": entry.severity or "", "message": msg}
     return None
 
 
@@ -197,21 +248,20 @@ def _refine(name: str, fields: dict[str, str], line: LogLine) -> Optional[str]:
         m = _SYNTAX_ERROR.search(line.message)
         if m:
             fields.update(m.groupdict())
-    if name == "module-load-failed":
-        reason = fields.get("reason", "")
-        m = _UNDEFINED.search(reason)
-        if m:
-            fields["symbol"] = m.group("symbol")
-            fields["owner"] = symbol_owner(m.group("symbol"))
-            return "module-undefined-symbol"
-        if "Permission denied" in reason or "failed to map segment" in reason:
-            return "module-load-denied"
-        m = _NO_SHARED_OBJECT.search(reason)
-        if m:
-            fields["library"] = m.group("library")
-            if re.search(r"libpython", m.group("library")):
-                return "libpython-missing"
+    if name == "invalid-command":
+        if fields.get("directive") in _DAEMON_ONLY and _WINDOWS.search(line.message):
+            return "daemon-mode-windows"
         return name
+    if name == "loader-fatal":
+        return _load_failure(name, fields.get("reason", ""), fields)
+    if name == "module-load-failed":
+        return _load_failure(name, fields.get("reason", ""), fields)
+    if name == "no-module-site":
+        if "'" not in line.message and "ModuleNotFoundError" not in line.message:
+            fields["python"] = "2"  # Python 3 quotes the name: No module named 'site'
+        return name
+    if name == "mutex-create-failed" and line.errno == 28:
+        return "semaphores-exhausted"  # ENOSPC from semget: the system's SysV semaphores are used up
     if name == "import-error":
         detail = fields.get("detail", "")
         if "Interpreter change detected" in detail:
@@ -225,6 +275,40 @@ def _refine(name: str, fields: dict[str, str], line: LogLine) -> Optional[str]:
             return "no-module-encodings"
         return name
     if name == "accept-mutex-failed":
+        if line.errno == 28:
+            return "semaphores-exhausted"
         # EIDRM (43) or EINVAL (22) on a SysV semaphore: it was removed while Apache ran.
         return "accept-mutex-removed" if line.errno in (43, 22) else name
+    return name
+
+
+def _load_failure(name: str, reason: str, fields: dict[str, str]) -> str:
+    """Which loader failure a "Cannot load X into server: REASON" (or a loader's own line) is."""
+    m = _UNDEFINED.search(reason) or _DYLD_SYMBOL.search(reason)
+    if m:
+        symbol = m.group("symbol") or m.groupdict().get("symbol2") or ""
+        if "Symbol not found" in reason or "flat namespace" in reason:
+            symbol = symbol[1:] if symbol.startswith("_") else symbol  # Mach-O names carry a leading _
+        fields["symbol"] = symbol
+        fields["owner"] = symbol_owner(symbol)
+        return "module-undefined-symbol"
+    if "code signature" in reason or "Library Validation" in reason:
+        return "code-signing"
+    if "Permission denied" in reason or "failed to map segment" in reason:
+        return "module-load-denied"
+    if "IBT support" in reason:
+        return "module-needs-ibt"
+    if "not a valid Win32 application" in reason:
+        return "windows-not-win32"
+    if "specified module could not be found" in reason or "specified procedure could not be found" in reason:
+        return "windows-dll-not-found"
+    m = _NO_SHARED_OBJECT.search(reason)
+    if m:
+        fields["library"] = m.group("library")
+        return "libpython-missing" if _PYTHON_LIBRARY.search(m.group("library")) else name
+    m = _DYLD_LIBRARY.search(reason)
+    if m:
+        library = m.group("library") or m.group("library2") or ""
+        fields["library"] = library
+        return "libpython-missing" if _PYTHON_LIBRARY.search(library) else "library-not-loaded"
     return name

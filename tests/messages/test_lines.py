@@ -3,8 +3,8 @@
 import pytest
 
 from wsgidoctor.errorlog.banner import mpm_of, parse_description, version_tuple
-from wsgidoctor.errorlog.lines import parse_line
-from wsgidoctor.errorlog.symbols import is_python2_symbol, symbol_owner
+from wsgidoctor.messages.lines import parse_line
+from wsgidoctor.messages.symbols import is_python2_symbol, symbol_owner
 
 
 def test_a_24_line_with_errno_client_code_and_mod_wsgi_pid_is_taken_apart():
