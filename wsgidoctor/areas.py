@@ -54,6 +54,7 @@ RULE_MODULES = (
     "linkage.rules",
     "python.rules",
     "errorlog.rules",
+    "config.refusal",
     "live.rules",
 )
 

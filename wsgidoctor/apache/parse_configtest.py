@@ -1,7 +1,8 @@
 """Parser for ``httpd -t`` / ``apachectl configtest`` results and the errors httpd prints when it
 cannot read its configuration (also used by the ``-M`` and ``-V`` parsers).
 
-Produces ``apache.configtest{ok, errors[{file, line, message, directive, included_from}],
+Produces ``apache.configtest{ok, errors[{file, line, message, directive, included_from, event,
+fields}],
 mutex_mechanisms{acceptmutex, wsgiacceptmutex, mutex}}`` and ``apache.startup_warnings``.
 
 Understands the 2.2 (``Syntax error on line N of F:``) and 2.4 (``AH00526: ...``) forms, the
@@ -14,6 +15,10 @@ The mechanism lists come from the three wordings (see fixtures/corpus/SOURCES.md
 2.2 ``AcceptMutex`` ("Valid accept mutexes for this platform and MPM are: ..."), mod_wsgi's
 ``WSGIAcceptMutex`` ("Valid accept mutex mechanisms for this platform are: ...") and 2.4's
 ``Mutex`` ("Mutex mechanisms are: 'none', 'default', 'flock:/path/to/file', ...").
+
+Each error's message goes through the one message classifier (:mod:`wsgidoctor.messages`):
+``event`` and ``fields`` are what an error-log line with that message would give, so the rules
+explain it the same way wherever it was seen.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from wsgidoctor.core.parsing import Parser
 from wsgidoctor.apache.text import (
     has_log_prefix, is_startup_warning, join_wrapped, strip_decoration, strip_log_prefix)
 from wsgidoctor.core.textnorm import clean_lines
+from wsgidoctor.messages.lines import parse_line
+from wsgidoctor.messages.signatures import classify
 
 _SYNTAX_HEAD = re.compile(
     r"^(?:(?P<prog>[^\s:]+): )?(?:AH\d{5}: )?Syntax error on line (?P<line>\d+) of "
@@ -117,8 +124,11 @@ def _error(file: Optional[str], line: Optional[int], message: str,
         if file is not None:
             included_from.append({"file": file, "line": line})
         file, line, message = m.group("file"), int(m.group("line")), m.group("msg").strip()
+    where = f"Syntax error on line {line} of {file}: " if file and line else ""
+    found = classify(parse_line(where + message))
     return {"file": file, "line": line, "message": message,
-            "directive": directive or directive_of(message), "included_from": included_from}
+            "directive": directive or directive_of(message), "included_from": included_from,
+            "event": found[0] if found else None, "fields": found[1] if found else {}}
 
 
 def _collect_mechanisms(text: str, into: dict[str, Optional[list[str]]]) -> None:

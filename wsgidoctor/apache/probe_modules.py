@@ -1,8 +1,10 @@
 """``httpd -M``: the modules this configuration loads (and whether the configuration parses).
 
 Run with the same environment and arguments as the server itself (see the discovery probe), so
-Debian's ${APACHE_*} variables resolve. ``-M`` also syntax-checks the configuration, so its errors
-are kept in the raw output for the configtest parser.
+Debian's ${APACHE_*} variables resolve. ``-M`` reads and checks the whole configuration as ``-t``
+does, so its errors are kept in the raw output for the configtest parser, and its exit status is
+recorded as ``apache.config_read{command, exit_code, output_tail}``: a non-zero status means
+httpd refuses the configuration even when no message could be parsed.
 """
 
 from __future__ import annotations
@@ -25,10 +27,21 @@ def run_httpd(ctx: ProbeContext, flag: str, kind: str) -> ProbeOutput:
     return out
 
 
+def run_modules(ctx: ProbeContext) -> ProbeOutput:
+    """``httpd -M``, plus whether httpd accepted the configuration (its exit status)."""
+    out = run_httpd(ctx, "-M", "httpd-M")
+    raw = out.raw[0]
+    if raw.exit_code is not None:
+        tail = [line for line in raw.text.splitlines() if line.strip()][-3:]
+        out.facts = {"apache": {"config_read": {"command": raw.source, "exit_code": raw.exit_code,
+                                                "output_tail": tail}}}
+    return out
+
+
 PROBE = Probe(
     name="httpd_modules",
     description="httpd -M: loaded modules, static or shared",
     needs=("discovery",),
-    run=lambda ctx: run_httpd(ctx, "-M", "httpd-M"),
+    run=run_modules,
     timeout=30.0,
 )

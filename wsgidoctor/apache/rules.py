@@ -168,6 +168,39 @@ def _where(file: Any, line: Any) -> str:
     return str(file or "the configuration")
 
 
+def where_included(err: dict[str, Any]) -> str:
+    """``/etc/x/site.conf:3 (included from /etc/apache2/apache2.conf:225)`` for a configtest error."""
+    chain = [_where(c.get("file"), c.get("line")) for c in err.get("included_from") or () if isinstance(c, dict)]
+    here = _where(err.get("file"), err.get("line"))
+    return here + (f" (included from {' <- '.join(reversed(chain))})" if chain else "")
+
+
+#: mod_wsgi 6 directives that the configuration reader's list does not hold yet.
+_WSGI_6_DIRECTIVES = frozenset({"wsgiperinterpretergil", "wsgifreethreading", "wsgiswitchinterval",
+                                "wsgiinterpreteroptions"})
+
+
+def _wsgi_directive_unknown(err: dict[str, Any]) -> bool:
+    """An "Invalid command" for a real mod_wsgi directive: mod_wsgi is not loaded at that line.
+    A name no mod_wsgi has (a misspelling) is the generic refusal's, with that cause."""
+    from wsgidoctor.config.names import WSGI_DIRECTIVES
+
+    name = str(err.get("directive") or "").lower()
+    return err.get("event") == "invalid-command" and (
+        name in {d.lower() for d in WSGI_DIRECTIVES} or name in _WSGI_6_DIRECTIVES)
+
+
+def explains_configtest_error(err: dict[str, Any]) -> bool:
+    """True when a rule of this area reports ``err`` (so the generic refusal finding does not)."""
+    message = str(err.get("message") or "")
+    directive = str(err.get("directive") or "")
+    if _wsgi_directive_unknown(err):
+        return True  # wsgi_module_loaded
+    if directive in REMOVED_IN_24 and "Invalid command" in message:
+        return True  # removed_directives
+    return bool(re.search(r"No MPM loaded", message, re.I))  # an_mpm_is_loaded
+
+
 # --- derivations -------------------------------------------------------------------------------
 
 
@@ -288,12 +321,11 @@ def _load_fix(facts: dict[str, Any]) -> str:
 @rule
 def wsgi_module_loaded(facts: dict[str, Any]) -> Iterable[Finding]:
     modules = F.get(facts, "apache.modules")
-    invalid = [e for e in _configtest_errors(facts)
-               if str(e.get("directive") or "").startswith("WSGI") and "Invalid command" in str(e.get("message"))]
+    invalid = [e for e in _configtest_errors(facts) if _wsgi_directive_unknown(e)]
     if invalid:
         err = invalid[0]
         yield WSGI_NOT_LOADED.make(
-            f"The configuration test stops at {_where(err.get('file'), err.get('line'))}: "
+            f"Apache refuses the configuration at {where_included(err)}: "
             f"{err.get('message')}. httpd does not know {err.get('directive')} there: mod_wsgi is not "
             "loaded, or its LoadModule line comes after this directive.",
             [Evidence(str(err.get("file") or "httpd -t"), str(err.get("message")), err.get("line"))],
@@ -367,7 +399,7 @@ def removed_directives(facts: dict[str, Any]) -> Iterable[Finding]:
             key = (name, err.get("file"), err.get("line"))
             seen.add(key)
             yield REMOVED_DIRECTIVE.make(
-                f"{name} at {_where(err.get('file'), err.get('line'))} no longer exists in Apache 2.4: "
+                f"{name} at {where_included(err)} no longer exists in Apache 2.4: "
                 f"the configuration test fails with \"{err.get('message')}\".",
                 [Evidence(str(err.get("file") or "httpd -t"), str(err.get("message")), err.get("line"))],
                 fix=_replacement(name, []))
@@ -397,7 +429,7 @@ def an_mpm_is_loaded(facts: dict[str, Any]) -> Iterable[Finding]:
     for err in _configtest_errors(facts):
         message = str(err.get("message") or "")
         if re.search(r"No MPM loaded", message, re.I):
-            yield NO_MPM.make(f"httpd refuses the configuration: {message}",
+            yield NO_MPM.make(f"httpd refuses the configuration at {where_included(err)}: {message}",
                               [Evidence(str(err.get("file") or "httpd -t"), message, err.get("line"))])
             return
 

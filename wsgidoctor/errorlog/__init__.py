@@ -70,8 +70,12 @@ def scan_file(source: Union[str, IO[bytes]], *, start: int = 0, end: Optional[in
                        path=path or (name if isinstance(name, str) else None))
 
 
-def scan_text(text: Union[str, bytes], path: Optional[str] = None) -> dict[str, Any]:
-    """Analyse a pasted log held in memory; same facts as :func:`scan_file`."""
+def scan_text(text: Union[str, bytes], path: Optional[str] = None, every_line: bool = False) -> dict[str, Any]:
+    """Analyse a pasted log held in memory; same facts as :func:`scan_file`.
+
+    ``every_line`` classifies every line instead of only those holding a needle (for short texts:
+    it also finds messages that only a loader or a command prints, see ``NOT_LOGGED``).
+    """
     import io
 
     from wsgidoctor.errorlog.scanner import scan_stream
@@ -83,4 +87,4 @@ def scan_text(text: Union[str, bytes], path: Optional[str] = None) -> dict[str, 
             data = text.encode("utf-8", "replace")
     else:
         data = text
-    return scan_stream(io.BytesIO(data), path=path)
+    return scan_stream(io.BytesIO(data), path=path, every_line=every_line)

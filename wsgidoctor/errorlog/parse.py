@@ -24,11 +24,15 @@ _OTHER_KINDS = re.compile(
     r"|Loaded Modules:|Syntax OK$|AH00526: Syntax error|\S+\.so(?:\.\S+)? => |\s*linux-vdso)")
 
 
+#: Pastes up to this size have every line classified (larger ones only lines holding a needle).
+EVERY_LINE_LIMIT = 256 << 10
+
+
 def parse(text: str) -> dict[str, Any]:
     """The ``errorlog`` facts of a pasted log."""
     from wsgidoctor.errorlog import scan_text
 
-    return {"errorlog": scan_text(text)}
+    return {"errorlog": scan_text(text, every_line=len(text) <= EVERY_LINE_LIMIT)}
 
 
 def parse_file(fh: IO[bytes]) -> dict[str, Any]:
@@ -50,7 +54,18 @@ def detect(lines: list[str]) -> float:
     score = prefixed / len(body)
     if markers:
         score = max(score, 0.8)
-    return 0.4 + 0.6 * score if prefixed or markers else 0.0
+    if prefixed or markers:
+        return 0.4 + 0.6 * score
+    return 0.55 if _any_message(body) else 0.0
+
+
+def _any_message(lines: list[str]) -> bool:
+    """True when the one message classifier recognises any line: such a text is never "nothing to
+    analyse", even as a single bare line without Apache's prefix."""
+    from wsgidoctor.messages.lines import parse_line
+    from wsgidoctor.messages.signatures import classify
+
+    return any(classify(parse_line(line[:4096])) is not None for line in lines[:200])
 
 
 PARSER = Parser(kind="errorlog", description="Apache error log", parse=parse, detect=detect,

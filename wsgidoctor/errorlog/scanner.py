@@ -167,7 +167,8 @@ class LogScanner:
         if self.every_line:
             pos = resume
             while 0 <= pos < len(block):
-                starts.add(pos)
+                if block[pos] not in (10, 13):  # blank lines mean nothing
+                    starts.add(pos)
                 pos = find(b"\n", pos) + 1 or -1
         elif hits is not None:
             starts = {rfind(b"\n", 0, i) + 1 for i in hits if i >= resume}
@@ -193,7 +194,7 @@ class LogScanner:
             if follow == "dump":
                 resume, resume_line = self._read_dump(block, end + 1, counted_line + 1)
                 counted_pos, counted_line = resume, resume_line
-            elif follow == "banner":
+            elif follow == "banner" and not self.every_line:  # every line is classified anyway
                 self._peek_command_line = COMMAND_LINE_AFTER
                 self._command_line(block, end + 1, counted_line + 1)
         self.next_line = counted_line + block.count(b"\n", counted_pos)
@@ -209,10 +210,16 @@ class LogScanner:
         if found is None:
             return None
         name, fields = found
+        if name == "command-line":
+            seen = self.events.get("command-line")
+            if seen is not None and seen.last == number:
+                return None  # already read right after the banner
         context = (self._context(block, start, number)
                    if line.bare and name in CONTEXT_EVENTS else None)
         if name == "banner":
             self._banner(line, fields)
+        elif name == "command-line":  # reached here only when every line is classified
+            self.command_line = fields.get("command")
         elif name == "server-restart":
             self.restarts += 1
             self.last_marker_line = number
@@ -251,6 +258,10 @@ class LogScanner:
             if b"Command line" in raw:
                 line = parse_line(decode_line(raw), number)
                 found = classify(line)
+                seen = self.events.get("command-line")
+                if seen is not None and seen.last == number:
+                    self._peek_command_line = 0  # already read: it holds a needle itself
+                    return
                 if found is not None and found[0] == "command-line":
                     self.command_line = found[1].get("command")
                     self.events.setdefault("command-line", EventStats(None)).add(line, found[1], None)
@@ -351,13 +362,13 @@ class LogScanner:
 
 def scan_stream(fh: IO[bytes], *, start: int = 0, end: Optional[int] = None,
                 first_line: Optional[int] = 1, path: Optional[str] = None,
-                skip: Optional[tuple[int, int]] = None) -> dict[str, Any]:
+                skip: Optional[tuple[int, int]] = None, every_line: bool = False) -> dict[str, Any]:
     """Scan ``fh`` from ``start`` to ``end`` and return the ``errorlog`` facts.
 
     ``skip`` = ``(offset, size)`` leaves out a middle stretch of the range (its newlines are
     still counted, so later line numbers stay right): used for very long tails.
     """
-    scanner = LogScanner(path=path, first_line=first_line)
+    scanner = LogScanner(path=path, first_line=first_line, every_line=every_line)
     ranges = [(start, end)]
     if skip is not None:
         ranges = [(start, skip[0]), (skip[0] + skip[1], end)]

@@ -260,6 +260,13 @@ _TYPE_INVALID = re.compile(r"^Mutex type (?P<type>\S+) is not valid", re.I)
 _DIRECTORY_INVALID = re.compile(r"^Invalid Mutex directory in argument (?P<arg>\S+)", re.I)
 
 
+def explains_configtest_error(err: dict[str, Any]) -> bool:
+    """True when :func:`configured_mechanisms_available` reports ``err``."""
+    message = str(err.get("message") or "")
+    return bool(_INVALID_MECHANISM.search(message) or _TYPE_INVALID.search(message)
+                or _DIRECTORY_INVALID.search(message))
+
+
 def _mechanism_list(facts: dict[str, Any]) -> str:
     available = F.get(facts, "mutex.available")
     if isinstance(available, list) and available:

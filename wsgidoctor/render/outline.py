@@ -239,6 +239,22 @@ def headline(report: Report) -> str:
     return ", ".join(parts) or "no Apache installation identified"
 
 
+def refusal(report: Report) -> Optional[str]:
+    """One line saying that httpd refuses the configuration, when it does (shown before anything else)."""
+    f = report.facts
+    errors = [e for e in F.get(f, "apache.configtest.errors") or () if isinstance(e, dict)]
+    if errors:
+        first = errors[0]
+        where = f"{first.get('file')}:{first.get('line')}" if first.get("file") and first.get("line") else ""
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        return (f"Apache refuses this configuration: {str(first.get('message') or '').rstrip('.')}" + (f" ({where})" if where else "")
+                + more + ". It will not start until this is fixed.")
+    read = F.get(f, "apache.config_read")
+    if isinstance(read, dict) and read.get("exit_code") not in (None, 0):
+        return f"Apache refuses this configuration: `{read.get('command')}` exited with status {read.get('exit_code')}."
+    return None
+
+
 def summary_line(report: Report) -> str:
     """The closing tally, e.g. ``1 error, 2 warnings, 1 note``."""
     c = report.counts()

@@ -12,7 +12,7 @@ from typing import IO, Optional
 
 from wsgidoctor import __version__
 from wsgidoctor.core.model import Finding, Report, Severity
-from wsgidoctor.render.outline import headline, outline, summary_line
+from wsgidoctor.render.outline import headline, outline, refusal, summary_line
 
 MARKS = {"ok": ("✓", "[ok]"), "warning": ("!", "[warn]"), "error": ("✗", "[FAIL]"), "info": ("•", "[info]")}
 STYLES = {"ok": "green", "warning": "yellow", "error": "bold red", "info": "cyan"}
@@ -56,6 +56,10 @@ def render_text(report: Report, stream: Optional[IO[str]] = None, *, verbose: bo
         return escape(MARKS[kind][0 if unicode_ok else 1])
 
     console.print(f"[bold]wsgidoctor {__version__}[/bold] {dash} {escape(headline(report))}")
+    refused = refusal(report)
+    if refused:
+        console.print()
+        console.print(f"[{STYLES['error']}]{mark('error')} {escape(refused)}[/]")
     if report.redaction.get("applied"):
         console.print("[dim]Secrets are redacted in this report (--no-redact to show them).[/dim]")
     for view in outline(report):

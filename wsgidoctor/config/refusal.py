@@ -1,0 +1,115 @@
+"""A configuration Apache refuses is always an error finding.
+
+``httpd -t`` (pasted) and ``httpd -M`` (run by ``check``) read the whole configuration; their
+errors become ``apache.configtest.errors`` (wsgidoctor/apache/parse_configtest.py), each already
+classified by the one message classifier. This rule gives every error that no more specific rule
+reports exactly one finding: the finding of its event where the event has one (the same id and
+fix as when the message is seen in an error log), ``directive-wrong-context`` for a directive in
+the wrong section, and otherwise ``apache-config-rejected`` with the likely cause. Each names the
+message, the file and line and the Include chain. A non-zero exit of ``httpd -M`` without any
+parsable message is a refusal too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Mapping, Optional
+
+from wsgidoctor.apache import rules as apache_rules
+from wsgidoctor.apache.rules import where_included
+from wsgidoctor.config.rules import CONFIG_REJECTED, WRONG_CONTEXT
+from wsgidoctor.core import facts as F
+from wsgidoctor.core.catalogue import FindingSpec, rule
+from wsgidoctor.core.model import Evidence, Finding
+from wsgidoctor.errorlog import rules as log_rules
+from wsgidoctor.linkage.rules import MAGIC, NOT_FOUND
+from wsgidoctor.mutex import rules as mutex_rules
+
+_WRONG_CONTEXT = re.compile(r"cannot occur within|not allowed here|not allowed in", re.I)
+
+#: (pattern of the message, the likely cause) for refusals without a finding of their own.
+_CAUSES = (
+    (re.compile(r"Could not open configuration file .*No such file", re.I),
+     "An Include (or the main configuration) names a file that does not exist; `IncludeOptional` "
+     "accepts a missing file or an empty wildcard."),
+    (re.compile(r"not a regular file|Bad file descriptor|Could not open configuration file", re.I),
+     "An Include names something Apache cannot read as a configuration file (a device such as "
+     "/dev/zero, a directory entry it may not read, or a file without permission)."),
+    (re.compile(r"^Invalid command '", re.I),
+     "Apache does not know this directive here: it is misspelled (a stray character, or a NUL byte "
+     "cutting the line short), or the module that provides it is not loaded before this line."),
+    (re.compile(r"takes (?:one|two|three|\d+) argument|requires|must be|expected", re.I),
+     "The directive's arguments are wrong (count, quoting, or an unsupported value)."),
+    (re.compile(r"without matching|closing|</\w+> directive missing|Expected </", re.I),
+     "A <Section> is not closed, or is closed twice."),
+)
+
+
+def _cause(message: str) -> str:
+    for pattern, cause in _CAUSES:
+        if pattern.search(message):
+            return cause
+    return ""
+
+
+def _explained_elsewhere(err: Mapping[str, Any], facts: dict[str, Any]) -> bool:
+    if apache_rules.explains_configtest_error(dict(err)) or mutex_rules.explains_configtest_error(dict(err)):
+        return True
+    if _WRONG_CONTEXT.search(str(err.get("message") or "")):
+        # config/rules.py's directive_wrong_context reports it from the configuration read
+        return any(isinstance(d, Mapping) and d.get("file") == err.get("file") and d.get("line") == err.get("line")
+                   and d.get("sections") for d in F.get(facts, "config.directives") or ())
+    return False
+
+
+def _event_finding(err: Mapping[str, Any], facts: dict[str, Any]) -> Optional[tuple[FindingSpec, str, Optional[str]]]:
+    """The finding of the error's event, as an error log would give it: (spec, why, fix)."""
+    event, fields = err.get("event"), err.get("fields") or {}
+    if event in log_rules.SIMPLE_EVENTS:
+        spec, meaning = log_rules.SIMPLE_EVENTS[event]
+        return spec, meaning[:1].upper() + meaning[1:] + ".", None
+    if event == "module-undefined-symbol":
+        why, fix = log_rules.undefined_symbol(fields, facts)
+        return log_rules.UNDEFINED_SYMBOL, why, fix
+    if event == "libpython-missing":
+        return NOT_FOUND, f"The loader cannot find {fields.get('library', 'the Python library')}.", None
+    if event == "module-load-denied":
+        return log_rules.LOAD_DENIED, "The loader may not read or map the file.", None
+    if event == "module-incompatible":
+        return MAGIC, "The module was built for another Apache.", None
+    if event == "module-load-failed":
+        return log_rules.LOAD_FAILED, "", None
+    if event == "mod-python-conflict":
+        return log_rules.MOD_PYTHON_CONFLICT, "", None
+    return None
+
+
+@rule
+def configuration_refused(facts: dict[str, Any]) -> Iterable[Finding]:
+    errors = [e for e in F.get(facts, "apache.configtest.errors") or () if isinstance(e, Mapping)]
+    for err in errors:
+        if _explained_elsewhere(err, facts):
+            continue
+        message = str(err.get("message") or "")
+        where = where_included(dict(err))
+        evidence = [Evidence(str(err.get("file") or "httpd -t"), message, err.get("line"))]
+        evidence += [Evidence(str(c.get("file")), "Include", c.get("line"))
+                     for c in err.get("included_from") or () if isinstance(c, Mapping)]
+        found = _event_finding(err, facts)
+        if found:
+            spec, why, fix = found
+            yield spec.make(f"Apache refuses the configuration at {where}: \"{message}\" {why}".strip(),
+                            evidence, fix=fix)
+        elif _WRONG_CONTEXT.search(message):
+            yield WRONG_CONTEXT.make(f"Apache refuses the configuration at {where}: \"{message}\"", evidence)
+        else:
+            yield CONFIG_REJECTED.make(f"Apache refuses the configuration at {where}: \"{message}\" "
+                                       f"{_cause(message)}".strip(), evidence)
+    read = F.get(facts, "apache.config_read")
+    if not errors and isinstance(read, Mapping) and read.get("exit_code") not in (None, 0):
+        tail = [str(t) for t in read.get("output_tail") or ()]
+        shown = f": {' / '.join(tail)}" if tail else " and printed nothing"
+        yield CONFIG_REJECTED.make(
+            f"`{read.get('command')}` exited with status {read.get('exit_code')}{shown}. httpd reads the "
+            "whole configuration for -M, so a failure there means it refuses the configuration.",
+            [Evidence(str(read.get("command")), t) for t in tail] or [Evidence(str(read.get("command")), "")])
