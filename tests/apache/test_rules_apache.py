@@ -15,7 +15,7 @@ from wsgidoctor.core.catalogue import CATALOG
 from wsgidoctor.areas import derive_all, diagnose
 
 MINE = {"no-mod-so", "apache-unsupported-version", "wsgi-module-not-loaded", "apr-version-skew",
-        "removed-directive", "no-mpm-loaded"}
+        "removed-directive", "no-mpm-loaded", "apache-config-rejected"}
 C = "corpus/"
 DEB = [("httpd-V", "debian12/apache2ctl-V.txt"), ("httpd-M", "debian12/apache2ctl-M.txt"),
        ("httpd-l", "debian12/apache2-l.txt"), ("apr.h", "debian12/apr.h"),
@@ -79,9 +79,10 @@ CASES = {
         [("httpd-M", C + "M/windows-xampp-mislabeled-l-no-header-unicode-ellipsis.txt")], None, None, set()),
     "Debian 12 with mod_wsgi disabled": (
         DEB, None, (" wsgi_module (shared)\n", ""), {("wsgi-module-not-loaded", Severity.ERROR)}),
-    "WSGI directive rejected as an invalid command": (
+    # 'WSGIScriptAliasX' is no mod_wsgi directive: a misspelling, not a missing LoadModule
+    "misspelled WSGI directive rejected as an invalid command": (
         [("httpd-t", "debian12/configtest/t-include-invalid-command.txt")], None, None,
-        {("wsgi-module-not-loaded", Severity.ERROR)}),
+        {("apache-config-rejected", Severity.ERROR)}),
     "SSLMutex left in a 2.4 configuration (journal-prefixed configtest)": (
         [("httpd-t", C + "t_errors/2.4-AH00526-invalid-command-SSLMutex-journal-prefixed.txt")], None, None,
         {("removed-directive", Severity.ERROR)}),
@@ -136,6 +137,7 @@ def test_wsgi_not_loaded_fix_depends_on_the_distribution():
 def test_invalid_wsgi_command_cites_file_and_line():
     facts = build([("httpd-t", "debian12/configtest/t-include-invalid-command.txt")])
     (f,) = mine(facts)
+    assert f.id == "apache-config-rejected" and "misspelled" in f.detail
     assert "/tmp/cfgt/inc.conf:1" in f.detail
     assert (f.evidence[0].source, f.evidence[0].line) == ("/tmp/cfgt/inc.conf", 1)
 

@@ -37,6 +37,7 @@ from wsgidoctor.messages.signatures import classify
 _SYNTAX_HEAD = re.compile(
     r"^(?:(?P<prog>[^\s:]+): )?(?:AH\d{5}: )?Syntax error on line (?P<line>\d+) of "
     r"(?P<file>.+?):(?:\s+(?P<msg>.*))?$", re.I)
+_WRAPPED_HEAD = re.compile(r"Syntax error on line \d+ of\s*$", re.I)
 _NESTED = re.compile(r"^Syntax error on line (?P<line>\d+) of (?P<file>.+?):\s+(?P<msg>.*)$", re.I)
 _CPANEL = re.compile(r"^Configuration problem detected on line (?P<line>\d+) of file "
                      r"(?P<file>.+?):\s*(?P<msg>.*)$", re.I)
@@ -150,6 +151,9 @@ def analyse(lines: list[str]) -> Analysis:
     result = Analysis()
     logical = join_wrapped(lines)  # (first line number, text) with " \\" continuations joined
     texts = [strip_log_prefix(strip_decoration(t)) for _, t in logical]
+    for k in range(len(texts) - 1):  # "Syntax error on line 36 of" / "/etc/x.conf:" wrapped apart
+        if _WRAPPED_HEAD.search(texts[k]) and texts[k + 1].endswith(":") and " " not in texts[k + 1].strip():
+            texts[k], texts[k + 1] = f"{texts[k].rstrip()} {texts[k + 1].strip()}", ""
     raw_indent = [bool(t) and t[:1].isspace() for _, t in logical]
     i = 0
     n = len(texts)

@@ -87,24 +87,38 @@ def _event_finding(err: Mapping[str, Any], facts: dict[str, Any]) -> Optional[tu
 @rule
 def configuration_refused(facts: dict[str, Any]) -> Iterable[Finding]:
     errors = [e for e in F.get(facts, "apache.configtest.errors") or () if isinstance(e, Mapping)]
+    grouped: dict[str, tuple[FindingSpec, list[str], list[Evidence], str, Optional[str]]] = {}
     for err in errors:
         if _explained_elsewhere(err, facts):
             continue
         message = str(err.get("message") or "")
-        where = where_included(dict(err))
+        place = f"at {where_included(dict(err))}: \"{message}\""
         evidence = [Evidence(str(err.get("file") or "httpd -t"), message, err.get("line"))]
         evidence += [Evidence(str(c.get("file")), "Include", c.get("line"))
                      for c in err.get("included_from") or () if isinstance(c, Mapping)]
         found = _event_finding(err, facts)
         if found:
             spec, why, fix = found
-            yield spec.make(f"Apache refuses the configuration at {where}: \"{message}\" {why}".strip(),
-                            evidence, fix=fix)
         elif _WRONG_CONTEXT.search(message):
-            yield WRONG_CONTEXT.make(f"Apache refuses the configuration at {where}: \"{message}\"", evidence)
+            spec, why, fix = WRONG_CONTEXT, "", None
         else:
-            yield CONFIG_REJECTED.make(f"Apache refuses the configuration at {where}: \"{message}\" "
-                                       f"{_cause(message)}".strip(), evidence)
+            spec, why, fix = CONFIG_REJECTED, _cause(message), None
+        key = spec.id if found else f"{spec.id}:{place}"  # one finding per cause, every place in it
+        if key in grouped:
+            grouped[key][1].append(place)
+            grouped[key][2].extend(evidence)
+        else:
+            grouped[key] = (spec, [place], evidence, why, fix)
+    for spec, places, evidence, why, fix in grouped.values():
+        yield spec.make(f"Apache refuses the configuration {'; '.join(places)} {why}".strip(), evidence, fix=fix)
+    if not errors and F.get(facts, "apache.configtest.ok") is False:
+        shown = [str(w) for w in F.get(facts, "apache.startup_warnings") or ()][:3]
+        yield CONFIG_REJECTED.make(
+            "The output says the configuration test failed (\"Action 'configtest' failed\" or the like)"
+            + (f"; the lines around it: {' / '.join(shown)}" if shown else "") + ". The message itself is "
+            "not in the text: run `apachectl configtest` and read its first error.",
+            [Evidence("httpd -t", w) for w in shown] or [Evidence("httpd -t", "configtest failed")])
+        return
     read = F.get(facts, "apache.config_read")
     if not errors and isinstance(read, Mapping) and read.get("exit_code") not in (None, 0):
         tail = [str(t) for t in read.get("output_tail") or ()]

@@ -190,6 +190,11 @@ _DYLD_LIBRARY = re.compile(r"Library not loaded: '?(?P<library>[^'\s]+)'?"
                            r"|(?:fatal: )?(?P<library2>[^:\s]+): open failed: (?P<why>[^.]*)")
 _PYTHON_LIBRARY = re.compile(r"libpython|Python\.framework|/Python3?$|python\d+\.dll", re.I)
 _WINDOWS = re.compile(r"(?:^|[\s'\"(])[A-Za-z]:[/\\]|\.exe\b|\((?:Win32|Win64)\)")
+#: Windows' loader messages, in English and as localised Windows versions print them (German seen).
+_WINDOWS_NOT_FOUND = re.compile(r"specified (?:module|procedure) could not be found"
+                                r"|angegebene (?:Modul|Prozedur) wurde nicht gefunden", re.I)
+_WINDOWS_DENIED = re.compile(r"Access is denied|cannot access the file|Zugriff verweigert"
+                             r"|kann auf die Datei nicht zugreifen", re.I)
 #: Directives that mod_wsgi does not provide on Windows (no daemon mode there).
 _DAEMON_ONLY = ("WSGIDaemonProcess", "WSGIProcessGroup", "WSGISocketPrefix", "WSGIAcceptMutex",
                 "WSGISocketRotation", "WSGIDaemonSocket")
@@ -294,13 +299,13 @@ def _load_failure(name: str, reason: str, fields: dict[str, str]) -> str:
         return "module-undefined-symbol"
     if "code signature" in reason or "Library Validation" in reason:
         return "code-signing"
-    if "Permission denied" in reason or "failed to map segment" in reason:
+    if "Permission denied" in reason or "failed to map segment" in reason or _WINDOWS_DENIED.search(reason):
         return "module-load-denied"
     if "IBT support" in reason:
         return "module-needs-ibt"
     if "not a valid Win32 application" in reason:
         return "windows-not-win32"
-    if "specified module could not be found" in reason or "specified procedure could not be found" in reason:
+    if _WINDOWS_NOT_FOUND.search(reason):
         return "windows-dll-not-found"
     m = _NO_SHARED_OBJECT.search(reason)
     if m:

@@ -249,6 +249,8 @@ def refusal(report: Report) -> Optional[str]:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         return (f"Apache refuses this configuration: {str(first.get('message') or '').rstrip('.')}" + (f" ({where})" if where else "")
                 + more + ". It will not start until this is fixed.")
+    if F.get(f, "apache.configtest.ok") is False:
+        return "Apache refuses this configuration: the configuration test failed."
     read = F.get(f, "apache.config_read")
     if isinstance(read, dict) and read.get("exit_code") not in (None, 0):
         return f"Apache refuses this configuration: `{read.get('command')}` exited with status {read.get('exit_code')}."
