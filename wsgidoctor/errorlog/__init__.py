@@ -54,7 +54,7 @@ def scan_messages(lines: Iterable[MessageLine], origin: str = "pasted text") -> 
 
 
 def scan_file(source: Union[str, IO[bytes]], *, start: int = 0, end: Optional[int] = None,
-              first_line: Optional[int] = 1, path: Optional[str] = None) -> dict[str, Any]:
+              first_line: Optional[int] = 1, path: Optional[str] = None, every_line: bool = False) -> dict[str, Any]:
     """Stream ``source`` (a path or a binary file object) from byte ``start`` to ``end``.
 
     ``first_line`` is the number of the line at ``start`` (``None`` when unknown). Returns the
@@ -64,10 +64,11 @@ def scan_file(source: Union[str, IO[bytes]], *, start: int = 0, end: Optional[in
 
     if isinstance(source, str):
         with open(source, "rb") as fh:
-            return scan_stream(fh, start=start, end=end, first_line=first_line, path=path or source)
+            return scan_stream(fh, start=start, end=end, first_line=first_line, path=path or source,
+                               every_line=every_line)
     name = getattr(source, "name", None)
     return scan_stream(source, start=start, end=end, first_line=first_line,
-                       path=path or (name if isinstance(name, str) else None))
+                       path=path or (name if isinstance(name, str) else None), every_line=every_line)
 
 
 def scan_text(text: Union[str, bytes], path: Optional[str] = None, every_line: bool = False) -> dict[str, Any]:

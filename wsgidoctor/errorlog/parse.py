@@ -24,6 +24,9 @@ _OTHER_KINDS = re.compile(
     r"|Loaded Modules:|Syntax OK$|AH00526: Syntax error|\S+\.so(?:\.\S+)? => |\s*linux-vdso)")
 
 
+#: Confidence for a text that is no log but holds a message the classifier knows (a bare line, a
+#: start command's stderr): above "nothing recognised", below every parser sure of its kind.
+MESSAGE_FALLBACK = 0.55
 #: Pastes up to this size have every line classified (larger ones only lines holding a needle).
 EVERY_LINE_LIMIT = 256 << 10
 
@@ -37,9 +40,15 @@ def parse(text: str) -> dict[str, Any]:
 
 def parse_file(fh: IO[bytes]) -> dict[str, Any]:
     """The ``errorlog`` facts of a log file of any size, streamed with bounded memory."""
+    import os
+
     from wsgidoctor.errorlog import scan_file
 
-    return {"errorlog": scan_file(fh)}
+    try:
+        small = os.fstat(fh.fileno()).st_size <= EVERY_LINE_LIMIT
+    except (OSError, AttributeError, ValueError):  # not a real file (a pipe, BytesIO)
+        small = False
+    return {"errorlog": scan_file(fh, every_line=small)}
 
 
 def detect(lines: list[str]) -> float:
@@ -56,7 +65,7 @@ def detect(lines: list[str]) -> float:
         score = max(score, 0.8)
     if prefixed or markers:
         return 0.4 + 0.6 * score
-    return 0.55 if _any_message(body) else 0.0
+    return MESSAGE_FALLBACK if _any_message(body) else 0.0
 
 
 def _any_message(lines: list[str]) -> bool:
