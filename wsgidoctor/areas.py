@@ -55,6 +55,7 @@ RULE_MODULES = (
     "python.rules",
     "errorlog.rules",
     "live.rules",
+    "completeness",
 )
 
 
