@@ -91,6 +91,9 @@ def test_check_live_asks_the_express_mount_in_its_daemon_group(venv, where):
     assert asked[0]["observed"] == {"process_group": f"127.0.0.1:{port}", "application_group": "",
                                     "multithread": False, "multiprocess": False}
     assert asked[0]["mismatches"] == {}
+    # the emulation ran the same mount, and agrees with the real mod_wsgi
+    runs = [r for r in data["facts"]["hosting"]["runs"] if (r.get("mount") or {}).get("file") == asked[0]["mount"]["file"]]
+    assert runs and runs[0]["python"]["prefix"] == asked[0]["answer"]["python"]["prefix"] == str(venv.path)
     assert "emulation-live-disagree" not in ids(data)
 
 

@@ -78,3 +78,17 @@ def test_without_a_compiler_the_python_section_is_incomplete_with_a_warning(no_n
     done = wsgidoctor("check", "--config", str(conf), python=no_native_install)
     assert "✓ Python installation in use" not in done.stdout
     assert "? Python installation in use" in done.stdout
+
+
+def test_without_a_compiler_live_answers_fill_the_python_section(no_native_install, tmp_path):
+    srv = tmp_path / "srv"
+    srv.mkdir()
+    conf = write_case(tmp_path / "etc", f"WSGIDaemonProcess d threads=2\n"
+                                        f"WSGIScriptAlias /app {srv}/app.wsgi process-group=d\n")
+    data, _ = report("--config", str(conf), "--live", python=no_native_install)
+    python = data["facts"]["python"]
+    assert python["source"] == "live"
+    asked = next(m for m in data["facts"]["live"]["mounts"] if m.get("answer"))
+    assert python["prefix"] == asked["answer"]["python"]["prefix"]
+    assert python["process_group"] == "d"
+    assert "python" not in {i["section"] for i in data["summary"]["incomplete"]}
