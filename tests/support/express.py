@@ -14,15 +14,14 @@ import http.client
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
+
+from tests.support.apache_harness import free_port, stop_group, wait_for_port
 
 DEBIAN_PYTHON = "/usr/bin/python3"
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,12 +77,6 @@ def modwsgi_venv(where: Path) -> ModWsgiVenv:
     return ModWsgiVenv(venv)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def setup_server(venv: ModWsgiVenv, where: Path, *extra: str) -> tuple[Path, int]:
     """``mod_wsgi-express setup-server`` of ANSWER_APP into ``where/root``: (root, port)."""
     app = where / "app.wsgi"
@@ -109,18 +102,11 @@ class ExpressServer:
         proc = subprocess.Popen([str(root / "apachectl"), "start", "-DFOREGROUND"], stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
         server = cls(root, port, proc)
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-                raise RuntimeError(f"express server exited with {proc.returncode}: {err}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    return server
-            except OSError:
-                time.sleep(0.05)
+        problem = wait_for_port(proc, port, wait)
+        if problem is None:
+            return server
         server.stop()
-        raise RuntimeError(f"express server did not listen on {port} within {wait}s")
+        raise RuntimeError(f"express server {problem}")
 
     def ask(self, path: str, timeout: float = 20.0) -> dict[str, Any]:
         """GET ``path`` and decode ANSWER_APP's JSON."""
@@ -135,20 +121,7 @@ class ExpressServer:
         return json.loads(body)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                self.process.send_signal(signal.SIGTERM)
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)  # our own child's session only
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
+        stop_group(self.process, grace=5.0)
 
     def __enter__(self) -> "ExpressServer":
         return self

@@ -328,6 +328,8 @@ def run(ctx: ProbeContext) -> ProbeOutput:
         ctl = (commands.which(name, path=bindir) if bindir else None) or commands.which(name, USUAL_DIRS)
         if ctl:
             break
+    if found_express is not None:
+        ctl = found_express.apachectl
     apxs = opts.apxs
     if not apxs:
         for name in APXS_NAMES:

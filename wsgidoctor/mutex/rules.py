@@ -116,22 +116,16 @@ def _available(facts: dict[str, Any]) -> tuple[Optional[list[str]], Optional[str
     has = F.get(facts, "apr.has")
     if isinstance(has, dict) and any(has.get(m) is not None for m in ORDER):
         return [m for m in ORDER if has.get(m) is True], "apr.h (APR_HAS_*_SERIALIZE)"
-    tested = F.get(facts, "apache.mutex_test.mechanisms")
-    if isinstance(tested, dict):
-        for key, label in (("mutex", "Mutex"), ("acceptmutex", "AcceptMutex"),
-                           ("wsgiacceptmutex", "WSGIAcceptMutex")):
-            items = tested.get(key)
-            if isinstance(items, list) and items:
-                return ([m for m in ORDER if m in items],
-                        f"httpd -t on a test configuration (the list printed for an invalid {label})")
-    lists = F.get(facts, "apache.configtest.mutex_mechanisms")
-    if isinstance(lists, dict):
+    for path, source in (("apache.mutex_test.mechanisms", "httpd -t on a test configuration"),
+                         ("apache.configtest.mutex_mechanisms", "httpd -t")):
+        lists = F.get(facts, path)
+        if not isinstance(lists, dict):
+            continue
         for key, label in (("mutex", "Mutex"), ("acceptmutex", "AcceptMutex"),
                            ("wsgiacceptmutex", "WSGIAcceptMutex")):
             items = lists.get(key)
             if isinstance(items, list) and items:
-                return ([m for m in ORDER if m in items],
-                        f"httpd -t (the list printed for an invalid {label})")
+                return ([m for m in ORDER if m in items], f"{source} (the list printed for an invalid {label})")
     return None, None
 
 

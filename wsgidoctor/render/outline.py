@@ -80,6 +80,7 @@ def _install(f: dict) -> list[tuple[str, Any]]:
         ("httpd", _join(F.get(f, "install.httpd"), f"(from {src})" if src else None)),
         ("Control script", F.get(f, "install.apachectl")),
         ("apxs", F.get(f, "install.apxs") or ("not installed" if F.get(f, "install.httpd") else None)),
+        ("mod_wsgi-express root", ShownIfAny(F.get(f, "install.express.root"))),
         ("Server root", F.get(f, "install.server_root")),
         ("Configuration", F.get(f, "install.config_file")),
         ("Start environment", _join(F.get(f, "install.start_env_source"),
