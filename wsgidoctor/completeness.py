@@ -86,8 +86,9 @@ def _python(facts: dict[str, Any]) -> Optional[dict[str, str]]:
     else:
         reason = "no libpython was found to host"
     return {"reason": reason,
-            "fix": "install a C compiler (apt-get install gcc libc6-dev) and reinstall wsgidoctor so "
-                   "that its hosting program is built, or run `wsgidoctor check --live`"}
+            "fix": "install wsgidoctor's prebuilt wheel, or a C compiler (apt-get install gcc libc6-dev) "
+                   "and reinstall wsgidoctor so that its hosting program is built; or run "
+                   "`wsgidoctor check --live`"}
 
 
 _CHECKS = {"apache": _apache, "modules": _modules, "mutex": _mutex, "linkage": _linkage,
