@@ -52,9 +52,10 @@ def _modules(facts: dict[str, Any]) -> Optional[dict[str, str]]:
     if not cmd:
         return None
     error = _first_error(facts) or cmd.get("error") or "no module list"
-    return {"reason": f"`{cmd.get('command') or 'httpd -M'}` listed no modules: {error}",
-            "fix": "fix the configuration error shown (or pass --config/--server-root for the "
-                   "configuration the server really uses)"}
+    fix = ("fix the configuration error shown (or pass --config/--server-root for the configuration "
+           "the server really uses)") if F.get(facts, "apache.version") else \
+        "pass --httpd naming the real Apache httpd binary"
+    return {"reason": f"`{cmd.get('command') or 'httpd -M'}` listed no modules: {error}", "fix": fix}
 
 
 def _mutex(facts: dict[str, Any]) -> Optional[dict[str, str]]:
