@@ -615,6 +615,28 @@ void child_main(const child_args *a)
         emit_error("spec", "no libpython given");
         _exit(CHILD_SPEC_INVALID);
     }
+    /* LoadFile'd libraries are in Apache's process before any module: load them first, as
+     * global, so that a libpython named there is the one mod_wsgi's symbols bind to. */
+    const json_node *load_files = setting(a, "load_files");
+    if (load_files && load_files->type == JSON_ARRAY) {
+        for (size_t i = 0; i < load_files->count; i++) {
+            const json_node *f = load_files->items[i];
+            if (!f || f->type != JSON_STRING) continue;
+            if (!dlopen(f->str, RTLD_NOW | RTLD_GLOBAL)) {
+                const char *msg = dlerror();
+                snprintf(err, sizeof err, "Cannot load %s into server: %s", f->str, msg ? msg : "dlopen failed");
+                fprintf(stderr, "wsgidoctor-host: %s\n", err);
+                emit_error("loadfile", err);
+                _exit(CHILD_LOAD_FAILED);
+            }
+            strbuf lf;
+            sb_init(&lf);
+            sb_puts(&lf, "{\"kind\":\"loadfile\",\"path\":");
+            sb_json_cstr(&lf, f->str);
+            sb_puts(&lf, "}");
+            emit(&lf);
+        }
+    }
     if (pyapi_load(&py, lib, err, sizeof err) < 0) {
         fprintf(stderr, "wsgidoctor-host: cannot load %s: %s\n", lib, err);
         emit_error("load", err);

@@ -28,6 +28,7 @@ AREAS = ("install", "apache", "mutex", "config", "wsgi", "linkage", "python", "e
 PROBE_MODULES = (
     "install.probe",
     "apache.probe_compiled", "apache.probe_modules", "apache.probe_apxs",
+    "mutex.probe",
     "config.probe",
     "linkage.probe",
     "python.probe",
@@ -56,6 +57,7 @@ RULE_MODULES = (
     "errorlog.rules",
     "config.refusal",
     "live.rules",
+    "completeness",
 )
 
 

@@ -72,6 +72,7 @@ def test_the_report_keeps_the_raw_outputs_and_validates(report):
     assert {"httpd-V", "httpd-M", "httpd-l", "apr.h"} <= kinds
     ran = {p["name"]: p["status"] for p in report["probes"]}
     assert ran.pop("live", "skipped") == "skipped"  # opt-in: only with --live or --url
+    assert ran.pop("mutex_test") == "not_applicable"  # apr.h was read: httpd is not asked
     assert set(ran.values()) == {"ok"}, report["probes"]
 
 

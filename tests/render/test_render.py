@@ -28,7 +28,8 @@ def sample_report() -> Report:
 def test_json_report_validates_against_the_shipped_schema():
     data = report_to_dict(sample_report())
     jsonschema.validate(data, schema())
-    assert data["summary"] == {"status": "warning", "counts": {"error": 0, "warning": 1, "info": 0}}
+    assert data["summary"] == {"status": "warning", "counts": {"error": 0, "warning": 1, "info": 0},
+                               "incomplete": []}
     assert data["findings"][0]["evidence"][0] == {"source": "apache2ctl -V", "line": 4,
                                                   "text": "Server loaded:  APR 1.7.2"}
     json.dumps(data)

@@ -35,7 +35,7 @@ Mutex file:{root}/run default
 Timeout 20
 LoadModule mpm_{mpm}_module {modules}/mod_mpm_{mpm}.so
 LoadModule authz_core_module {modules}/mod_authz_core.so
-LoadModule wsgi_module {modules}/mod_wsgi.so
+LoadModule wsgi_module {wsgi_module}
 {user}
 WSGISocketPrefix "{root}/run/wsgi"
 <Directory "{root}">
@@ -63,6 +63,24 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop_group(process: subprocess.Popen, grace: float = 3.0) -> None:
+    """Stop our own child started in its own session: SIGTERM, then SIGKILL to its group."""
+    if process.poll() is None:
+        try:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # our own child's process group only
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
 
 
 @dataclass
@@ -96,20 +114,7 @@ class Apache:
             return ""
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                self.process.send_signal(signal.SIGTERM)
-                self.process.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)  # our own child's process group only
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
+        stop_group(self.process)
 
     def __enter__(self) -> "Apache":
         return self
@@ -121,10 +126,12 @@ class Apache:
 
 def start(extra_config: str, *, env: Mapping[str, str], mpm: str = "event", log_level: str = "info",
           files: Optional[Mapping[str, str]] = None, root: Optional[Path] = None,
-          wait: float = 15.0) -> Apache:
+          wait: float = 15.0, wsgi_module: Optional[str] = None) -> Apache:
     """Write the configuration (plus ``files`` relative to the server root) and start Apache.
 
     ``extra_config`` and ``files`` may use ``{root}`` and ``{port}``. ``env`` is Apache's whole environment.
+    ``wsgi_module`` replaces Debian's mod_wsgi.so; ``extra_config`` lines starting with ``LoadFile``
+    go before its LoadModule, as Apache needs them.
     """
     root = root or Path(tempfile.mkdtemp(prefix="wsgidoctor-apache-"))
     os.chmod(root, 0o755)
@@ -137,8 +144,12 @@ def start(extra_config: str, *, env: Mapping[str, str], mpm: str = "event", log_
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(_fill(text, root, port))
         os.chmod(target.parent, 0o755)
-    conf = BASE_CONFIG.format(root=root, port=port, mpm=mpm, modules=MODULES, user=user, log_level=log_level)
-    conf += _fill(extra_config, root, port)
+    extra = _fill(extra_config, root, port).splitlines(keepends=True)
+    preload = "".join(line for line in extra if line.startswith("LoadFile "))
+    conf = BASE_CONFIG.format(root=root, port=port, mpm=mpm, modules=MODULES, user=user, log_level=log_level,
+                              wsgi_module=wsgi_module or MODULES / "mod_wsgi.so")
+    conf = conf.replace("LoadModule wsgi_module", preload + "LoadModule wsgi_module", 1)
+    conf += "".join(line for line in extra if not line.startswith("LoadFile "))
     (root / "httpd.conf").write_text(conf)
     proc = subprocess.Popen([APACHE2, "-d", str(root), "-f", str(root / "httpd.conf"), "-DFOREGROUND"],
                             env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

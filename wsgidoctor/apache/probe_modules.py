@@ -22,6 +22,10 @@ def run_httpd(ctx: ProbeContext, flag: str, kind: str) -> ProbeOutput:
     result = ctx.run([*argv, flag], env=env, cwd="/")
     out = ProbeOutput(raw=[RawOutput(kind, result.display, result.output, result.returncode,
                                      result.truncated)])
+    if flag == "-M":  # whether -M itself worked: a failure here is an error, not an unknown
+        out.facts["apache"] = {"modules_command": {
+            "command": result.display, "exit_code": result.returncode, "error": result.error,
+            "printed": bool(result.output.strip())}}
     if result.error:
         out.notes.append(f"{result.display}: {result.error}")
     return out

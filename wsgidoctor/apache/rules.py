@@ -105,6 +105,17 @@ NO_MPM = finding(
     "Source builds: `LoadModule mpm_event_module modules/mod_mpm_event.so` in httpd.conf.",
 )
 
+MODULES_FAILED = finding(
+    "httpd-modules-failed", Severity.ERROR, "modules",
+    "httpd -M failed: the configuration does not load",
+    """`httpd -M` reads the whole configuration, loads every module and lists them; the server
+    itself runs the same steps when it starts. It failed (or printed nothing), so the server would
+    not start with this configuration either, and which modules are loaded is unknown. The
+    message it printed names the file and line.""",
+    "Run the command shown in the evidence yourself and fix the configuration error it reports; if "
+    "wsgidoctor examined the wrong configuration, name the right one with --config or --server-root.",
+)
+
 #: 2.2 directive → (the 2.4 mutex name it configured, what to write instead)
 REMOVED_IN_24 = {
     "AcceptMutex": ("mpm-accept", "Mutex {value} mpm-accept"),
@@ -433,3 +444,22 @@ def an_mpm_is_loaded(facts: dict[str, Any]) -> Iterable[Finding]:
                               [Evidence(str(err.get("file") or "httpd -t"), message, err.get("line"))])
             return
 
+
+
+@rule
+def modules_listed(facts: dict[str, Any]) -> Iterable[Finding]:
+    cmd = F.get(facts, "apache.modules_command")
+    if not isinstance(cmd, dict) or not F.get(facts, "apache.version"):
+        return
+    if F.get(facts, "apache.modules") and not cmd.get("exit_code") and not cmd.get("error"):
+        return
+    errors = _configtest_errors(facts)
+    if errors:
+        err = errors[0]
+        said = f"{_where(err.get('file'), err.get('line'))}: {str(err.get('message')).splitlines()[0]}"
+        evidence = [Evidence(str(err.get("file") or cmd.get("command")), str(err.get("message")), err.get("line"))]
+    else:
+        said = cmd.get("error") or (f"exit code {cmd.get('exit_code')}" if cmd.get("exit_code")
+                                    else "it printed no module list")
+        evidence = [Evidence(str(cmd.get("command")), said)]
+    yield MODULES_FAILED.make(f"`{cmd.get('command')}` failed: {said}", evidence)

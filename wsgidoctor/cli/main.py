@@ -63,6 +63,8 @@ def _add_collection_options(p: "argparse.ArgumentParser") -> None:
     g.add_argument("--httpd", metavar="PATH", help="the httpd/apache2 binary (default: the running server's, else PATH)")
     g.add_argument("--apxs", metavar="PATH", help="the apxs of that Apache")
     g.add_argument("--config", metavar="FILE", help="the main Apache configuration file")
+    g.add_argument("--server-root", metavar="DIR",
+                   help="the server root (a mod_wsgi-express root: its httpd.conf, apachectl and envvars are used)")
     g.add_argument("--module", metavar="PATH", help="the mod_wsgi.so to examine (default: the configured one)")
     g.add_argument("--live", action="store_true",
                    help="start a throwaway copy of the server on 127.0.0.1 and ask the probe application")

@@ -17,7 +17,8 @@ def _options(args: argparse.Namespace) -> Options:
     if args.timeout <= 0:
         raise InputError("--timeout must be a positive number of seconds")
     enable = ("live",) if (args.live or args.url) else ()
-    return Options(httpd=args.httpd, apxs=args.apxs, config=args.config, module=args.module,
+    return Options(httpd=args.httpd, apxs=args.apxs, config=args.config,
+                   server_root=args.server_root, module=args.module,
                    live=args.live, url=args.url, command_timeout=args.timeout,
                    skip_probes=tuple(args.skip_probe), load_plugins=not args.no_plugins,
                    extra={"enable_probes": enable})

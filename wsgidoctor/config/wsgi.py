@@ -8,6 +8,7 @@ Apache word (so it may be quoted), option names case-sensitive. Defaults are tho
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -78,6 +79,10 @@ class ScriptAlias:
     callable_object: Optional[str]
     errors: tuple[str, ...]
     directive: Directive
+    #: For a ``WSGIHandlerScript`` mount: the handler name, and the directive sending requests to
+    #: it (``RewriteRule ... [H=name]``, ``SetHandler name``, ``AddHandler name``).
+    handler: Optional[str] = None
+    via: Optional[Directive] = None
 
     @property
     def preloaded(self) -> bool:
@@ -87,9 +92,13 @@ class ScriptAlias:
                 and not (self.match and "$" in self.target))
 
     def to_json(self) -> dict[str, Any]:
-        return {"url": self.url, "target": self.target, "match": self.match,
-                "options": dict(self.options), "errors": list(self.errors),
-                "file": self.directive.file, "line": self.directive.line}
+        out = {"url": self.url, "target": self.target, "match": self.match,
+               "options": dict(self.options), "errors": list(self.errors),
+               "file": self.directive.file, "line": self.directive.line}
+        if self.handler is not None:
+            out["handler"] = self.handler
+            out["via"] = self.via.where if self.via else None
+        return out
 
 
 def script_alias(d: Directive) -> ScriptAlias:
@@ -251,7 +260,81 @@ def global_settings(tree: ConfigTree) -> GlobalSettings:
 
 
 def script_aliases(tree: ConfigTree) -> list[ScriptAlias]:
-    return [script_alias(d) for d in tree.named("WSGIScriptAlias", "WSGIScriptAliasMatch")]
+    """Every WSGI mount: WSGIScriptAlias[Match], then WSGIHandlerScript mounts."""
+    return ([script_alias(d) for d in tree.named("WSGIScriptAlias", "WSGIScriptAliasMatch")]
+            + handler_mounts(tree))
+
+
+_HANDLER_FLAG = re.compile(r"^(?:H|handler)=(.+)$", re.I)
+
+
+def _handler_of(d: Directive) -> Optional[str]:
+    """The handler name a RewriteRule [H=...], SetHandler or AddHandler sends requests to."""
+    name = d.name.lower()
+    if name in ("sethandler", "addhandler") and d.args:
+        return d.args[0]
+    if name == "rewriterule" and len(d.args) >= 3:
+        flags = d.args[2].strip("[]")
+        for flag in flags.split(","):
+            m = _HANDLER_FLAG.match(flag.strip())
+            if m:
+                return m.group(1)
+    return None
+
+
+def _document_roots(tree: ConfigTree) -> list[str]:
+    return [d.args[0].rstrip("/") or "/" for d in tree.named("DocumentRoot") if d.args]
+
+
+def _url_of(via: Directive, tree: ConfigTree) -> str:
+    """The URL a routing directive applies under: its <Location>, or its <Directory> mapped
+    through DocumentRoot or an Alias; "/" when it cannot be placed more precisely."""
+    for section in reversed(via.sections):
+        words = lexer.split_words(section.args)
+        if not words or words[0] == "~":
+            continue
+        if section.kind == "location":
+            return words[0]
+        if section.kind == "directory":
+            directory = words[0].rstrip("/") or "/"
+            for root in _document_roots(tree):
+                if directory == root or directory.startswith(root + "/"):
+                    return directory[len(root):] or "/"
+            for alias in tree.named("Alias"):
+                if len(alias.args) >= 2 and directory.startswith(alias.args[1].rstrip("/")):
+                    rest = directory[len(alias.args[1].rstrip("/")):]
+                    return (alias.args[0].rstrip("/") + rest) or "/"
+    return "/"
+
+
+def handler_mounts(tree: ConfigTree) -> list[ScriptAlias]:
+    """``WSGIHandlerScript NAME SCRIPT options`` mounts, one per directive routing to NAME.
+
+    mod_wsgi-express mounts its application this way: ``RewriteRule .* - [H=wsgi-handler]``
+    inside the document root's <Directory>, so every URL without a static file reaches it.
+    """
+    out: list[ScriptAlias] = []
+    handlers = tree.named("WSGIHandlerScript")
+    if not handlers:
+        return out
+    routes = [d for d in tree.directives if d.name.lower() in ("rewriterule", "sethandler", "addhandler")]
+    for hd in handlers:
+        name, pos = lexer.next_word(hd.raw, 0)
+        target, pos = lexer.next_word(hd.raw, pos)
+        pairs, rest = parse_options(hd.raw[pos:])
+        errors = [f"Invalid option to WSGI handler script definition: {rest!r}"] if rest else []
+        opts = {k: v for k, v in pairs if k in ALIAS_OPTIONS}
+        pg, ag = opts.get("process-group"), opts.get("application-group")
+        for via in routes:
+            if _handler_of(via) != name:
+                continue
+            out.append(ScriptAlias(
+                url=_url_of(via, tree), target=target, match=False, options=opts,
+                process_group="" if pg == "%{GLOBAL}" else pg,
+                application_group="" if ag == "%{GLOBAL}" else ag,
+                callable_object=opts.get("callable-object"), errors=tuple(errors), directive=hd,
+                handler=name, via=via))
+    return out
 
 
 def daemon_processes(tree: ConfigTree) -> list[DaemonProcess]:

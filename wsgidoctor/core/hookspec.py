@@ -50,6 +50,8 @@ class Options:
     httpd: Optional[str] = None
     apxs: Optional[str] = None
     config: Optional[str] = None
+    #: ``--server-root``: a server root (a mod_wsgi-express root holds httpd.conf and apachectl).
+    server_root: Optional[str] = None
     module: Optional[str] = None
     live: bool = False
     url: Optional[str] = None

@@ -17,6 +17,7 @@ from typing import Any, Optional
 from wsgidoctor.core import subprocesses as commands
 from wsgidoctor.core.model import RawOutput
 from wsgidoctor.core.hookspec import Probe, ProbeContext, ProbeOutput
+from wsgidoctor.install import express
 
 HTTPD_NAMES = ("apache2", "httpd", "httpd2")
 CTL_NAMES = ("apache2ctl", "apachectl", "apachectl2")
@@ -271,20 +272,48 @@ def choose_parent(running: list[dict[str, Any]], httpd: Optional[str],
     return parents[0] if parents else None
 
 
+def _express_environment(ctx: ProbeContext, found: express.ExpressRoot,
+                         base: dict[str, str]) -> tuple[dict[str, str], Optional[str]]:
+    """The environment express's apachectl gives httpd (its assignments, then its envvars)."""
+    result = ctx.run(["/bin/sh", "-c", express.environment_script(found)], env=base,
+                     cwd=found.root, timeout=min(ctx.options.command_timeout, 10.0))
+    if not result.ok:
+        return dict(base), result.error or f"sourcing {found.apachectl} failed (exit {result.returncode})"
+    env = dict(item.split("=", 1) for item in result.stdout.split("\0") if "=" in item)
+    for key in ("PWD", "OLDPWD", "SHLVL", "_"):
+        env.pop(key, None)
+    return env, None
+
+
+def _express_for(opts: Any, parent: Optional[dict[str, Any]]) -> Optional[express.ExpressRoot]:
+    """The mod_wsgi-express root this report is about: --server-root, --config, else the running one."""
+    for path in (opts.server_root, opts.config):
+        found = express.express_root(path)
+        if found is not None:
+            return found
+    if parent and not (opts.server_root or opts.config):
+        return express.from_cmdline(parent["cmdline"])
+    return None
+
+
 def run(ctx: ProbeContext) -> ProbeOutput:
     out = ProbeOutput()
     opts = ctx.options
     running = find_running()
-    parent = choose_parent(running, opts.httpd, opts.config)
+    given = express.express_root(opts.server_root or opts.config)
+    parent = choose_parent(running, opts.httpd, given.config_file if given else opts.config)
     if len([p for p in running if p["role"] == "parent"]) > 1 and parent:
         out.notes.append(f"several Apache servers are running; examining pid {parent['pid']} "
                          f"({' '.join(parent['cmdline'])})")
     distribution = detect_distribution()
+    found_express = given or _express_for(opts, parent)
 
     httpd: Optional[str] = None
     source = None
     if opts.httpd:
         httpd, source = opts.httpd, "flag"
+    elif found_express and found_express.httpd and not parent:
+        httpd, source = found_express.httpd, "mod_wsgi-express apachectl"
     elif parent and (parent["exe"] or (parent["cmdline"] and os.path.isabs(parent["cmdline"][0]))):
         httpd, source = parent["exe"] or parent["cmdline"][0], "running-process"
     else:
@@ -299,6 +328,8 @@ def run(ctx: ProbeContext) -> ProbeOutput:
         ctl = (commands.which(name, path=bindir) if bindir else None) or commands.which(name, USUAL_DIRS)
         if ctl:
             break
+    if found_express is not None:
+        ctl = found_express.apachectl
     apxs = opts.apxs
     if not apxs:
         for name in APXS_NAMES:
@@ -310,8 +341,17 @@ def run(ctx: ProbeContext) -> ProbeOutput:
     server_root = _arg_after(cmdline, "-d")
     config_file = opts.config or _arg_after(cmdline, "-f")
     defines = _defines(cmdline)
+    if found_express is not None:
+        server_root = server_root or found_express.root
+        config_file = found_express.config_file
+        if not parent:  # started by its apachectl: the same -D flags
+            defines = found_express.defines
+    elif opts.server_root:
+        server_root = opts.server_root
 
     envvars = find_envvars(httpd) if httpd else None
+    if found_express is not None:
+        envvars = found_express.envvars
     start_env: dict[str, str] = {}
     env_source = "none"
     if parent:
@@ -320,8 +360,14 @@ def run(ctx: ProbeContext) -> ProbeOutput:
             start_env, env_source = proc_env, "running-process"
     if env_source == "none":
         base = {"PATH": SYSTEMD_PATH}
-        base.update(unit_environment(ctx))
-        if envvars:
+        if found_express is None:
+            base.update(unit_environment(ctx))
+        if found_express is not None:
+            start_env, problem = _express_environment(ctx, found_express, base)
+            env_source = "mod_wsgi-express apachectl"
+            if problem:
+                out.notes.append(problem)
+        elif envvars:
             start_env, problem = source_envvars(ctx, envvars, base)
             env_source = "envvars"
             if problem:
@@ -339,6 +385,7 @@ def run(ctx: ProbeContext) -> ProbeOutput:
         "envvars": envvars, "start_env": start_env, "start_env_source": env_source,
         "defines": defines, "user": user, "group": group, "running": running,
         "distribution": distribution, "server_root": server_root, "config_file": config_file,
+        "express": found_express.to_json() if found_express else None,
     }
     out.facts["install"] = install
     if not httpd:

@@ -49,3 +49,17 @@ def httpd_runs(facts: dict[str, Any]) -> Iterable[Finding]:
         head = cmd.get("output_head") or []
         yield HTTPD_FAILED.make(f"`{cmd['command']}` failed ({why})" + (": " + head[0] if head else "."),
                                 [Evidence(cmd["command"], line) for line in head])
+    elif not head_is_version(cmd.get("output_head") or []):
+        # it ran and exited 0 but is no httpd (--httpd /bin/true): nothing was examined
+        head = cmd.get("output_head") or []
+        said = f"; it printed: {head[0]}" if head else " and printed nothing"
+        yield HTTPD_FAILED.make(f"`{cmd['command']}` gave no Apache build information{said}. "
+                                "It is not an Apache httpd binary.",
+                                [Evidence(cmd["command"], line) for line in head],
+                                fix="Name the real Apache binary: `wsgidoctor check --httpd /usr/sbin/apache2` "
+                                    "(or /usr/sbin/httpd, /usr/local/apache2/bin/httpd).")
+
+
+def head_is_version(head: list[str]) -> bool:
+    """Whether the first lines of an ``httpd -V`` look like Apache's (a "Server version:" line)."""
+    return any(line.strip().lower().startswith("server version") for line in head)

@@ -188,6 +188,15 @@ def _examine_elf(inputs: Inputs, info: ElfInfo, facts: dict[str, Any]) -> dict[s
         "python_version": version, "resolution": "apache", "via": apache["via"],
     }
     provider = apache.get("provided_by")
+    loaded_python = _loadfile_python(load_files, provider) if name is None and not static else None
+    if loaded_python is not None:
+        # mod_wsgi.so names no libpython: its Python symbols bind to the LoadFile'd one
+        path, soname = loaded_python
+        linkage["python_library"] = {
+            "name": soname, "path": path, "found": True,
+            "python_version": library_python_version(path, soname_python_xy(soname)),
+            "resolution": "apache", "via": "LoadFile",
+        }
     linkage["needs_loadfile"] = name is None and not static and undefined_count > 0
     linkage["loadfile_provides_python"] = bool(provider) or any(lf["provides_libpython"] and not lf["problem"] for lf in load_files)
 
@@ -223,6 +232,17 @@ def _already_loaded(resolver: glibc.Resolver, httpd: Optional[ElfInfo], extra: S
         if lf.soname:
             loaded[lf.soname] = lf.path
     return loaded
+
+
+def _loadfile_python(load_files: Sequence[dict[str, Any]], provider: Optional[str]
+                     ) -> Optional[tuple[str, str]]:
+    """(path, soname) of the libpython a LoadFile puts into the process, else None."""
+    for lf in load_files:
+        if lf.get("provides_libpython") and not lf.get("problem"):
+            return str(lf["path"]), str(lf.get("soname") or os.path.basename(str(lf["path"])))
+    if provider:
+        return provider, os.path.basename(provider)
+    return None
 
 
 def _is_archive(path: str) -> bool:

@@ -253,7 +253,9 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
             if m.script_is_directory:
                 target = target.rstrip("/") + "/"
             opts = " ".join(f"{k}={_q(v)}" for k, v in a.options.items())
-            out.append(f"{indent}{a.directive.name} {_q(a.url)} {_q(target)} {opts}".rstrip())
+            # a WSGIHandlerScript mount is asked through a WSGIScriptAlias with the same options
+            name = "WSGIScriptAlias" if a.handler else a.directive.name
+            out.append(f"{indent}{name} {_q(a.url)} {_q(target)} {opts}".rstrip())
             if m.script:
                 scripts.append(_mirror(mirror_root, m.script))
         return out

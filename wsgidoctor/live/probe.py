@@ -4,7 +4,8 @@ Only with ``--live`` (a throwaway httpd on 127.0.0.1 with the user's httpd, mod_
 WSGI directives, see ``wsgidoctor.live``) or ``--url URL`` (the user mounted
 ``wsgidoctor_probe.wsgi`` in the real site). Facts: ``live.{mode, url, mounts[], error_log[],
 error, duration_ms}``; and ``wsgi.{process_group, application_group, multithread,
-multiprocess}`` as ``{value, source: "live"}`` from the first answer.
+multiprocess}`` as ``{value, source: "live"}`` from the first answer, and ``python.*`` (source
+``live``) from it when the hosting program gave none.
 """
 
 from __future__ import annotations
@@ -155,8 +156,16 @@ def run(ctx: ProbeContext) -> ProbeOutput:
     first = next((m for m in live["mounts"] if m.get("answer")), None)
     if first is not None:
         out.facts["wsgi"] = {k: {"value": v, "source": "live"} for k, v in first["observed"].items()}
+        python = (first.get("answer") or {}).get("python")
+        if isinstance(python, dict) and python and not ctx.fact("python.version"):
+            # the emulation could not run (no hosting program, static libpython): the live
+            # server is the only one that saw Python, so its answer is the Python section
+            observed_groups = first.get("observed") or {}
+            out.facts["python"] = {**python, "source": "live",
+                                   "process_group": observed_groups.get("process_group"),
+                                   "application_group": observed_groups.get("application_group")}
     return out
 
 
-PROBE = Probe(name="live", run=run, needs=("discovery", "config", "linkage"), timeout=90.0, default=False,
+PROBE = Probe(name="live", run=run, needs=("discovery", "config", "linkage", "hosting"), timeout=90.0, default=False,
               description="asks the real mod_wsgi: a throwaway Apache (--live) or the user's probe URL (--url)")

@@ -131,14 +131,16 @@ def _available(facts: dict[str, Any]) -> tuple[Optional[list[str]], Optional[str
     has = F.get(facts, "apr.has")
     if isinstance(has, dict) and any(has.get(m) is not None for m in ORDER):
         return [m for m in ORDER if has.get(m) is True], "apr.h (APR_HAS_*_SERIALIZE)"
-    lists = F.get(facts, "apache.configtest.mutex_mechanisms")
-    if isinstance(lists, dict):
+    for path, source in (("apache.mutex_test.mechanisms", "httpd -t on a test configuration"),
+                         ("apache.configtest.mutex_mechanisms", "httpd -t")):
+        lists = F.get(facts, path)
+        if not isinstance(lists, dict):
+            continue
         for key, label in (("mutex", "Mutex"), ("acceptmutex", "AcceptMutex"),
                            ("wsgiacceptmutex", "WSGIAcceptMutex")):
             items = lists.get(key)
             if isinstance(items, list) and items:
-                return ([m for m in ORDER if m in items],
-                        f"httpd -t (the list printed for an invalid {label})")
+                return ([m for m in ORDER if m in items], f"{source} (the list printed for an invalid {label})")
     return None, None
 
 
@@ -185,7 +187,8 @@ def derive_mutex(facts: dict[str, Any]) -> None:
     """Compute ``mutex.*`` (see the module docstring) from whatever Apache/APR facts exist."""
     directives = F.get(facts, "config.directives")
     if not any(F.get(facts, p) is not None for p in (
-            "apache.serialize_use", "apr.has", "apr.use", "apache.configtest.mutex_mechanisms")) \
+            "apache.serialize_use", "apr.has", "apr.use", "apache.configtest.mutex_mechanisms",
+            "apache.mutex_test.mechanisms")) \
             and not isinstance(directives, list):
         return
     default, default_source = _default(facts)

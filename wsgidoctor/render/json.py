@@ -12,7 +12,7 @@ from typing import Any
 from wsgidoctor import __version__
 from wsgidoctor.core.model import Report
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 SCHEMA_FILE = "report-1.schema.json"
 
 
@@ -25,7 +25,9 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "generated_at": report.generated_at,
         "mode": report.mode,
         "redaction": report.redaction,
-        "summary": {"status": worst.value if worst else "ok", "counts": report.counts()},
+        "summary": {"status": worst.value if worst else "ok", "counts": report.counts(),
+                    "incomplete": [{"section": k, **v} for k, v in (report.facts.get("incomplete") or {}).items()
+                                   if isinstance(v, dict)]},
         "facts": _public(report.facts),
         "findings": [f.to_json() for f in report.findings],
         "probes": [p.to_json() for p in report.probes],

@@ -17,7 +17,7 @@ from wsgidoctor.render.markdown_fit import (MARKDOWN_LIMIT, MAX_ROWS, clip_cell,
                                             fold_repeats, shares)
 from wsgidoctor.render.outline import headline, outline, summary_line
 
-ICONS = {"ok": "✅", "warning": "⚠️", "error": "❌", "info": "ℹ️"}
+ICONS = {"ok": "✅", "warning": "⚠️", "error": "❌", "info": "ℹ️", "incomplete": "❔"}
 
 
 def _text(text: str) -> str:

@@ -32,13 +32,16 @@ class SectionView:
     title: str
     rows: list[tuple[str, str]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    #: Why this section could not be examined (``facts.incomplete``); None when it was.
+    incomplete: Optional[str] = None
 
     @property
     def status(self) -> str:
-        """``ok``, ``warning`` or ``error``: the worst finding here (info does not count)."""
+        """``ok``, ``warning`` or ``error``: the worst finding here (info does not count);
+        ``incomplete`` when nothing is wrong but the section could not be examined."""
         ranks = [f.severity.rank for f in self.findings if f.severity is not Severity.INFO]
         if not ranks:
-            return "ok"
+            return "incomplete" if self.incomplete else "ok"
         return "error" if max(ranks) == 2 else "warning"
 
 
@@ -77,6 +80,7 @@ def _install(f: dict) -> list[tuple[str, Any]]:
         ("httpd", _join(F.get(f, "install.httpd"), f"(from {src})" if src else None)),
         ("Control script", F.get(f, "install.apachectl")),
         ("apxs", F.get(f, "install.apxs") or ("not installed" if F.get(f, "install.httpd") else None)),
+        ("mod_wsgi-express root", ShownIfAny(F.get(f, "install.express.root"))),
         ("Server root", F.get(f, "install.server_root")),
         ("Configuration", F.get(f, "install.config_file")),
         ("Start environment", _join(F.get(f, "install.start_env_source"),
@@ -216,9 +220,13 @@ def outline(report: Report) -> list[SectionView]:
                 for label, value in (make(report.facts) if make else [])
                 if not (isinstance(value, ShownIfAny) and not value.value)]
         findings = [fd for fd in report.findings if fd.section == key]
+        gap = F.get(report.facts, f"incomplete.{key}")
+        why = gap.get("reason") if isinstance(gap, dict) else None
+        if why:
+            rows.insert(0, ("Not examined", f"{why}; to examine it: {gap.get('fix')}"))
         if all(v == UNKNOWN for _, v in rows) and not findings:
             continue
-        views.append(SectionView(key, title, rows, findings))
+        views.append(SectionView(key, title, rows, findings, incomplete=why))
     return views
 
 

@@ -14,8 +14,9 @@ from wsgidoctor import __version__
 from wsgidoctor.core.model import Finding, Report, Severity
 from wsgidoctor.render.outline import headline, outline, refusal, summary_line
 
-MARKS = {"ok": ("✓", "[ok]"), "warning": ("!", "[warn]"), "error": ("✗", "[FAIL]"), "info": ("•", "[info]")}
-STYLES = {"ok": "green", "warning": "yellow", "error": "bold red", "info": "cyan"}
+MARKS = {"ok": ("✓", "[ok]"), "warning": ("!", "[warn]"), "error": ("✗", "[FAIL]"), "info": ("•", "[info]"),
+         "incomplete": ("?", "[incomplete]")}
+STYLES = {"ok": "green", "warning": "yellow", "error": "bold red", "info": "cyan", "incomplete": "magenta"}
 
 
 def _can_encode(stream: IO[str]) -> bool:

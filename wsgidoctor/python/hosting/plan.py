@@ -269,7 +269,9 @@ def build_plan(facts: Mapping[str, Any], *, libpython: str, script: str, script_
             if not processes[pg].python_home:
                 note_home(pythonhome_env, "PYTHONHOME", (None, None), pg)
 
-    spec = HostSpec(libpython=libpython, env=env, init_api=init_api_for(version),
+    load_files = [str(lf["path"]) for lf in factlib.get(facts, "linkage.loadfile") or ()
+                  if isinstance(lf, dict) and lf.get("path")]
+    spec = HostSpec(libpython=libpython, load_files=load_files, env=env, init_api=init_api_for(version),
                     processes=list(processes.values()))
     ordered = []
     for pi, proc in enumerate(spec.processes):

@@ -86,13 +86,16 @@ class HostSpec:
     """Everything the hosting program is asked to do in one invocation."""
 
     libpython: str
+    #: The configuration's LoadFile libraries, loaded (global, in order) before libpython.
+    load_files: list[str] = field(default_factory=list)
     env: Optional[dict[str, str]] = None  # Apache's start environment; None inherits ours
     init_api: str = "auto"  # "legacy" (mod_wsgi <= 5.0.0), "pyconfig" (5.0.1+), "auto"
     timeout: int = 30
     processes: list[Process] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"schema": SPEC_SCHEMA, "libpython": self.libpython, "env": self.env,
+        return {"schema": SPEC_SCHEMA, "libpython": self.libpython, "load_files": list(self.load_files),
+                "env": self.env,
                 "init_api": self.init_api, "timeout": self.timeout,
                 "processes": [p.to_json() for p in self.processes]}
 

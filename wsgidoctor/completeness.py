@@ -1,0 +1,124 @@
+"""Which report sections could not be examined, why, and what would make it possible.
+
+A section whose facts are missing is not healthy, it is unexamined: the derivation here writes
+``incomplete.<section> = {reason, fix}`` for each one, the renderers show it instead of ✓, and one
+warning (``sections-not-examined``) names them all with how to make the examination possible.
+
+Only reports of this machine (``check``/``report``, which have ``install`` facts) are judged: a
+pasted output covers what it covers.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional
+
+from wsgidoctor.core import facts as F
+from wsgidoctor.core.catalogue import derivation, finding, rule
+from wsgidoctor.core.model import Evidence, Finding, Severity
+
+NOT_EXAMINED = finding(
+    "sections-not-examined", Severity.WARNING, "general",
+    "Part of the installation could not be examined",
+    """Some sections of the report have no answer because what they need was not available:
+    httpd could not be run, its configuration did not load, Apache's development headers (apr.h)
+    are not installed, the hosting program was not built (no C compiler when wsgidoctor was
+    installed) or wsgidoctor ran without the rights to read what Apache reads. Those sections are
+    marked "incomplete" rather than healthy: nothing was verified there.""",
+    "Do what each line of the detail says (install a C compiler, install apache2-dev, run as root, "
+    "pass --httpd/--config/--server-root), then run wsgidoctor again.",
+)
+
+
+def _first_error(facts: dict[str, Any]) -> Optional[str]:
+    for err in F.get(facts, "apache.configtest.errors") or ():
+        if isinstance(err, dict) and err.get("message"):
+            return str(err["message"]).splitlines()[0][:200]
+    return None
+
+
+def _apache(facts: dict[str, Any]) -> Optional[dict[str, str]]:
+    if not F.get(facts, "install.httpd") or F.get(facts, "apache.version"):
+        return None
+    cmd = F.get(facts, "install.version_command") or {}
+    why = cmd.get("error") or (f"exit code {cmd['exit_code']}" if cmd.get("exit_code") else "it printed no version")
+    return {"reason": f"`{cmd.get('command') or 'httpd -V'}` gave no build information ({why})",
+            "fix": "pass --httpd naming the real Apache httpd binary"}
+
+
+def _modules(facts: dict[str, Any]) -> Optional[dict[str, str]]:
+    if F.get(facts, "apache.modules"):
+        return None
+    cmd = F.get(facts, "apache.modules_command") or {}
+    if not cmd:
+        return None
+    error = _first_error(facts) or cmd.get("error") or "no module list"
+    fix = ("fix the configuration error shown (or pass --config/--server-root for the configuration "
+           "the server really uses)") if F.get(facts, "apache.version") else \
+        "pass --httpd naming the real Apache httpd binary"
+    return {"reason": f"`{cmd.get('command') or 'httpd -M'}` listed no modules: {error}", "fix": fix}
+
+
+def _mutex(facts: dict[str, Any]) -> Optional[dict[str, str]]:
+    if not F.get(facts, "apache.version") or F.get(facts, "mutex.available"):
+        return None
+    return {"reason": "the available mutex mechanisms are unknown (no apr.h, and httpd -t on a "
+                      "test configuration did not list them)",
+            "fix": "install Apache's development files (Debian/Ubuntu: apt-get install apache2-dev; "
+                   "RHEL: dnf install httpd-devel apr-devel)"}
+
+
+def _linkage(facts: dict[str, Any]) -> Optional[dict[str, str]]:
+    if not F.get(facts, "linkage.module"):
+        return None
+    if F.get(facts, "linkage.python_library.name") or F.get(facts, "linkage.static"):
+        return None
+    return {"reason": f"which libpython {F.get(facts, 'linkage.module')} uses is unknown",
+            "fix": "run as root (or as a user who can read mod_wsgi.so), or pass --module"}
+
+
+def _python(facts: dict[str, Any]) -> Optional[dict[str, str]]:
+    if F.get(facts, "python.version") or not (F.get(facts, "linkage.module") or F.get(facts, "config.module")):
+        return None
+    error = F.get(facts, "hosting.error")
+    if error:
+        reason = f"the hosting program could not run: {error}"
+    elif F.get(facts, "hosting.libpython"):
+        reason = "the hosting program gave no answer about Python"
+    else:
+        reason = "no libpython was found to host"
+    return {"reason": reason,
+            "fix": "install wsgidoctor's prebuilt wheel, or a C compiler (apt-get install gcc libc6-dev) "
+                   "and reinstall wsgidoctor so that its hosting program is built; or run "
+                   "`wsgidoctor check --live`"}
+
+
+_CHECKS = {"apache": _apache, "modules": _modules, "mutex": _mutex, "linkage": _linkage,
+           "python": _python}
+
+
+@derivation(order=90)
+def incomplete_sections(facts: dict[str, Any]) -> None:
+    """``incomplete.<section> = {reason, fix}`` for each section of this machine left unexamined."""
+    if not isinstance(facts.get("install"), dict) or not F.get(facts, "install.httpd"):
+        return
+    found = {}
+    for section, check in _CHECKS.items():
+        entry = check(facts)
+        if entry:
+            found[section] = entry
+    if found:
+        facts["incomplete"] = found
+
+
+@rule
+def sections_examined(facts: dict[str, Any]) -> Iterable[Finding]:
+    found = facts.get("incomplete")
+    if not isinstance(found, dict) or not found:
+        return
+    from wsgidoctor.core.catalogue import SECTIONS
+
+    lines = [f"{SECTIONS.get(k, k)}: {v.get('reason')} — to examine it: {v.get('fix')}"
+             for k, v in found.items() if isinstance(v, dict)]
+    yield NOT_EXAMINED.make("Not examined: " + ", ".join(SECTIONS.get(k, k) for k in found) + ".\n"
+                            + "\n".join(lines),
+                            [Evidence("incomplete", line) for line in lines])
