@@ -79,13 +79,15 @@ def _linkage(facts: dict[str, Any]) -> Optional[dict[str, str]]:
 def _python(facts: dict[str, Any]) -> Optional[dict[str, str]]:
     if F.get(facts, "python.version") or not (F.get(facts, "linkage.module") or F.get(facts, "config.module")):
         return None
+    processes = [p for p in F.get(facts, "hosting.processes") or () if isinstance(p, dict)]
+    if any(p.get("exit_code") is not None or p.get("signal") or p.get("timed_out") for p in processes):
+        return None  # Python was started as Apache starts it and failed: that is the answer
     error = F.get(facts, "hosting.error")
-    if error:
-        reason = f"the hosting program could not run: {error}"
-    elif F.get(facts, "hosting.libpython"):
-        reason = "the hosting program gave no answer about Python"
-    else:
-        reason = "no libpython was found to host"
+    if not F.get(facts, "hosting.libpython") and not error:
+        return {"reason": "no libpython could be loaded to start Python as Apache does",
+                "fix": "fix the Python shared library first (see that section's findings), then check again"}
+    reason = (f"the hosting program could not run: {error}" if error
+              else "the hosting program gave no answer about Python")
     return {"reason": reason,
             "fix": "install wsgidoctor's prebuilt wheel, or a C compiler (apt-get install gcc libc6-dev) "
                    "and reinstall wsgidoctor so that its hosting program is built; or run "

@@ -40,7 +40,8 @@ def _write(tmp_path: Path, extra: str, files: dict[str, str]) -> Path:
         target = tmp_path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(fill(text))
-    conf = BASE_CONFIG.format(root=tmp_path, port=port, mpm="event", modules=MODULES, user="", log_level="warn")
+    conf = BASE_CONFIG.format(root=tmp_path, port=port, mpm="event", modules=MODULES, user="", log_level="warn",
+                              wsgi_module=MODULES / "mod_wsgi.so")
     path = tmp_path / "httpd.conf"
     path.write_bytes((conf + fill(extra)).encode())
     return path

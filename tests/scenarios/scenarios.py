@@ -389,7 +389,7 @@ SCENARIOS: list[Scenario] = [
         "lib directory to /etc/ld.so.conf.d and run ldconfig, or LoadFile it before mod_wsgi.",
         libpython_not_in_cache,
         refuses_to_start("libpython3.12.so.1.0: cannot open shared object file"),
-        cites="needs libpython3.12.so.1.0", also=frozenset({"module-load-failed"})),
+        cites="needs libpython3.12.so.1.0", also=frozenset({"module-load-failed", "httpd-modules-failed", "sections-not-examined"})),
     Scenario(
         "static-libpython", "mod_wsgi with libpython linked in statically",
         "mod_wsgi 5.0.2 compiled with Debian's libpython3.11-pic.a linked in whole",
@@ -489,7 +489,8 @@ SCENARIOS: list[Scenario] = [
         "Relink mod_wsgi against libpython (reinstall the package or pip install mod_wsgi), or "
         "`LoadFile /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0` before its LoadModule.",
         needs_loadfile, refuses_to_start("undefined symbol: Py"),
-        cites="debian-mod_wsgi-no-libpython/mod_wsgi.so"),
+        cites="debian-mod_wsgi-no-libpython/mod_wsgi.so",
+        also=frozenset({"module-undefined-symbol", "httpd-modules-failed", "sections-not-examined"})),
     Scenario(
         "script-alias-trailing-slash", "WSGIScriptAlias URL with a trailing slash to a script file",
         "`WSGIScriptAlias /app/ <tmp>/app/app.wsgi`",

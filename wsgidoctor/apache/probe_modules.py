@@ -37,8 +37,8 @@ def run_modules(ctx: ProbeContext) -> ProbeOutput:
     raw = out.raw[0]
     if raw.exit_code is not None:
         tail = [line for line in raw.text.splitlines() if line.strip()][-3:]
-        out.facts = {"apache": {"config_read": {"command": raw.source, "exit_code": raw.exit_code,
-                                                "output_tail": tail}}}
+        out.facts.setdefault("apache", {})["config_read"] = {
+            "command": raw.source, "exit_code": raw.exit_code, "output_tail": tail}
     return out
 
 
