@@ -22,7 +22,8 @@ from wsgidoctor.core.model import Finding, RawOutput
 from wsgidoctor.core.parsing import Parser, best_kind, safe_parse
 
 #: Report sections that are areas, in report order.
-AREAS = ("install", "apache", "mutex", "config", "wsgi", "linkage", "python", "errorlog", "live")
+AREAS = ("install", "apache", "mutex", "config", "wsgi", "linkage", "python", "errorlog", "live",
+         "permissions", "access", "sandbox")
 
 #: Built-in probes, as modules defining ``PROBE``.
 PROBE_MODULES = (
@@ -34,6 +35,7 @@ PROBE_MODULES = (
     "python.probe",
     "errorlog.probe",
     "live.probe",
+    "permissions.probe",
 )
 
 #: Parsers of raw outputs, as modules defining ``PARSER`` or ``PARSERS``.
@@ -57,6 +59,7 @@ RULE_MODULES = (
     "errorlog.rules",
     "config.refusal",
     "live.rules",
+    "permissions.rules",
     "completeness",
 )
 

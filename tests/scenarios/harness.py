@@ -231,6 +231,10 @@ class Installation:
     app_source: str = APP
     #: The LoadModule target for wsgi_module.
     mod_wsgi_so: Path = DEBIAN_MOD_WSGI
+    #: Where the WSGI script lives, relative to the top directory.
+    app_subdir: str = "app"
+    #: Whether the site grants access to the script's directory (``<Directory> Require all granted``).
+    grant_app: bool = True
     process: Optional[subprocess.Popen] = None  # the unshare process
     server_pid: Optional[int] = None  # Apache's parent (pid 1 of its namespace), as seen from here
     namespace: Optional[str] = None  # its PID namespace (``pid:[inode]``)
@@ -253,7 +257,7 @@ class Installation:
 
     @property
     def app_dir(self) -> Path:
-        return self.top / "app"
+        return self.top / self.app_subdir
 
     @property
     def script(self) -> Path:
@@ -262,7 +266,7 @@ class Installation:
     def write(self) -> None:
         """Write the whole layout from the current settings (idempotent)."""
         user, group = apache_user()
-        for d in ("run", "lock", "log", "www", "app"):
+        for d in ("run", "lock", "log", "www", self.app_subdir):
             (self.top / d).mkdir(parents=True, exist_ok=True)
         os.chmod(self.top, 0o755)
         for sub in ("mods-available", "conf-available", "mods-enabled", "conf-enabled", "sites-enabled"):
@@ -307,9 +311,9 @@ class Installation:
                 f"\t<Directory {self.top / 'www'}>",
                 "\t\tRequire all granted",
                 "\t</Directory>",
-                f"\t<Directory {self.app_dir}>",
-                "\t\tRequire all granted",
-                "\t</Directory>",
+                *([f"\t<Directory {self.app_dir}>",
+                   "\t\tRequire all granted",
+                   "\t</Directory>"] if self.grant_app else []),
                 "</VirtualHost>"]
         (self.root / "sites-enabled" / "000-default.conf").write_text("\n".join(site) + "\n")
 

@@ -256,6 +256,22 @@ def application(environ, start_response):
 """
 
 
+def project_in_private_home(inst: Installation) -> None:
+    # A project kept in its developer's home, created 0700 (useradd's HOME_MODE on Debian 12+).
+    home = inst.top / "home" / "bob"
+    home.mkdir(parents=True)
+    os.chown(home, 65534, 65534)
+    os.chmod(home, 0o700)
+    inst.app_subdir = "home/bob/project"
+
+
+def mount_denied(inst: Installation) -> None:
+    # The application outside /var/www with no <Directory> granting it: apache2.conf's
+    # <Directory /> Require all denied applies.
+    inst.app_subdir = "srv/project"
+    inst.grant_app = False
+
+
 def daemon_timeout(inst: Installation) -> None:
     daemon_group(inst, options=" socket-timeout=2")
     inst.app_source = SLOW_APP
@@ -532,4 +548,22 @@ SCENARIOS: list[Scenario] = [
         daemon_segfault,
         answers(500, "Truncated or oversized response headers received from daemon process 'app'"),
         cites="{top}/log/error.log:", also=frozenset({"apache-child-crashed"})),
+    Scenario(
+        "project-in-private-home", "the WSGI script in a 0700 home directory",
+        "`WSGIScriptAlias /app <tmp>/home/bob/project/app.wsgi` with `<tmp>/home/bob` mode 0700 "
+        "(owned by another user)",
+        "path-not-accessible",
+        "`setfacl -m u:www-data:x <home>` (or chmod o+x), or move the project out of the home "
+        "directory.",
+        project_in_private_home,
+        answers(403, "because search permissions are missing on a component of the path"),
+        cites="{top}/home/bob is drwx------"),
+    Scenario(
+        "mount-denied", "no <Directory> grants access to the script's directory",
+        "`WSGIScriptAlias /app <tmp>/srv/project/app.wsgi` and no `<Directory>` for it: "
+        "apache2.conf's `<Directory /> Require all denied` applies",
+        "mount-access-denied",
+        "Add `<Directory <tmp>/srv/project>` with `Require all granted` beside the WSGIScriptAlias.",
+        mount_denied, answers(403, "AH01630: client denied by server configuration"),
+        cites="{top}/apache2/apache2.conf:"),
 ]
