@@ -60,6 +60,7 @@ RULE_MODULES = (
     "config.refusal",
     "live.rules",
     "permissions.rules",
+    "access.rules",
     "completeness",
 )
 

@@ -565,5 +565,5 @@ SCENARIOS: list[Scenario] = [
         "mount-access-denied",
         "Add `<Directory <tmp>/srv/project>` with `Require all granted` beside the WSGIScriptAlias.",
         mount_denied, answers(403, "AH01630: client denied by server configuration"),
-        cites="{top}/apache2/apache2.conf:"),
+        cites="{top}/apache2/apache2.conf:", also=frozenset({"wsgi-access-denied"})),
 ]
