@@ -33,6 +33,7 @@ PROBE_MODULES = (
     "config.probe",
     "linkage.probe",
     "python.probe",
+    "wsgi.probe_packages",
     "errorlog.probe",
     "live.probe",
     "permissions.probe",

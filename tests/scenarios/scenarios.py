@@ -272,6 +272,22 @@ def mount_denied(inst: Installation) -> None:
     inst.grant_app = False
 
 
+NUMPY_APP = """\
+import json
+
+def application(environ, start_response):
+    import numpy
+    body = json.dumps({"numpy": numpy.__version__}).encode()
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [body]
+"""
+
+
+def numpy_subinterpreter(inst: Installation) -> None:
+    inst.server_directives += [f"WSGIPythonHome {artefacts.numpy_venv()}"]
+    inst.app_source = NUMPY_APP
+
+
 def daemon_timeout(inst: Installation) -> None:
     daemon_group(inst, options=" socket-timeout=2")
     inst.app_source = SLOW_APP
@@ -566,4 +582,14 @@ SCENARIOS: list[Scenario] = [
         "Add `<Directory <tmp>/srv/project>` with `Require all granted` beside the WSGIScriptAlias.",
         mount_denied, answers(403, "AH01630: client denied by server configuration"),
         cites="{top}/apache2/apache2.conf:", also=frozenset({"wsgi-access-denied"})),
+    Scenario(
+        "numpy-subinterpreter", "NumPy imported in mod_wsgi's default sub-interpreter",
+        "`WSGIPythonHome` = a venv with numpy 2.2.6 from PyPI; the application imports numpy; no "
+        "WSGIApplicationGroup",
+        "subinterpreter-unsafe-package",
+        "`WSGIApplicationGroup %{GLOBAL}` in the virtual host (or application-group=%{GLOBAL}).",
+        numpy_subinterpreter,
+        answers(200, "NumPy was imported from a Python sub-interpreter but NumPy does not properly "
+                     "support sub-interpreters"),
+        cites="venv-numpy-"),
 ]
