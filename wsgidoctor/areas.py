@@ -37,6 +37,7 @@ PROBE_MODULES = (
     "errorlog.probe",
     "live.probe",
     "permissions.probe",
+    "sandbox.probe",
 )
 
 #: Parsers of raw outputs, as modules defining ``PARSER`` or ``PARSERS``.
@@ -62,6 +63,7 @@ RULE_MODULES = (
     "live.rules",
     "permissions.rules",
     "access.rules",
+    "sandbox.rules",
     "completeness",
 )
 

@@ -235,6 +235,12 @@ class Installation:
     app_subdir: str = "app"
     #: Whether the site grants access to the script's directory (``<Directory> Require all granted``).
     grant_app: bool = True
+    #: A directory bind-mounted on /tmp in the server's mount namespace, as systemd's
+    #: PrivateTmp=true does (the installation must then live outside /tmp).
+    private_tmp: Optional[Path] = None
+    #: Run the doctor in this machine's namespaces, as an administrator would (it finds the server
+    #: by --config), rather than inside the server's.
+    doctor_outside: bool = False
     process: Optional[subprocess.Popen] = None  # the unshare process
     server_pid: Optional[int] = None  # Apache's parent (pid 1 of its namespace), as seen from here
     namespace: Optional[str] = None  # its PID namespace (``pid:[inode]``)
@@ -347,6 +353,8 @@ class Installation:
         with open(out_path, "wb") as out:
             self.process = subprocess.Popen(
                 ["unshare", "--pid", "--ipc", "--fork", "--mount-proc", "--kill-child", "--",
+                 *(["/bin/sh", "-c", 'mount --bind "$0" /tmp && exec "$@"', str(self.private_tmp)]
+                   if self.private_tmp else []),
                  APACHE2, "-f", str(self.config), "-DFOREGROUND"],
                 env=self.start_environment(), stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT, cwd="/", start_new_session=True)
@@ -468,7 +476,9 @@ class Installation:
         env = {"PATH": SYSTEMD_PATH, "HOME": str(self.top), "LANG": "C.UTF-8",
                "APACHE_CONFDIR": str(self.root), "WSGIDOCTOR_CONFIG": str(settings)}
         inside = self.running()
-        if inside:
+        if inside and self.doctor_outside:
+            prefix = []
+        elif inside:
             # Into the server's PID and mount namespaces: it is the only server the doctor sees.
             prefix = ["nsenter", f"--target={self.server_pid}", "--pid", "--mount", "--"]
         else:  # an empty namespace: no server runs, as on a machine where Apache refused to start
@@ -513,9 +523,9 @@ def _pid_namespace(pid: int) -> Optional[str]:
         return None
 
 
-def new_top(prefix: str = "wsgidoctor-scenario-") -> Path:
+def new_top(prefix: str = "wsgidoctor-scenario-", parent: str = "/tmp") -> Path:
     """A fresh temporary directory Apache's user can traverse (pytest's own is 0700 under /tmp)."""
-    return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
 
 
 def make_venv(python: Path, target: Path) -> Path:
