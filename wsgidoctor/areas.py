@@ -68,6 +68,13 @@ RULE_MODULES = (
 )
 
 
+#: Modules registering mechanical fixes (``wsgidoctor fix``), keyed by the finding ids they fix.
+FIX_MODULES = (
+    "apache.fixes", "mutex.fixes", "config.fixes", "wsgi.fixes", "linkage.fixes", "python.fixes",
+    "permissions.fixes", "access.fixes", "sandbox.fixes",
+)
+
+
 def _import(name: str) -> Any:
     return importlib.import_module(f"wsgidoctor.{name}")
 
@@ -75,6 +82,13 @@ def _import(name: str) -> Any:
 def load_rules() -> None:
     """Import every rule module, so that the catalogue, rules and derivations are complete."""
     for name in RULE_MODULES:
+        _import(name)
+
+
+def load_fixes() -> None:
+    """Import every fix module (after the rules, whose findings they fix)."""
+    load_rules()
+    for name in FIX_MODULES:
         _import(name)
 
 

@@ -6,7 +6,8 @@ site-packages of its python-home (a venv or an installation), and otherwise the 
 hosting probe saw for the embedded Python, less the distribution's own ``/usr/lib/python3*/``
 directories (packages installed there by apt, such as python3-cryptography for certbot, are
 shared by everything on the machine and say nothing about this application). Each directory is listed once (top-level entries
-only, no import); a package counts when its import name is a directory or module there. The list
+only, no import; a directory the application's user cannot list does not count: Python could not
+import from it either); a package counts when its import name is a directory or module there. The list
 of packages, with the reason and a source for each, is the data file
 ``subinterpreter_unsafe.json`` beside this module.
 """
@@ -70,18 +71,31 @@ def found_in(directory: str) -> list[dict[str, Any]]:
     return out
 
 
+def _reachable(directory: str, user: Any) -> bool:
+    """Whether the user running the application can list ``directory`` (unknown user: yes)."""
+    if not user:
+        return True
+    from wsgidoctor.linkage.access import first_blocked
+    from wsgidoctor.permissions.probe import identity
+
+    who = identity(str(user), None)
+    return who is None or first_blocked(directory, who, want_dir=True) is None
+
+
 def run(ctx: ProbeContext) -> ProbeOutput:
     mounts = ctx.fact("config.mounts")
     if not mounts:
         raise NotApplicable("no WSGI mounts")
     embedded = ctx.fact("python.path") or []
+    apache_user = ctx.fact("install.user")
     per_mount = []
     for index, m in enumerate(mounts):
-        dirs = import_path(m, embedded)
+        runner = (m.get("daemon") or {}).get("user") or apache_user
+        dirs = [d for d in import_path(m, embedded) if _reachable(d, runner)]
         hits = [hit for d in dirs for hit in found_in(d)]
         per_mount.append({"mount_index": index, "url": m.get("url"), "import_path": dirs, "unsafe": hits})
     return ProbeOutput(facts={"packages": {"mounts": per_mount}})
 
 
-PROBE = Probe(name="packages", run=run, needs=("config", "hosting"), timeout=15.0,
+PROBE = Probe(name="packages", run=run, needs=("discovery", "config", "hosting"), timeout=15.0,
               description="packages unsafe in sub-interpreters on each mount's import path")
