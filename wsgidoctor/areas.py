@@ -34,6 +34,7 @@ PROBE_MODULES = (
     "linkage.probe",
     "python.probe",
     "wsgi.probe_packages",
+    "linkage.probe_foreign",
     "errorlog.probe",
     "live.probe",
     "permissions.probe",

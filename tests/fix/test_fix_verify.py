@@ -22,7 +22,7 @@ pytestmark = pytest.mark.apache
 HEALED = ("wrong-python-home", "mod-python-beside", "prefork-embedded", "invalid-mutex",
           "python-home-in-vhost", "daemon-group-missing", "socket-dir-unreachable",
           "fake-python-on-path", "wsgi-not-enabled", "libpython-needs-loadfile",
-          "script-alias-trailing-slash", "mount-denied", "numpy-subinterpreter")
+          "script-alias-trailing-slash", "mount-denied", "numpy-subinterpreter", "library-shadowed")
 #: Broken installations whose cause has no mechanical fix (a rebuild, another Python), or only a
 #: command on the real files (an ACL), which a copy cannot prove.
 NOT_HEALED = ("venv-other-version", "static-libpython", "project-in-private-home")

@@ -288,6 +288,37 @@ def numpy_subinterpreter(inst: Installation) -> None:
     inst.app_source = NUMPY_APP
 
 
+SYSTEM_LIBZ = Path("/lib/x86_64-linux-gnu/libz.so.1")
+
+
+def library_shadowed(inst: Installation) -> None:
+    # An Anaconda-style lib directory put first for Apache "so that Python finds its libraries".
+    lib = inst.top / "opt" / "anaconda3" / "lib"
+    lib.mkdir(parents=True)
+    import shutil
+
+    shutil.copy2(SYSTEM_LIBZ.resolve(), lib / "libz.so.1")
+    inst.envvars_extra += [f"export LD_LIBRARY_PATH={lib}"]
+
+
+def maps_anaconda_libz(inst: Installation, start: Start) -> dict:
+    """Apache's processes map the copy of libz.so.1 from opt/anaconda3, not the system's."""
+    app = serves()(inst, start)
+    shadow = str(inst.top / "opt" / "anaconda3" / "lib" / "libz.so.1")
+    maps = ""
+    for pid in inst.own_processes():
+        try:
+            maps += Path(f"/proc/{pid}/maps").read_text()
+        except OSError:
+            pass
+    symptom(shadow in maps, f"no Apache process maps {shadow}", inst, start)
+    return app
+
+
+maps_anaconda_libz.description = ("serves /app (200), with every Apache process mapping "  # type: ignore[attr-defined]
+                                  "opt/anaconda3/lib/libz.so.1 instead of the system's libz")
+
+
 def daemon_timeout(inst: Installation) -> None:
     daemon_group(inst, options=" socket-timeout=2")
     inst.app_source = SLOW_APP
@@ -592,4 +623,11 @@ SCENARIOS: list[Scenario] = [
         answers(200, "NumPy was imported from a Python sub-interpreter but NumPy does not properly "
                      "support sub-interpreters"),
         cites="venv-numpy-"),
+    Scenario(
+        "library-shadowed", "LD_LIBRARY_PATH in envvars shadows a system library",
+        "envvars exports `LD_LIBRARY_PATH=<tmp>/opt/anaconda3/lib`, which holds a libz.so.1 "
+        "(a copy of the system's)",
+        "foreign-library",
+        "Remove LD_LIBRARY_PATH from envvars.",
+        library_shadowed, maps_anaconda_libz, cites="{top}/opt/anaconda3/lib/libz.so.1"),
 ]

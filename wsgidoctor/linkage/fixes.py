@@ -10,8 +10,7 @@ from wsgidoctor.core import facts as F
 from wsgidoctor.core.fixes import Edit, Fix, fixer, read_lines
 
 
-@fixer("libpython-resolution-differs")
-def drop_ld_library_path(facts: dict[str, Any]) -> Iterable[Fix]:
+def _drop_ld_library_path(facts: dict[str, Any], finding_id: str) -> Iterable[Fix]:
     envvars = F.get(facts, "install.envvars")
     lines = read_lines(envvars) if envvars else None
     if not lines:
@@ -19,8 +18,17 @@ def drop_ld_library_path(facts: dict[str, Any]) -> Iterable[Fix]:
     found = [Edit(envvars, n, text, ()) for n, text in enumerate(lines, 1)
              if re.match(r"\s*(export\s+)?LD_LIBRARY_PATH=", text)]
     if found:
-        yield Fix("libpython-resolution-differs", f"stop overriding the loader's search path in {envvars}",
-                  tuple(found))
+        yield Fix(finding_id, f"stop overriding the loader's search path in {envvars}", tuple(found))
+
+
+@fixer("libpython-resolution-differs")
+def libpython_from_the_system(facts: dict[str, Any]) -> Iterable[Fix]:
+    return _drop_ld_library_path(facts, "libpython-resolution-differs")
+
+
+@fixer("foreign-library")
+def libraries_from_the_system(facts: dict[str, Any]) -> Iterable[Fix]:
+    return _drop_ld_library_path(facts, "foreign-library")
 
 
 def system_libpython(facts: dict[str, Any]) -> Optional[str]:
