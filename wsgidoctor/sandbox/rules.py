@@ -85,3 +85,85 @@ def sandbox_hides_paths(f: dict[str, Any]) -> Iterable[Finding]:
         if ufile:
             evidence.append(Evidence(source=ufile, line=int(uline) if uline.isdigit() else None, text=setting))
         yield HIDDEN.make(detail=f"The {item['what']} {item['path']} ({item['where']}): {text}.", evidence=evidence)
+
+
+SELINUX_DENIAL = finding(
+    "selinux-denial", Severity.ERROR, SECTION,
+    "SELinux denied Apache (httpd_t) an access",
+    """On RHEL, CentOS, Fedora and their rebuilds SELinux confines Apache to the httpd_t domain,
+    whatever the file modes say: httpd may read only files labelled for it (httpd_sys_content_t,
+    lib_t...), may not read home directories (user_home_t) unless httpd_read_user_content or
+    httpd_enable_homedirs is on, may not open network connections (a database, an API) unless
+    httpd_can_network_connect(_db) is on, and may not make memory executable (some C extensions,
+    cffi, JITs) unless httpd_execmem is on. Each denial is an AVC record in the audit log;
+    mod_wsgi only sees "Permission denied" (loading mod_wsgi.so, reading the WSGI script,
+    importing from a virtual environment under /home) or a connection error.""",
+    "Label what Apache must read (`semanage fcontext -a -t httpd_sys_content_t '/srv/app(/.*)?'` then "
+    "`restorecon -Rv /srv/app`), or turn on the boolean the denial names (`setsebool -P <boolean> 1`); "
+    "`audit2why` explains each denial. Do not disable SELinux.",
+)
+SELINUX_LABEL = finding(
+    "selinux-label-unreadable", Severity.WARNING, SECTION,
+    "A path the configuration uses carries an SELinux label httpd may not read",
+    """Files keep the label of where they were created: a project created in a home directory
+    and moved (not copied) to /srv stays user_home_t, a virtual environment built in /tmp stays
+    tmp_t, a directory created under / is default_t. Under an enforcing policy Apache (httpd_t)
+    cannot read them, although the modes allow it.""",
+    "Give the path a label httpd may read: `semanage fcontext -a -t httpd_sys_content_t '<dir>(/.*)?'` "
+    "then `restorecon -Rv <dir>` (httpd_sys_rw_content_t where the application writes).",
+)
+
+#: Label types httpd_t may not read under the targeted policy (without a boolean).
+UNREADABLE_TYPES = {"user_home_t", "user_home_dir_t", "admin_home_t", "tmp_t", "user_tmp_t", "default_t",
+                    "unlabeled_t", "container_file_t", "samba_share_t", "nfs_t"}
+_HOME_TYPES = {"user_home_t", "user_home_dir_t", "admin_home_t"}
+
+
+def denial_fix(d: dict[str, Any], booleans: dict[str, bool]) -> str:
+    """The narrowest change that would allow this denial."""
+    perms = set(d.get("permissions") or ())
+    target = d.get("target_type") or ""
+
+    def boolean(name: str) -> str:
+        state = booleans.get(name)
+        return f"`setsebool -P {name} 1`" + (" (it is off)" if state is False else "")
+    if "name_connect" in perms:
+        return boolean("httpd_can_network_connect_db" if d.get("dest") in ("5432", "3306") else "httpd_can_network_connect")
+    if "execmem" in perms:
+        return boolean("httpd_execmem")
+    if target in _HOME_TYPES:
+        return boolean("httpd_read_user_content") + ", or move the files out of the home directory and label them"
+    where = d.get("path") or d.get("name") or "<dir>"
+    return (f"`semanage fcontext -a -t httpd_sys_content_t '{where}(/.*)?'` then `restorecon -Rv {where}` "
+            f"(it is {target}); check with `audit2why`")
+
+
+@rule
+def selinux_denials(f: dict[str, Any]) -> Iterable[Finding]:
+    booleans = F.get(f, "selinux.booleans") or {}
+    seen: set[tuple[str, str, str]] = set()
+    for d in F.get(f, "selinux.denials") or ():
+        if not str(d.get("source_type") or "").startswith("httpd"):
+            continue
+        key = (" ".join(d.get("permissions") or ()), str(d.get("target_type")), str(d.get("name")))
+        if key in seen:
+            continue
+        seen.add(key)
+        what = d.get("path") or d.get("name") or d.get("dest") or "?"
+        mode = " (permissive: logged, not enforced)" if d.get("permissive") else ""
+        detail = (f"{d.get('comm')} ({d.get('source_type')}) was denied {{ {key[0]} }} on {d.get('tclass')} "
+                  f"{what} labelled {d.get('target_type')}{mode}.")
+        yield SELINUX_DENIAL.make(detail=detail, fix=denial_fix(d, booleans),
+                                  evidence=[Evidence(source="audit log (AVC)", text=str(d.get("line")))])
+
+
+@rule
+def selinux_labels(f: dict[str, Any]) -> Iterable[Finding]:
+    for label in F.get(f, "selinux.labels") or ():
+        if label.get("type") in UNREADABLE_TYPES:
+            path = label["path"]
+            yield SELINUX_LABEL.make(
+                detail=f"{path} is labelled {label['context']}: httpd_t may not read {label['type']}.",
+                fix=(f"`semanage fcontext -a -t httpd_sys_content_t '{path}(/.*)?'` then `restorecon -Rv {path}`"
+                     + (" (or `setsebool -P httpd_read_user_content 1`)" if label["type"] in _HOME_TYPES else "")),
+                evidence=[Evidence(source="ls -Z", text=f"{label['context']} {path}")])
