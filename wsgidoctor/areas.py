@@ -38,7 +38,7 @@ PROBE_MODULES = (
     "errorlog.probe",
     "live.probe",
     "permissions.probe",
-    "sandbox.probe", "sandbox.probe_selinux",
+    "sandbox.probe", "sandbox.probe_selinux", "sandbox.probe_apparmor",
 )
 
 #: Parsers of raw outputs, as modules defining ``PARSER`` or ``PARSERS``.
@@ -48,7 +48,7 @@ PARSER_MODULES = (
     "mutex.parse_apr_h",
     "linkage.parse_ldd", "linkage.parse_otool",
     "errorlog.parse",
-    "sandbox.parse_selinux",
+    "sandbox.parse_selinux", "sandbox.parse_apparmor",
 )
 
 #: Modules declaring findings, rules and derivations, imported in this order.

@@ -62,3 +62,19 @@ def test_a_home_directory_label_is_unreadable_for_httpd_and_a_log_label_is_not()
     assert [f["id"] for f in flagged] == ["selinux-label-unreadable"]
     assert "httpd_read_user_content" in flagged[0]["fix"]
     assert analyze("ls-dZ-log-dir.txt")["findings"] == []
+
+
+APPARMOR = Path(__file__).parents[2] / "fixtures" / "apparmor"
+
+
+def test_apparmor_denials_from_real_kernel_logs() -> None:
+    proc = subprocess.run([sys.executable, "-m", "wsgidoctor", "analyze", "--json", "--no-redact",
+                           str(APPARMOR / "denied-static-file.txt")], capture_output=True, text=True, timeout=60)
+    (f,) = json.loads(proc.stdout)["findings"]
+    assert f["id"] == "apparmor-denial"
+    assert "denied apache2 (fsuid 33) open /var/www/securedrop/static/fonts/fontawesome-webfont.eot" in f["detail"]
+    assert "`/var/www/securedrop/static/fonts/fontawesome-webfont.eot r,`" in f["fix"]
+    proc = subprocess.run([sys.executable, "-m", "wsgidoctor", "analyze", "--json", "--no-redact",
+                           str(APPARMOR / "denied-wsgi-exec.txt")], capture_output=True, text=True, timeout=60)
+    (f,) = json.loads(proc.stdout)["findings"]
+    assert "exec /bin/uname" in f["detail"] and "`/bin/uname ix,`" in f["fix"]

@@ -167,3 +167,42 @@ def selinux_labels(f: dict[str, Any]) -> Iterable[Finding]:
                 fix=(f"`semanage fcontext -a -t httpd_sys_content_t '{path}(/.*)?'` then `restorecon -Rv {path}`"
                      + (" (or `setsebool -P httpd_read_user_content 1`)" if label["type"] in _HOME_TYPES else "")),
                 evidence=[Evidence(source="ls -Z", text=f"{label['context']} {path}")])
+
+
+APPARMOR_DENIAL = finding(
+    "apparmor-denial", Severity.ERROR, SECTION,
+    "AppArmor denied Apache an access",
+    """On Ubuntu, Debian and SUSE an AppArmor profile may confine Apache (usr.sbin.apache2,
+    shipped by apache2's apparmor package or by an application). A profile allows only the paths
+    and programs it lists: a WSGI script, virtual environment or static file elsewhere, or a
+    program the application runs (uname, file, git), is denied whatever the file modes say. The
+    kernel logs `apparmor="DENIED" ... profile="/usr/sbin/apache2"`; Apache only sees "(13)Permission
+    denied" (AH00132, AH00035) and Python a PermissionError.""",
+    "Add the path to the profile's local override (`/etc/apparmor.d/local/usr.sbin.apache2`, e.g. "
+    "`/srv/app/** r,` or `/usr/bin/uname ix,`) and reload it (`apparmor_parser -r "
+    "/etc/apparmor.d/usr.sbin.apache2`); `aa-logprof` proposes the rules from the log.",
+)
+
+_MASK = {"r": "r", "w": "rw", "x": "ix", "c": "w", "a": "w"}
+
+
+@rule
+def apparmor_denials(f: dict[str, Any]) -> Iterable[Finding]:
+    seen: set[tuple[str, str]] = set()
+    for d in F.get(f, "apparmor.denials") or ():
+        profile = str(d.get("profile") or "")
+        if not any(k in profile for k in ("apache2", "httpd")):
+            continue
+        key = (str(d.get("operation")), str(d.get("name")))
+        if key in seen:
+            continue
+        seen.add(key)
+        mask = "".join(sorted({_MASK.get(c, c) for c in str(d.get("denied") or "r")}))
+        if "x" in mask:
+            mask = "ix"
+        yield APPARMOR_DENIAL.make(
+            detail=(f"The profile {profile} denied {d.get('comm')} (fsuid {d.get('fsuid')}) {d.get('operation')} "
+                    f"{d.get('name')} (requested {d.get('requested')})."),
+            fix=(f"Add `{d.get('name')} {mask},` to /etc/apparmor.d/local/usr.sbin.apache2 and reload the profile "
+                 f"(`apparmor_parser -r /etc/apparmor.d/usr.sbin.apache2`)."),
+            evidence=[Evidence(source="kernel log (AppArmor)", text=str(d.get("line")))])
