@@ -21,7 +21,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable
 
-from wsgidoctor.core.hookspec import NotApplicable, Probe, ProbeContext, ProbeOutput
+from wsgidoctor.core.hookspec import Probe, ProbeContext, ProbeOutput
 
 DATA_FILE = "subinterpreter_unsafe.json"
 
@@ -85,7 +85,7 @@ def _reachable(directory: str, user: Any) -> bool:
 def run(ctx: ProbeContext) -> ProbeOutput:
     mounts = ctx.fact("config.mounts")
     if not mounts:
-        raise NotApplicable("no WSGI mounts")
+        return ProbeOutput(facts={"packages": {"mounts": []}})
     embedded = ctx.fact("python.path") or []
     apache_user = ctx.fact("install.user")
     per_mount = []
