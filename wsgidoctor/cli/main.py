@@ -168,6 +168,7 @@ def build_parser() -> "argparse.ArgumentParser":
     fleet.add_argument("--fail-on", choices=("warning", "error", "never"), default="warning",
                        help="lowest severity on any host that makes the exit code non-zero (default: warning)")
     fleet.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+
     fix = sub.add_parser("fix", help="the mechanical fixes as diffs and commands; --verify on a throwaway copy",
                          epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_collection_options(fix)

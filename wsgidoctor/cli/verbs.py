@@ -205,6 +205,8 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     _write(text, args.output)
     worst = {"error": Severity.ERROR, "warning": Severity.WARNING}.get(view.status)
     return exitcodes.for_findings(worst, args.fail_on)
+
+
 def cmd_fix(args: argparse.Namespace) -> int:
     """Fixes of this machine's findings; exit 0 when nothing is left to do (or --verify proved
     the copy healthy, or --apply wrote it), else as check would."""
