@@ -22,7 +22,8 @@ from wsgidoctor.core.model import Finding, RawOutput
 from wsgidoctor.core.parsing import Parser, best_kind, safe_parse
 
 #: Report sections that are areas, in report order.
-AREAS = ("install", "apache", "mutex", "config", "wsgi", "linkage", "python", "errorlog", "live")
+AREAS = ("install", "apache", "mutex", "config", "wsgi", "linkage", "python", "errorlog", "live",
+         "permissions", "access", "sandbox")
 
 #: Built-in probes, as modules defining ``PROBE``.
 PROBE_MODULES = (
@@ -32,8 +33,12 @@ PROBE_MODULES = (
     "config.probe",
     "linkage.probe",
     "python.probe",
+    "wsgi.probe_packages",
+    "linkage.probe_foreign",
     "errorlog.probe",
     "live.probe",
+    "permissions.probe",
+    "sandbox.probe", "sandbox.probe_selinux", "sandbox.probe_apparmor",
 )
 
 #: Parsers of raw outputs, as modules defining ``PARSER`` or ``PARSERS``.
@@ -43,6 +48,7 @@ PARSER_MODULES = (
     "mutex.parse_apr_h",
     "linkage.parse_ldd", "linkage.parse_otool",
     "errorlog.parse",
+    "sandbox.parse_selinux", "sandbox.parse_apparmor",
 )
 
 #: Modules declaring findings, rules and derivations, imported in this order.
@@ -57,7 +63,17 @@ RULE_MODULES = (
     "errorlog.rules",
     "config.refusal",
     "live.rules",
+    "permissions.rules",
+    "access.rules",
+    "sandbox.rules",
     "completeness",
+)
+
+
+#: Modules registering mechanical fixes (``wsgidoctor fix``), keyed by the finding ids they fix.
+FIX_MODULES = (
+    "apache.fixes", "mutex.fixes", "config.fixes", "wsgi.fixes", "linkage.fixes", "python.fixes",
+    "permissions.fixes", "access.fixes", "sandbox.fixes",
 )
 
 
@@ -68,6 +84,13 @@ def _import(name: str) -> Any:
 def load_rules() -> None:
     """Import every rule module, so that the catalogue, rules and derivations are complete."""
     for name in RULE_MODULES:
+        _import(name)
+
+
+def load_fixes() -> None:
+    """Import every fix module (after the rules, whose findings they fix)."""
+    load_rules()
+    for name in FIX_MODULES:
         _import(name)
 
 

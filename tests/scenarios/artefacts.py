@@ -203,3 +203,30 @@ def module_without_libpython() -> Path:
             shutil.copy2("/usr/lib/apache2/modules/mod_wsgi.so", copy)
             _run([patchelf, "--remove-needed", "libpython3.11.so.1.0", str(copy)])
             return _publish(copy, final)
+
+
+NUMPY_VERSION = "2.2.6"
+
+
+def numpy_venv() -> Path:
+    """A venv of Debian's Python 3.11 with NumPy from PyPI (a manylinux wheel), made once; what a
+    user points WSGIPythonHome at."""
+    final = cache_dir() / f"venv-numpy-{NUMPY_VERSION}"
+    if (final / "pyvenv.cfg").exists():
+        return final
+    with _locked("venv-numpy"):
+        if (final / "pyvenv.cfg").exists():
+            return final
+        work = final.with_name(final.name + ".tmp")
+        shutil.rmtree(work, ignore_errors=True)
+        _run(["/usr/bin/python3", "-m", "venv", "--without-pip", str(work)])
+        site = work / "lib" / "python3.11" / "site-packages"
+        _run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile",
+              "--only-binary", ":all:", "--python-version", "3.11", "--implementation", "cp",
+              "--abi", "cp311", "--platform", "manylinux2014_x86_64", "--target", str(site),
+              f"numpy=={NUMPY_VERSION}"])
+        # venv wrote its own path into pyvenv.cfg and the scripts: rename is the last step.
+        cfg = (work / "pyvenv.cfg").read_text().replace(str(work), str(final))
+        (work / "pyvenv.cfg").write_text(cfg)
+        os.replace(work, final)
+        return final

@@ -231,6 +231,16 @@ class Installation:
     app_source: str = APP
     #: The LoadModule target for wsgi_module.
     mod_wsgi_so: Path = DEBIAN_MOD_WSGI
+    #: Where the WSGI script lives, relative to the top directory.
+    app_subdir: str = "app"
+    #: Whether the site grants access to the script's directory (``<Directory> Require all granted``).
+    grant_app: bool = True
+    #: A directory bind-mounted on /tmp in the server's mount namespace, as systemd's
+    #: PrivateTmp=true does (the installation must then live outside /tmp).
+    private_tmp: Optional[Path] = None
+    #: Run the doctor in this machine's namespaces, as an administrator would (it finds the server
+    #: by --config), rather than inside the server's.
+    doctor_outside: bool = False
     process: Optional[subprocess.Popen] = None  # the unshare process
     server_pid: Optional[int] = None  # Apache's parent (pid 1 of its namespace), as seen from here
     namespace: Optional[str] = None  # its PID namespace (``pid:[inode]``)
@@ -253,7 +263,7 @@ class Installation:
 
     @property
     def app_dir(self) -> Path:
-        return self.top / "app"
+        return self.top / self.app_subdir
 
     @property
     def script(self) -> Path:
@@ -262,7 +272,7 @@ class Installation:
     def write(self) -> None:
         """Write the whole layout from the current settings (idempotent)."""
         user, group = apache_user()
-        for d in ("run", "lock", "log", "www", "app"):
+        for d in ("run", "lock", "log", "www", self.app_subdir):
             (self.top / d).mkdir(parents=True, exist_ok=True)
         os.chmod(self.top, 0o755)
         for sub in ("mods-available", "conf-available", "mods-enabled", "conf-enabled", "sites-enabled"):
@@ -307,9 +317,9 @@ class Installation:
                 f"\t<Directory {self.top / 'www'}>",
                 "\t\tRequire all granted",
                 "\t</Directory>",
-                f"\t<Directory {self.app_dir}>",
-                "\t\tRequire all granted",
-                "\t</Directory>",
+                *([f"\t<Directory {self.app_dir}>",
+                   "\t\tRequire all granted",
+                   "\t</Directory>"] if self.grant_app else []),
                 "</VirtualHost>"]
         (self.root / "sites-enabled" / "000-default.conf").write_text("\n".join(site) + "\n")
 
@@ -343,6 +353,8 @@ class Installation:
         with open(out_path, "wb") as out:
             self.process = subprocess.Popen(
                 ["unshare", "--pid", "--ipc", "--fork", "--mount-proc", "--kill-child", "--",
+                 *(["/bin/sh", "-c", 'mount --bind "$0" /tmp && exec "$@"', str(self.private_tmp)]
+                   if self.private_tmp else []),
                  APACHE2, "-f", str(self.config), "-DFOREGROUND"],
                 env=self.start_environment(), stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT, cwd="/", start_new_session=True)
@@ -464,7 +476,9 @@ class Installation:
         env = {"PATH": SYSTEMD_PATH, "HOME": str(self.top), "LANG": "C.UTF-8",
                "APACHE_CONFDIR": str(self.root), "WSGIDOCTOR_CONFIG": str(settings)}
         inside = self.running()
-        if inside:
+        if inside and self.doctor_outside:
+            prefix = []
+        elif inside:
             # Into the server's PID and mount namespaces: it is the only server the doctor sees.
             prefix = ["nsenter", f"--target={self.server_pid}", "--pid", "--mount", "--"]
         else:  # an empty namespace: no server runs, as on a machine where Apache refused to start
@@ -509,9 +523,9 @@ def _pid_namespace(pid: int) -> Optional[str]:
         return None
 
 
-def new_top(prefix: str = "wsgidoctor-scenario-") -> Path:
+def new_top(prefix: str = "wsgidoctor-scenario-", parent: str = "/tmp") -> Path:
     """A fresh temporary directory Apache's user can traverse (pytest's own is 0700 under /tmp)."""
-    return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
 
 
 def make_venv(python: Path, target: Path) -> Path:

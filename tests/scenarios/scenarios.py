@@ -256,6 +256,69 @@ def application(environ, start_response):
 """
 
 
+def project_in_private_home(inst: Installation) -> None:
+    # A project kept in its developer's home, created 0700 (useradd's HOME_MODE on Debian 12+).
+    home = inst.top / "home" / "bob"
+    home.mkdir(parents=True)
+    os.chown(home, 65534, 65534)
+    os.chmod(home, 0o700)
+    inst.app_subdir = "home/bob/project"
+
+
+def mount_denied(inst: Installation) -> None:
+    # The application outside /var/www with no <Directory> granting it: apache2.conf's
+    # <Directory /> Require all denied applies.
+    inst.app_subdir = "srv/project"
+    inst.grant_app = False
+
+
+NUMPY_APP = """\
+import json
+
+def application(environ, start_response):
+    import numpy
+    body = json.dumps({"numpy": numpy.__version__}).encode()
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [body]
+"""
+
+
+def numpy_subinterpreter(inst: Installation) -> None:
+    inst.server_directives += [f"WSGIPythonHome {artefacts.numpy_venv()}"]
+    inst.app_source = NUMPY_APP
+
+
+SYSTEM_LIBZ = Path("/lib/x86_64-linux-gnu/libz.so.1")
+
+
+def library_shadowed(inst: Installation) -> None:
+    # An Anaconda-style lib directory put first for Apache "so that Python finds its libraries".
+    lib = inst.top / "opt" / "anaconda3" / "lib"
+    lib.mkdir(parents=True)
+    import shutil
+
+    shutil.copy2(SYSTEM_LIBZ.resolve(), lib / "libz.so.1")
+    inst.envvars_extra += [f"export LD_LIBRARY_PATH={lib}"]
+
+
+def maps_anaconda_libz(inst: Installation, start: Start) -> dict:
+    """Apache's processes map the copy of libz.so.1 from opt/anaconda3, not the system's."""
+    app = serves()(inst, start)
+    shadow = str(inst.top / "opt" / "anaconda3" / "lib" / "libz.so.1")
+    maps = ""
+    for pid in inst.own_processes():
+        try:
+            maps += Path(f"/proc/{pid}/maps").read_text()
+        except OSError:
+            pass
+    symptom(shadow in maps, f"no Apache process maps {shadow}", inst, start)
+    return app
+
+
+maps_anaconda_libz.description = ("serves /app (200), with every Apache process mapping "  # type: ignore[attr-defined]
+                                  "opt/anaconda3/lib/libz.so.1 instead of the system's libz")
+
+
 def daemon_timeout(inst: Installation) -> None:
     daemon_group(inst, options=" socket-timeout=2")
     inst.app_source = SLOW_APP
@@ -533,4 +596,39 @@ SCENARIOS: list[Scenario] = [
         daemon_segfault,
         answers(500, "Truncated or oversized response headers received from daemon process 'app'"),
         cites="{top}/log/error.log:", also=frozenset({"apache-child-crashed"})),
+    Scenario(
+        "project-in-private-home", "the WSGI script in a 0700 home directory",
+        "`WSGIScriptAlias /app <tmp>/home/bob/project/app.wsgi` with `<tmp>/home/bob` mode 0700 "
+        "(owned by another user)",
+        "path-not-accessible",
+        "`setfacl -m u:www-data:x <home>` (or chmod o+x), or move the project out of the home "
+        "directory.",
+        project_in_private_home,
+        answers(403, "because search permissions are missing on a component of the path"),
+        cites="{top}/home/bob is drwx------"),
+    Scenario(
+        "mount-denied", "no <Directory> grants access to the script's directory",
+        "`WSGIScriptAlias /app <tmp>/srv/project/app.wsgi` and no `<Directory>` for it: "
+        "apache2.conf's `<Directory /> Require all denied` applies",
+        "mount-access-denied",
+        "Add `<Directory <tmp>/srv/project>` with `Require all granted` beside the WSGIScriptAlias.",
+        mount_denied, answers(403, "AH01630: client denied by server configuration"),
+        cites="{top}/apache2/apache2.conf:", also=frozenset({"wsgi-access-denied"})),
+    Scenario(
+        "numpy-subinterpreter", "NumPy imported in mod_wsgi's default sub-interpreter",
+        "`WSGIPythonHome` = a venv with numpy 2.2.6 from PyPI; the application imports numpy; no "
+        "WSGIApplicationGroup",
+        "subinterpreter-unsafe-package",
+        "`WSGIApplicationGroup %{GLOBAL}` in the virtual host (or application-group=%{GLOBAL}).",
+        numpy_subinterpreter,
+        answers(200, "NumPy was imported from a Python sub-interpreter but NumPy does not properly "
+                     "support sub-interpreters"),
+        cites="venv-numpy-"),
+    Scenario(
+        "library-shadowed", "LD_LIBRARY_PATH in envvars shadows a system library",
+        "envvars exports `LD_LIBRARY_PATH=<tmp>/opt/anaconda3/lib`, which holds a libz.so.1 "
+        "(a copy of the system's)",
+        "foreign-library",
+        "Remove LD_LIBRARY_PATH from envvars.",
+        library_shadowed, maps_anaconda_libz, cites="{top}/opt/anaconda3/lib/libz.so.1"),
 ]

@@ -30,6 +30,7 @@ examples:
   wsgidoctor report --markdown > r.md   a redacted report to paste into an issue or mail
   wsgidoctor analyze httpd-V.txt ldd.txt error.log
   wsgidoctor analyze --from report.json re-diagnose a saved report with today's rules
+  wsgidoctor fix --verify               the fixes as diffs, proven on a throwaway copy
   wsgidoctor explain libpython-not-found
 """
 
@@ -167,6 +168,17 @@ def build_parser() -> "argparse.ArgumentParser":
     fleet.add_argument("--fail-on", choices=("warning", "error", "never"), default="warning",
                        help="lowest severity on any host that makes the exit code non-zero (default: warning)")
     fleet.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+
+    fix = sub.add_parser("fix", help="the mechanical fixes as diffs and commands; --verify on a throwaway copy",
+                         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_collection_options(fix)
+    _add_rule_options(fix)
+    mode = fix.add_mutually_exclusive_group()
+    mode.add_argument("--verify", action="store_true",
+                      help="apply the fixes to a throwaway copy, start it with --live, show the findings gone")
+    mode.add_argument("--apply", action="store_true",
+                      help="write the changes to your files (backups kept; refused if the configuration test fails after)")
+    fix.add_argument("--json", action="store_true", help="JSON instead of text")
 
     explain = sub.add_parser("explain", help="the long explanation of a finding id")
     explain.add_argument("finding_id", nargs="?", metavar="ID")

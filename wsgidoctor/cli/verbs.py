@@ -207,6 +207,38 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     return exitcodes.for_findings(worst, args.fail_on)
 
 
+def cmd_fix(args: argparse.Namespace) -> int:
+    """Fixes of this machine's findings; exit 0 when nothing is left to do (or --verify proved
+    the copy healthy, or --apply wrote it), else as check would."""
+    from wsgidoctor import areas
+    from wsgidoctor.core.fixes import propose
+    from wsgidoctor.fix import plan, report as fix_report
+
+    ignore, fail_on = _ignored(args)
+    args.live = False  # the real server is examined without --live; --verify runs the copy live
+    args.url = None
+    report = _examine(args, ignore)
+    areas.load_fixes()
+    fired = [f for f in report.findings if f.severity.value in ("error", "warning")]
+    fixes, without = propose(report.facts, [f.id for f in fired])
+    changes, problems = plan.changes(fixes)
+    result = fix_report.FixReport([{"id": f.id, "severity": f.severity.value, "title": f.title} for f in fired],
+                                  fixes, changes, without, problems)
+    code = exitcodes.for_findings(report.worst, fail_on)
+    if args.verify and changes:
+        from wsgidoctor.fix.verify import verify
+
+        result.verification = verify(report.facts, changes, [f.finding_id for f in fixes if f.edits])
+        code = exitcodes.HEALTHY if result.verification.healthy else code
+    elif args.apply and changes:
+        from wsgidoctor.fix.apply import apply
+
+        result.applied = apply(report.facts, changes)
+        code = exitcodes.HEALTHY if result.applied.ok and not without else code
+    sys.stdout.write(fix_report.render_json(result) if args.json else fix_report.render_text(result))
+    return code
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from wsgidoctor.cli.explain import catalog_markdown, explain, list_ids
 

@@ -92,15 +92,11 @@ def _name(fn: Any, ident: int) -> Optional[str]:
         return str(ident)
 
 
-def can_search(st: os.stat_result, uid: int, gids: set[int]) -> bool:
-    """Unix permission check for ``x`` on a directory (ACLs are not considered)."""
-    if uid == 0:
-        return True
-    if st.st_uid == uid:
-        return bool(st.st_mode & stat.S_IXUSR)
-    if st.st_gid in gids:
-        return bool(st.st_mode & stat.S_IXGRP)
-    return bool(st.st_mode & stat.S_IXOTH)
+def can_search(st: os.stat_result, uid: int, gids: set[int], path: Optional[str] = None) -> bool:
+    """Search (x) permission on a directory for ``uid``/``gids`` (its ACL too, given ``path``)."""
+    from wsgidoctor.linkage.access import Identity, allowed
+
+    return allowed(st, Identity(str(uid), uid, frozenset(gids)), 1, path)
 
 
 def directories_access(prefix: str, uid: int, gids: set[int]) -> list[DirAccess]:
@@ -120,5 +116,5 @@ def directories_access(prefix: str, uid: int, gids: set[int]) -> list[DirAccess]
             break
         is_dir = stat.S_ISDIR(st.st_mode)
         out.append(DirAccess(path, True, is_dir, stat.filemode(st.st_mode), _name(pwd.getpwuid, st.st_uid),
-                             _name(grp.getgrgid, st.st_gid), can_search(st, uid, gids) if is_dir else False))
+                             _name(grp.getgrgid, st.st_gid), can_search(st, uid, gids, path) if is_dir else False))
     return out

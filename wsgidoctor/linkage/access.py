@@ -3,7 +3,7 @@
 The doctor usually runs as root, for whom ``os.access`` always says yes, while the question that
 matters is whether Apache's ``User`` (www-data, apache, _www...) can reach a library or a Python
 installation. Every directory on the way needs search (x) permission and the file read (r).
-POSIX ACLs and SELinux labels are not evaluated (a note says so where it matters).
+POSIX access ACLs are evaluated (``wsgidoctor.permissions.acl``); SELinux labels are not.
 """
 
 from __future__ import annotations
@@ -58,10 +58,17 @@ def default_apache_user(distribution: Optional[str]) -> Optional[str]:
     return None
 
 
-def _allowed(st: os.stat_result, who: Identity, want: int) -> bool:
-    """``want`` is 4 (read) or 1 (search/execute)."""
+def allowed(st: os.stat_result, who: Identity, want: int, path: Optional[str] = None) -> bool:
+    """Whether ``who`` gets ``want`` (4 read, 1 search/execute) on a file with stat ``st``; with
+    ``path``, its POSIX access ACL (if any) is evaluated in place of the mode bits."""
     if who.uid == 0:
         return want != 1 or stat.S_ISDIR(st.st_mode) or bool(st.st_mode & 0o111)
+    if path is not None:
+        from wsgidoctor.permissions import acl
+
+        entries = acl.read(path)
+        if acl.extended(entries):
+            return acl.permits(entries or [], st.st_uid, st.st_gid, who.uid, who.gids, want)
     if st.st_uid == who.uid:
         bits = (st.st_mode >> 6) & 7
     elif st.st_gid in who.gids:
@@ -117,14 +124,14 @@ def first_blocked(path: str, who: Identity, want_dir: bool = False) -> Optional[
                 st = os.stat(directory)
             except OSError:
                 continue
-            if stat.S_ISDIR(st.st_mode) and not _allowed(st, who, 1):
+            if stat.S_ISDIR(st.st_mode) and not allowed(st, who, 1, directory):
                 return Blocked(directory, "no search (x) permission on this directory", _describe(st))
         try:
             st = os.stat(route)
         except OSError:
             continue
-        if not _allowed(st, who, 4):
+        if not allowed(st, who, 4, route):
             return Blocked(route, "no read (r) permission", _describe(st))
-        if want_dir and stat.S_ISDIR(st.st_mode) and not _allowed(st, who, 1):
+        if want_dir and stat.S_ISDIR(st.st_mode) and not allowed(st, who, 1, route):
             return Blocked(route, "no search (x) permission on this directory", _describe(st))
     return None

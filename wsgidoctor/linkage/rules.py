@@ -459,3 +459,36 @@ def running_differs(f: dict[str, Any]) -> Iterable[Finding]:
                                       f"take {lib.get('path') or 'nothing'}.",
                                evidence=[Evidence(f"/proc/{r['pid']}/maps", r["path"])])
             return
+
+
+FOREIGN_LIBRARY = finding(
+    "foreign-library", Severity.WARNING, SECTION,
+    "Apache maps a shared library from another installation instead of the system's copy",
+    """One process holds one copy of each shared library. When Apache's start environment puts
+    another installation's lib directory first (LD_LIBRARY_PATH in envvars or the unit, often
+    added for Anaconda, a venv or a /usr/local build), every library found there - libz,
+    OpenSSL, libstdc++, libexpat, libffi - replaces the system's for httpd, every module and every
+    Python extension, not just the one it was meant for. Apache and its modules were built
+    against the system's versions: symbol version errors at start ("version `OPENSSL_3.0.0' not
+    found", "GLIBCXX_3.4.30 not found"), crashes in mod_ssl or in an extension, or silently
+    different behaviour follow. The libraries were resolved as glibc's loader would, for Apache's
+    start environment and for none.""",
+    "Remove LD_LIBRARY_PATH from Apache's environment (envvars, the unit's Environment=); "
+    "point mod_wsgi at its Python with WSGIPythonHome / python-home= instead, and let an "
+    "extension find its own libraries through its RUNPATH.",
+)
+
+
+@rule
+def foreign_library(f: dict[str, Any]) -> Iterable[Finding]:
+    found = F.get(f, "libraries.foreign") or []
+    if not found:
+        return
+    names = "; ".join(f"{x['name']} from {x['installation']} ({x['path']}) instead of {x['system_path']}"
+                      for x in found[:8])
+    more = f" and {len(found) - 8} more" if len(found) > 8 else ""
+    detail = (f"With Apache's LD_LIBRARY_PATH={found[0]['ld_library_path']}, the loader maps {names}{more}.")
+    envvars = F.get(f, "install.envvars")
+    evidence = [Evidence(envvars or "Apache's start environment", f"LD_LIBRARY_PATH={found[0]['ld_library_path']}")]
+    evidence += [Evidence(x["path"], x["name"]) for x in found[:3]]
+    yield FOREIGN_LIBRARY.make(detail=detail, evidence=evidence)

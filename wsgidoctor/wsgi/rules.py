@@ -115,3 +115,39 @@ def multiprocess_processes_1(facts: dict[str, Any]) -> Iterable[Finding]:
                 f"WSGIDaemonProcess {d.get('name')} at {d.get('file')}:{d.get('line')} gives processes=1: "
                 "its applications see wsgi.multiprocess True although they run in one process.",
                 [Evidence(str(d.get("file")), f"WSGIDaemonProcess {d.get('name')} processes=1", d.get("line"))])
+
+
+SUBINTERPRETER_UNSAFE = finding(
+    "subinterpreter-unsafe-package", Severity.WARNING, SECTION,
+    "A package that does not work in Python sub-interpreters is importable by a mount that runs in one",
+    """Unless told otherwise, mod_wsgi runs each WSGI application in a Python sub-interpreter of
+    its own (application group %{RESOURCE}: host and URL). C extensions that keep process-wide
+    state or use the simplified GIL state API (NumPy and what is built on it, lxml), and Rust
+    extensions made with PyO3 (pydantic-core, cryptography, rpds-py) do not support
+    sub-interpreters: depending on the package, the import fails with an ImportError, the
+    request hangs until mod_wsgi's timeout (a deadlock), or the process crashes. The list of
+    packages, each with its reason and a public source, ships with wsgidoctor
+    (wsgidoctor/wsgi/subinterpreter_unsafe.json).""",
+    "Run the application in the main interpreter: `WSGIApplicationGroup %{GLOBAL}` in its "
+    "virtual host (or `application-group=%{GLOBAL}` on its WSGIScriptAlias); give each "
+    "application its own daemon process group if several share the server.",
+)
+
+
+@rule
+def subinterpreter_unsafe(f: dict[str, Any]) -> Iterable[Finding]:
+    per_mount = {p.get("mount_index"): p for p in F.get(f, "packages.mounts") or () if isinstance(p, dict)}
+    for index, m in enumerate(_mounts(f)):
+        hits = (per_mount.get(index) or {}).get("unsafe") or []
+        if not hits or m.get("application_group") == "":
+            continue
+        names = ", ".join(sorted({f"{h['distribution']} ({h['path']})" for h in hits}))
+        group = m.get("application_group")
+        group_text = f"application group '{group}'" if group is not None else "a sub-interpreter chosen per request"
+        detail = (f"{m.get('vhost') or ''}{m.get('url')} (WSGIScriptAlias at {m.get('file')}:{m.get('line')}) runs "
+                  f"in {group_text}, not %{{GLOBAL}}, and can import {names}.")
+        fix = (f"Add `WSGIApplicationGroup %{{GLOBAL}}` after line {m.get('line')} of {m.get('file')} (or "
+               f"`application-group=%{{GLOBAL}}` on that WSGIScriptAlias).")
+        yield SUBINTERPRETER_UNSAFE.make(detail=detail, fix=fix, evidence=[
+            Evidence(source=str(m.get("file")), line=m.get("line"), text="WSGIScriptAlias"),
+            *[Evidence(source=h["path"], text=h["distribution"]) for h in hits[:3]]])

@@ -1,0 +1,3 @@
+"""The scenario suite's throwaway installation, reused for real access checks."""
+
+from tests.scenarios.conftest import installation  # noqa: F401
