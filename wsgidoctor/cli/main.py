@@ -59,6 +59,44 @@ def _parser_class() -> "type[argparse.ArgumentParser]":
     return _Parser
 
 
+#: The longest --timeout accepted: a day. Beyond it a number is a typo, not a wish.
+MAX_TIMEOUT = 86400.0
+
+
+def _seconds(text: str) -> float:
+    """``--timeout``: a finite number of seconds, more than 0 and at most a day."""
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0 or value > MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds above 0 and at most {MAX_TIMEOUT:g}")
+    return value
+
+
+def _http_url(text: str) -> str:
+    """``--url``: an http or https URL with a host (a probe application is asked over HTTP only)."""
+    import argparse
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a valid URL ({exc})") from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        raise argparse.ArgumentTypeError(f"{text!r}: only http:// and https:// URLs with a host are asked")
+    return text
+
+
+def _add_debug_option(p: "argparse.ArgumentParser", default: object) -> None:
+    p.add_argument("--debug", action="store_true", default=default, help="show tracebacks of internal errors")
+
+
 def _add_collection_options(p: "argparse.ArgumentParser") -> None:
     g = p.add_argument_group("what to examine")
     g.add_argument("--httpd", metavar="PATH", help="the httpd/apache2 binary (default: the running server's, else PATH)")
@@ -69,8 +107,9 @@ def _add_collection_options(p: "argparse.ArgumentParser") -> None:
     g.add_argument("--module", metavar="PATH", help="the mod_wsgi.so to examine (default: the configured one)")
     g.add_argument("--live", action="store_true",
                    help="start a throwaway copy of the server on 127.0.0.1 and ask the probe application")
-    g.add_argument("--url", metavar="URL", help="ask a probe application you mounted in your real site")
-    g.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
+    g.add_argument("--url", metavar="URL", type=_http_url,
+                   help="ask a probe application you mounted in your real site (http or https)")
+    g.add_argument("--timeout", type=_seconds, default=20.0, metavar="SECONDS",
                    help="time limit for each command wsgidoctor runs (default 20)")
     g.add_argument("--skip-probe", action="append", default=[], metavar="NAME", help="do not run this probe")
     g.add_argument("--no-plugins", action="store_true", help="do not load third-party probe plugins")
@@ -107,7 +146,7 @@ def build_parser() -> "argparse.ArgumentParser":
     parser = _Parser(prog="wsgidoctor", description="An installation doctor for Apache + mod_wsgi.",
                      epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"wsgidoctor {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    _add_debug_option(parser, False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     check = sub.add_parser("check", help="diagnose this machine's Apache + mod_wsgi",
@@ -184,6 +223,8 @@ def build_parser() -> "argparse.ArgumentParser":
     explain.add_argument("finding_id", nargs="?", metavar="ID")
     explain.add_argument("--list", action="store_true", help="list every finding id")
     explain.add_argument("--markdown", action="store_true", help="the catalogue as a Markdown page")
+    for verb in (check, report, analyze, explain):  # `wsgidoctor check --debug` as well as `--debug check`
+        _add_debug_option(verb, argparse.SUPPRESS)
     return parser
 
 
@@ -202,7 +243,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         from wsgidoctor.cli import verbs as commands_cli
 
-        return getattr(commands_cli, f"cmd_{args.command}")(args)
+        code = getattr(commands_cli, f"cmd_{args.command}")(args)
+        sys.stdout.flush()  # a full disk or a closed pipe is reported here, not at exit
+        return code
     except WsgidoctorError as exc:
         print(f"wsgidoctor: {exc}", file=sys.stderr)
         return TOOL_FAILED
@@ -210,10 +253,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print("wsgidoctor: interrupted", file=sys.stderr)
         return TOOL_FAILED
     except BrokenPipeError:
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
+        _silence_stdout()
+        return TOOL_FAILED
+    except OSError as exc:
+        if not _is_stdout_error(exc):
+            if getattr(args, "debug", False):
+                raise
+            print(f"wsgidoctor: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return TOOL_FAILED
+        _silence_stdout()
+        print(f"wsgidoctor: cannot write to standard output: {exc.strerror or exc}", file=sys.stderr)
         return TOOL_FAILED
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a bare traceback
         if getattr(args, "debug", False):
@@ -222,3 +271,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
               "This is a bug in wsgidoctor; run again with --debug for the traceback and report it.",
               file=sys.stderr)
         return TOOL_FAILED
+
+
+def _is_stdout_error(exc: OSError) -> bool:
+    """True for a failure to write standard output (full disk, closed pipe, I/O error)."""
+    import errno
+
+    return exc.errno in (errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EDQUOT, errno.EFBIG) and exc.filename is None
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null so that the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

@@ -14,8 +14,6 @@ from wsgidoctor.cli.settings import load_settings
 
 
 def _options(args: argparse.Namespace) -> Options:
-    if args.timeout <= 0:
-        raise InputError("--timeout must be a positive number of seconds")
     enable = ("live",) if (args.live or args.url) else ()
     return Options(httpd=args.httpd, apxs=args.apxs, config=args.config,
                    server_root=args.server_root, module=args.module,

@@ -104,11 +104,22 @@ def _url_mode(ctx: ProbeContext, url: str) -> dict[str, Any]:
 
     from wsgidoctor.live.server import decode_answer
 
+    class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+        """Follow redirects to http/https only (urllib's own handler also follows ftp://)."""
+
+        def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+            if urlsplit(newurl).scheme.lower() not in ("http", "https"):
+                raise urllib.error.URLError(f"refused a redirect to {urlsplit(newurl).scheme}:// (http/https only)")
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
     start = time.monotonic()
     status, body, error = None, b"", None
     try:
+        if urlsplit(url).scheme.lower() not in ("http", "https"):
+            raise ValueError("only http:// and https:// URLs are asked")
         req = urllib.request.Request(url, headers={"User-Agent": "wsgidoctor", "Accept": "application/json"})
-        with urllib.request.urlopen(req, timeout=min(15.0, ctx.options.command_timeout)) as resp:
+        opener = urllib.request.build_opener(_HttpOnlyRedirects)
+        with opener.open(req, timeout=min(15.0, ctx.options.command_timeout)) as resp:
             status, body = resp.status, resp.read(4 * 1024 * 1024)
     except urllib.error.HTTPError as exc:
         status, body, error = exc.code, exc.read(65536) if exc.fp else b"", f"HTTP {exc.code}"
