@@ -26,6 +26,9 @@ NOBODY = Identity()
     "DJANGO_SECRET_KEY", "SENTRY_DSN", "DATABASE_URL", "HTTP_AUTHORIZATION", "HTTP_COOKIE",
     "PRIVATE_KEY", "TLS_PRIVATE_KEY", "OAUTH_CREDENTIALS", "DB_PASS", "SMTP_AUTH", "--password",
     "spring.datasource.password", "X-Api-Key", "JWT", "PASSPHRASE",
+    # joined forms and any case: PASS/PW/PWD/KEY ending a word
+    "DBPASS", "dbpass", "DbPass", "LDAP_BINDPW", "SMTPPASS", "MYAPPPASS", "myAppPass", "DBPWD", "APPKEY",
+    "MYSQL_PWD", "passcode",
 ])
 def test_secret_names(name):
     assert is_secret_name(name)
@@ -35,6 +38,8 @@ def test_secret_names(name):
     "PWD", "OLDPWD", "PassEnv", "KEYBOARD", "MONKEY", "PATH", "HOME", "LANG", "APACHE_RUN_USER",
     "python-path", "python-home", "lang", "display-name", "KeyError", "auth_basic_module",
     "AUTH_TYPE", "AuthBasicProvider", "WSGIPassAuthorization", "XAUTHORITY", "process-group",
+    "BYPASS", "CACHE_BYPASS", "COMPASS", "TURKEY", "ProxyPass", "ProxyPassReverse", "SSLPassPhraseDialog",
+    "AuthDBDUserPWQuery", "passthrough", "PUBKEY",
 ])
 def test_names_that_are_not_secret(name):
     assert not is_secret_name(name)
@@ -70,6 +75,34 @@ def test_names_that_are_not_secret(name):
     ("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADAN truncated paste", "MIIEvQIBADAN", "-----BEGIN PRIVATE KEY-----"),
     ("Remove `SetEnv DB_PASSWORD hunter2hunter` from the vhost", "hunter2hunter",
      "Remove `SetEnv DB_PASSWORD <redacted>` from the vhost"),
+    # joined names
+    ("SetEnv DBPASS joined-pass-1", "joined-pass-1", "SetEnv DBPASS <redacted>"),
+    ("export LDAP_BINDPW=bindpw-22", "bindpw-22", "export LDAP_BINDPW=<redacted>"),
+    ("Define smtppass smtp-33", "smtp-33", "Define smtppass <redacted>"),
+    # directives whose argument is a secret
+    ("    AuthLDAPBindPassword ldap-bind-44", "ldap-bind-44", "AuthLDAPBindPassword <redacted>"),
+    ("SessionCryptoPassphrase crypto-55 \"older-66\"", "older-66", 'SessionCryptoPassphrase <redacted> "<redacted>"'),
+    ("AuthBasicFake demo fake-77", "fake-77", "AuthBasicFake demo <redacted>"),
+    ("LDAPTrustedGlobalCert CA_DER /etc/ca.der certpw-88", "certpw-88", "LDAPTrustedGlobalCert CA_DER /etc/ca.der <redacted>"),
+    ("MDExternalAccountBinding kid-1 hmac-value-99", "hmac-value-99", "MDExternalAccountBinding kid-1 <redacted>"),
+    ("OIDCClientSecret oidc-secret-10", "oidc-secret-10", "OIDCClientSecret <redacted>"),
+    ('DBDParams "host=db user=shop pass=dbd-11 dbname=shop"', "dbd-11", "pass=<redacted> dbname=shop"),
+    ("ProxyPass /app http://svc:proxy-12@backend:8080/", "proxy-12", "ProxyPass /app http://svc:<redacted>@backend"),
+    ("RewriteRule ^/m$ https://maps.example.com/api?key=query-key-13&x=1 [R]", "query-key-13", "?key=<redacted>&x=1 [R]"),
+    # header directives
+    ('RequestHeader set Authorization "Basic aGVhZGVyLTE0"', "aGVhZGVyLTE0", 'RequestHeader set Authorization "Basic <redacted>"'),
+    ("RequestHeader set X-Api-Key api-key-15", "api-key-15", "RequestHeader set X-Api-Key <redacted>"),
+    ('Header always set Set-Cookie "sid=cookie-16; HttpOnly"', "cookie-16", "Header always set Set-Cookie \"<redacted>\""),
+    # command lines and Python in logs
+    ("sh: mysqldump -u shop -pdump-17 shop > x.sql", "dump-17", "mysqldump -u shop -p<redacted> shop"),
+    ("pg_dump --password=dash-18 shop", "dash-18", "--password=<redacted> shop"),
+    ('    os.environ["DB_PASSWORD"] = "environ-19"', "environ-19", 'os.environ["DB_PASSWORD"] = "<redacted>"'),
+    ("os.environ.setdefault('DBPASS', 'default-20')", "default-20", "os.environ.setdefault('DBPASS', '<redacted>')"),
+    ("curl -u deploy:curl-21 https://x", "curl-21", "curl -u deploy:<redacted> https://x"),
+    ("redis-cli -h db -a redis-22 ping", "redis-22", "redis-cli -h db -a <redacted> ping"),
+    ("sshpass -p sshpass-23 ssh host", "sshpass-23", "sshpass -p <redacted> ssh host"),
+    ("htpasswd -bc /etc/htpasswd bob htpw-24", "htpw-24", "htpasswd -bc /etc/htpasswd bob <redacted>"),
+    ("openssl rsa -in k.pem -passin pass:openssl-25", "openssl-25", "-passin pass:<redacted>"),
 ])
 def test_secret_is_blanked_and_its_name_kept(text, secret, kept):
     out = redact_text(text)
@@ -95,6 +128,21 @@ def test_secret_is_blanked_and_its_name_kept(text, secret, kept):
     "EMPTY_PASSWORD=",
     "mod_wsgi.so: MMN 20120211:142, magic cookie: 0x41503234 (AP24)",
     "gcc -DFAKE_COOKIE=0x41503234UL -o mod.so fakemod.c",
+    "SSLPassPhraseDialog exec:/usr/share/apache2/ask-for-passphrase",
+    'AuthLDAPBindPassword "exec:/usr/local/bin/ldap-password"',
+    "ProxyPass /app http://backend:8080/app",
+    "ProxyPassReverse /app http://backend:8080/app",
+    'AuthName "Restricted area"',
+    "AuthLDAPURL ldap://ldap.example.com/dc=example,dc=com?uid",
+    "AuthBasicProvider file ldap",
+    "Header always set X-Frame-Options DENY",
+    'Header edit Set-Cookie ^(.*)$ "$1; HttpOnly"',
+    "RequestHeader unset Authorization",
+    "mysql -u root -p shop",
+    'settings["SECRET_KEY"] = os.environ["SECRET_KEY"]',
+    "CACHE_BYPASS=1",
+    "RewriteRule ^/search$ /find?q=apache&page=2 [R]",
+    'AuthDBDUserPWQuery "SELECT password FROM users WHERE user = %s"',
 ])
 def test_text_that_is_not_a_secret_is_kept(text):
     assert redact_text(text) == text

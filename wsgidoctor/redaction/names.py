@@ -2,7 +2,9 @@
 
 Names are compared by their words (``DB_PASSWORD`` -> ``DB``, ``PASSWORD``; ``apiKey`` -> ``API``,
 ``KEY``), so ``KEY`` matches ``AWS_ACCESS_KEY_ID`` but not ``KEYBOARD``. Long, unambiguous words
-(``PASSWORD``, ``SECRET``, ``TOKEN``...) also match inside a word (``MYSQLPASSWORD``).
+(``PASSWORD``, ``SECRET``, ``TOKEN``...) also match inside a word (``MYSQLPASSWORD``), and the
+short ones end a joined word (``DBPASS``, ``LDAP_BINDPW``, ``SMTPPASS``, ``APPKEY``) unless the word
+is an ordinary one (``BYPASS``, ``COMPASS``, ``MONKEY``).
 """
 
 from __future__ import annotations
@@ -14,15 +16,30 @@ from functools import lru_cache
 _SUBSTRINGS = (
     "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "CREDENTIAL", "PRIVATE", "APIKEY",
     "ACCESSKEY", "AUTHORIZATION", "DATABASEURL", "CONNECTIONSTRING", "CONNSTR",
-    "SESSIONKEY", "SIGNINGKEY", "ENCRYPTIONKEY", "MASTERKEY",
+    "SESSIONKEY", "SIGNINGKEY", "ENCRYPTIONKEY", "MASTERKEY", "PASSCODE", "PASSKEY",
 )
+#: Matched at the end of a joined word: ``DBPASS``, ``BINDPW``, ``DBPWD``, ``APPKEY``.
+_SUFFIXES = ("PASS", "PW", "PWD", "KEY", "KEYS")
+#: Ordinary words (and identifiers) that end like a secret but are none.
+_ORDINARY = frozenset({
+    "BYPASS", "COMPASS", "SURPASS", "TRESPASS", "OVERPASS", "UNDERPASS", "ENCOMPASS", "IMPASS",
+    "MONKEY", "TURKEY", "DONKEY", "HOCKEY", "JOCKEY", "WHISKEY", "LACKEY", "HOTKEY", "HOTKEYS",
+    "PUBKEY", "PUBLICKEY", "SORTKEY", "CACHEKEY", "PRIMARYKEY", "FOREIGNKEY", "TURNKEY", "PASSKEYS",
+    "OLDPWD", "PWD",
+})
 #: Matched as whole words of the name only.
 _WORDS = frozenset({
     "KEY", "KEYS", "PASS", "PW", "PWD", "AUTH", "DSN", "JWT", "OTP", "SALT", "HMAC", "BEARER",
     "CREDS", "PSK", "SASL",
 })
 #: Names that contain one of the words above but never hold a secret.
-_NEVER = frozenset({"PWD", "OLDPWD", "PASSENV", "AUTHTYPE", "XAUTHORITY", "WSGIPASSAUTHORIZATION"})
+_NEVER = frozenset({
+    "PWD", "OLDPWD", "PASSENV", "AUTHTYPE", "XAUTHORITY", "WSGIPASSAUTHORIZATION", "WSGIPASSAPACHEREQUEST",
+    # Apache directives that pass requests on or describe where a secret comes from
+    "PROXYPASS", "PROXYPASSMATCH", "PROXYPASSREVERSE", "PROXYPASSREVERSECOOKIEDOMAIN",
+    "PROXYPASSREVERSECOOKIEPATH", "PROXYPASSINHERIT", "PROXYPASSINTERPOLATEENV", "SSLPASSPHRASEDIALOG",
+    "AUTHDBDUSERPWQUERY", "AUTHDBDUSERREALMQUERY", "CGIPASSAUTH",
+})
 #: HTTP cookies, by the exact names they travel under. A bare ``cookie`` is not one of them: it is
 #: also Apache's module magic cookie (``0x41503234``, "AP24"), which linkage diagnosis needs.
 _COOKIE_NAMES = frozenset({"HTTP_COOKIE", "Cookie", "Set-Cookie", "SET_COOKIE", "HTTP_SET_COOKIE"})
@@ -58,7 +75,7 @@ def is_secret_name(name: str) -> bool:
         return False  # a bare "key" is a record's identifier ({"key": "main"}), not a secret
     if any(s in compact for s in _SUBSTRINGS):
         return True
-    return any(p in _WORDS for p in parts)
+    return any(p in _WORDS or (p.endswith(_SUFFIXES) and p not in _ORDINARY and len(p) <= 24) for p in parts)
 
 
 def is_location_of_secret(name: str, value: str) -> bool:

@@ -20,6 +20,7 @@ from typing import Any, Optional
 
 from wsgidoctor.core.model import Report
 from wsgidoctor.redaction import MARKER
+from wsgidoctor.redaction.directives import secret_arguments
 from wsgidoctor.redaction.identity import Identity, IdentityScrubber
 from wsgidoctor.redaction.names import is_secret_name
 from wsgidoctor.redaction.secrets import SecretScrubber
@@ -28,10 +29,8 @@ from wsgidoctor.redaction.walk import iter_strings, map_report
 __all__ = ["MARKER", "SECRET_RULES", "Identity", "redact_report", "redact_text"]
 
 #: The rules that always run, in the order they are applied.
-SECRET_RULES = ("private-keys", "auth-headers", "url-credentials", "secret-names", "token-shapes",
-                "known-values")
-#: Directives whose first argument names a variable and whose second is its value.
-_NAME_VALUE_DIRECTIVES = frozenset({"setenv", "define"})
+SECRET_RULES = ("private-keys", "auth-headers", "url-credentials", "secret-directives", "command-lines",
+                "secret-names", "token-shapes", "known-values")
 
 
 def redact_report(report: Report, *, hosts: bool = False, users: bool = False,
@@ -93,14 +92,16 @@ def _facts(node: Any, key: Optional[str], secrets: SecretScrubber) -> Any:
 def _directive_args(name: str, args: list[Any], secrets: SecretScrubber) -> list[Any]:
     """The arguments of a directive record ``{"name": "SetEnv", "args": ["DB_PASSWORD", "x"]}``.
 
-    ``SetEnv``/``Define`` values are judged by the variable's name; every argument also goes
-    through the free-text rules (``SetEnvIf ... TOKEN=x``, ``WSGIDaemonProcess ... db-password=x``).
+    The arguments :func:`~wsgidoctor.redaction.directives.secret_arguments` names (``SetEnv``/``Define``
+    values under a secret name, credential headers, ``AuthLDAPBindPassword``...) are blanked; every
+    argument also goes through the free-text rules (``SetEnvIf ... TOKEN=x``, ``db-password=x``).
     ``PassEnv`` lists names only, so nothing in it is taken for a value.
     """
     out = [_facts(a, None, secrets) for a in args]
-    if name.lower() in _NAME_VALUE_DIRECTIVES and len(args) >= 2 and isinstance(args[0], str):
-        out[1:] = [secrets.blank_value(args[0], a) if isinstance(a, str) else o
-                   for a, o in zip(args[1:], out[1:])]
+    label = args[0] if name.lower() in ("setenv", "define") and args and isinstance(args[0], str) else name
+    for i in secret_arguments(name, args):
+        if isinstance(args[i], str) and not args[i].startswith(("exec:", "|")):
+            out[i] = secrets.blank_value(label, args[i], "secret-directives", force=True)
     return out
 
 

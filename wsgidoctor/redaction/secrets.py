@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Optional
 from urllib.parse import quote, unquote
 
 from wsgidoctor.redaction import MARKER
+from wsgidoctor.redaction.directives import SECRET_FROM, secret_arguments
 from wsgidoctor.redaction.names import is_location_of_secret, is_secret_name
 from wsgidoctor.redaction.shapes import SHAPES, PRIVATE_KEY_BLOCK, is_trivial, looks_secret
 
@@ -51,6 +52,42 @@ _ASSIGN_VALUE = re.compile(
 _ALREADY_BLANK = re.compile(r"(?:" + _AUTH_SCHEME + r"[ \t]+)?[\"']?" + re.escape(MARKER))
 #: ``--password value`` (the ``=`` form is an assignment).
 _FLAG = re.compile(r"(?<![\w-])(?P<head>--?(?P<name>[A-Za-z][\w-]*)[ \t]+)(?P<value>" + _QUOTED + r"|(?!-)" + _WORD + r")")
+
+#: A directive known to take secrets (or a header directive), anywhere in a line: the arguments
+#: follow. ``Header``'s arguments are judged by :func:`~wsgidoctor.redaction.directives.secret_arguments`.
+_KNOWN_DIRECTIVE = re.compile(
+    r"(?i)(?<![\w-])(?P<name>RequestHeader|Header|" + "|".join(sorted(SECRET_FROM, key=len, reverse=True))
+    + r")(?P<rest>(?:[ \t]+(?:" + _QUOTED + r"|" + _WORD + r"))+)")
+#: Any directive-shaped name (CamelCase, two words or more) at the start of a line, with arguments.
+_LINE_DIRECTIVE = re.compile(
+    r"(?m)^(?P<lead>[ \t>*`'\"+-]*)(?P<name>[A-Za-z][A-Za-z0-9_]*[a-z][A-Za-z0-9_]*)"
+    r"(?P<rest>(?:[ \t]+(?:" + _QUOTED + r"|" + _WORD + r"))+)")
+_ARGUMENT = re.compile(_QUOTED + r"|" + _WORD)
+#: A directive name that may take a secret: checked before the slower per-line rule runs.
+_DIRECTIVE_HINT = re.compile(r"(?i)password|passwd|passphrase|secret|token|credential|apikey|privatekey")
+
+#: Credentials on command lines: ``mysqldump -pSECRET``, ``sshpass -p SECRET``, ``redis-cli -a SECRET``,
+#: ``curl -u user:SECRET``, ``htpasswd -b file user SECRET``, ``openssl ... -passin pass:SECRET``.
+_COMMAND_LINES = (
+    re.compile(r"(?<![\w.-])(?:[\w./-]*/)?(?:mysql[\w-]*|mariadb[\w-]*)\b[^\n;|&]*?[ \t]-p(?P<value>"
+               + _QUOTED + r"|[^\s'\"`;|&]+)"),
+    re.compile(r"(?<![\w.-])sshpass[ \t]+(?:-\w+[ \t]+)*?-p[ \t]*(?P<value>" + _QUOTED + r"|[^\s'\"`]+)"),
+    re.compile(r"(?<![\w.-])redis-cli\b[^\n;|&]*?[ \t](?:-a|--pass)[ \t]+(?P<value>" + _QUOTED + r"|[^\s'\"`]+)"),
+    re.compile(r"(?<![\w-])(?:-u|--user|--proxy-user|-U)[ \t]+['\"]?[^\s:'\"/]+:(?P<value>[^\s'\"`]+)"),
+    re.compile(r"(?<![\w.-])htpasswd[ \t]+(?:-[A-Za-z]*b[A-Za-z]*)[ \t]+(?:-\w+[ \t]+)*\S+[ \t]+\S+[ \t]+(?P<value>"
+               + _QUOTED + r"|[^\s'\"`]+)"),
+    re.compile(r"(?<![\w-])-pass(?:in|out)?[ \t]+['\"]?pass:(?P<value>[^\s'\"`]+)"),
+)
+_COMMAND_HINTS = ("mysql", "mariadb", "sshpass", "redis-cli", "-u", "--user", "-U", "htpasswd", "pass:")
+#: Python putting a secret in a mapping or the environment: ``os.environ["DB_PASSWORD"] = "x"``,
+#: ``settings['API_KEY'] = x``, ``os.environ.setdefault("TOKEN", "x")``, ``os.getenv("PW", "x")``.
+_PY_SUBSCRIPT = re.compile(
+    r"\[[ \t]*(?P<q>['\"])(?P<name>[^'\"\n\]]+)(?P=q)[ \t]*\][ \t]*=(?!=)[ \t]*(?P<value>" + _QUOTED + r")")
+_PY_CALL = re.compile(
+    r"(?:setdefault|putenv|getenv|get)\([ \t]*(?P<q>['\"])(?P<name>[^'\"\n]+)(?P=q)[ \t]*,[ \t]*(?P<value>" + _QUOTED + r")")
+#: Query parameters of a URL that hold a credential though their name is short (``?key=``, ``&sig=``).
+_URL_QUERY = re.compile(r"(?<=[?&;])(?P<name>[A-Za-z_][\w.-]*)=(?P<value>[^&#\s'\"<>`]+)")
+_QUERY_SECRETS = frozenset({"key", "sig", "signature", "x-amz-signature", "code", "access_token", "auth"})
 
 _URL_START = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s:/@]*:)?")
 _SCHEME_PREFIX = re.compile(_AUTH_SCHEME + r"[ \t]+")
@@ -120,11 +157,11 @@ class SecretScrubber:
             return False
         return is_secret_name(name) or looks_secret(value)
 
-    def blank_value(self, name: str, value: str, rule: str = "secret-names") -> str:
-        """``value`` (a whole fact or argument) blanked if ``name`` or its shape says it is secret."""
+    def blank_value(self, name: str, value: str, rule: str = "secret-names", force: bool = False) -> str:
+        """``value`` (a whole fact or argument) blanked if ``name`` (or ``force``) or its shape says it is secret."""
         if not isinstance(value, str) or is_trivial(value) or is_location_of_secret(name, value):
             return value
-        if is_secret_name(name):
+        if force or is_secret_name(name):
             self.remember(value, rule)
             return _blank(value)
         return self.text(value)
@@ -144,7 +181,20 @@ class SecretScrubber:
         if "setenv" in low or "define" in low:
             text = _DIRECTIVE.sub(self._named(lambda m: _unquote(m.group("name")), "secret-names"), text)
             text = _SETENV_FLAG.sub(self._named(lambda m: m.group("name"), "secret-names"), text)
+        if "header" in low or any(d in low for d in SECRET_FROM):
+            text = _KNOWN_DIRECTIVE.sub(self._directive, text)
+        if _DIRECTIVE_HINT.search(text):
+            text = _LINE_DIRECTIVE.sub(self._directive, text)
+        if any(h in text for h in _COMMAND_HINTS):
+            for pattern in _COMMAND_LINES:
+                text = pattern.sub(self._value_group("command-lines"), text)
+        if "?" in text and "=" in text:
+            text = _URL_QUERY.sub(self._query, text)
         if _NAME_HINT.search(text):
+            if "[" in text:
+                text = _PY_SUBSCRIPT.sub(self._value_group("secret-names", named=True), text)
+            if "(" in text:
+                text = _PY_CALL.sub(self._value_group("secret-names", named=True), text)
             text = self._assignments(text)
             text = _FLAG.sub(self._flag, text)
         for rule, pattern, check, hints in _SHAPES_WITH_HINTS:
@@ -178,6 +228,47 @@ class SecretScrubber:
             self.remember(user, "url-credentials")
             return f"{m.group('scheme')}{MARKER}@"
         return m.group(0)
+
+    def _directive(self, m: "re.Match[str]") -> str:
+        """A directive and its arguments, the secret ones blanked (see :mod:`.directives`)."""
+        name, rest = m.group("name"), m.group("rest")
+        tokens = list(_ARGUMENT.finditer(rest))
+        secret = secret_arguments(name, [_unquote(t.group(0)) for t in tokens])
+        edits = []
+        for i in secret:
+            if i >= len(tokens):
+                continue
+            token = tokens[i].group(0)
+            value = _unquote(token)
+            if (is_trivial(value) or is_location_of_secret(name, value) or value.startswith(("exec:", "|"))
+                    or value.startswith("$") and name.lower() not in SECRET_FROM):
+                continue
+            self.remember(token, "secret-directives")
+            edits.append((tokens[i].start(), tokens[i].end(), _blank(token)))
+        if not edits:
+            return m.group(0)
+        start = m.start("rest") - m.start()
+        return m.group(0)[:start] + _splice(rest, edits)
+
+    def _value_group(self, rule: str, named: bool = False) -> Callable[["re.Match[str]"], str]:
+        """Blank the ``value`` group of a match (when ``named``, only if its ``name`` group is secret)."""
+        def repl(m: "re.Match[str]") -> str:
+            value = m.group("value")
+            if is_trivial(value) or value.startswith(MARKER):
+                return m.group(0)
+            if named and not (is_secret_name(m.group("name")) and self.secret_value(m.group("name"), value)):
+                return m.group(0)
+            self.remember(value, rule)
+            start, end = m.start("value") - m.start(), m.end("value") - m.start()
+            return m.group(0)[:start] + _blank(value) + m.group(0)[end:]
+        return repl
+
+    def _query(self, m: "re.Match[str]") -> str:
+        name, value = m.group("name"), m.group("value")
+        if not (name.lower() in _QUERY_SECRETS or is_secret_name(name)) or is_trivial(value) or len(value) < 4:
+            return m.group(0)
+        self.remember(value, "url-credentials")
+        return f"{name}={MARKER}"
 
     def _named(self, name_of: Callable[["re.Match[str]"], str], rule: str) -> Callable[["re.Match[str]"], str]:
         def repl(m: "re.Match[str]") -> str:

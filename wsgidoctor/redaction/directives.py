@@ -1,0 +1,81 @@
+"""Apache directives whose arguments are secrets, by meaning rather than by the word ``password``.
+
+:func:`secret_arguments` says which arguments of one directive hold a secret:
+
+- ``SetEnv``/``Define``: the value, when the variable's name is secret (``SetEnv DBPASS x``);
+- ``Header``/``RequestHeader set|add|append|merge|setifempty NAME VALUE``: the value, when the
+  header carries credentials (``Authorization``, ``Cookie``, ``Set-Cookie``, ``X-Api-Key``...);
+- directives that take a secret at a known place (``AuthBasicFake user PASSWORD``,
+  ``LDAPTrustedGlobalCert type path PASSWORD``, ``MDExternalAccountBinding kid HMAC``);
+- any other directive whose own name says it takes a secret (``AuthLDAPBindPassword``,
+  ``SessionCryptoPassphrase``, ``OIDCClientSecret``, ``TKTAuthSecret``...), all its arguments.
+
+Directives that only mention a secret (``SSLPassPhraseDialog``, ``WSGIPassAuthorization``,
+``PassEnv``, ``AuthDBDUserPWQuery``...) are never among them, and an argument that is a path or an
+``exec:`` program (where the server fetches the secret from) is kept by the caller.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Sequence
+
+from wsgidoctor.redaction.names import is_secret_name, words
+
+#: Words that, inside a directive's name, mean its arguments are secrets.
+_STRONG = ("PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "CREDENTIAL", "APIKEY", "PRIVATEKEY")
+#: Directives taking a secret at a known argument (0-based): every argument from there on.
+SECRET_FROM = {
+    "authbasicfake": 1,           # mod_auth_basic: AuthBasicFake username password
+    "ldaptrustedglobalcert": 2,   # mod_ldap: type path [password]
+    "ldaptrustedclientcert": 2,
+    "mdexternalaccountbinding": 1,  # mod_md: key-id hmac-64
+    "authldapbindpassword": 0,
+    "sessioncryptopassphrase": 0,
+}
+#: Directives whose name says secret but whose arguments are not one.
+_NOT_SECRET = frozenset({
+    "sslpassphrasedialog", "wsgipassauthorization", "passenv", "authdbduserpwquery",
+    "authdbduserrealmquery", "oidcpassidtokenas", "oidcpassrefreshtoken", "oidcpassuserinfoas",
+    "oidcpassclaimsas", "sessioncryptopassphrasefile", "authtype", "cgipassauth",
+})
+_HEADER_DIRECTIVES = frozenset({"header", "requestheader"})
+_HEADER_ACTIONS = frozenset({"set", "add", "append", "merge", "setifempty"})
+#: Header names that carry credentials though no word of theirs says so.
+_CREDENTIAL_HEADERS = frozenset({"cookie", "set-cookie", "authorization", "proxy-authorization"})
+
+
+def is_secret_header(name: str) -> bool:
+    """True for a header whose value is a credential (``Authorization``, ``Cookie``, ``X-Api-Key``)."""
+    name = name.strip("\"'")
+    return name.lower() in _CREDENTIAL_HEADERS or is_secret_name(name)
+
+
+@lru_cache(maxsize=1024)
+def is_secret_directive(name: str) -> bool:
+    """True for a directive that takes secrets as arguments by its name (``AuthLDAPBindPassword``)."""
+    low = name.lower()
+    if low in _NOT_SECRET:
+        return False
+    if low in SECRET_FROM:
+        return True
+    parts = words(name)
+    return len(parts) >= 2 and any(s in "".join(parts) for s in _STRONG)
+
+
+def secret_arguments(name: str, args: Sequence[object]) -> list[int]:
+    """The indexes of ``args`` (a directive's arguments, unquoted) that hold a secret."""
+    low = name.lower()
+    strings = [a if isinstance(a, str) else "" for a in args]
+    if low in ("setenv", "define"):
+        return list(range(1, len(args))) if len(args) >= 2 and is_secret_name(strings[0].strip("\"'")) else []
+    if low in _HEADER_DIRECTIVES:
+        i = 1 if strings[:1] and strings[0].lower() in ("always", "onsuccess") else 0
+        if len(args) > i + 2 and strings[i].lower() in _HEADER_ACTIONS and is_secret_header(strings[i + 1]):
+            return [i + 2]
+        return []
+    if low in SECRET_FROM:
+        return list(range(SECRET_FROM[low], len(args)))
+    if is_secret_directive(name):
+        return list(range(len(args)))
+    return []
