@@ -19,7 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 APACHE2 = "/usr/sbin/apache2"
 MODULES = Path("/usr/lib/apache2/modules")
@@ -126,12 +126,13 @@ class Apache:
 
 def start(extra_config: str, *, env: Mapping[str, str], mpm: str = "event", log_level: str = "info",
           files: Optional[Mapping[str, str]] = None, root: Optional[Path] = None,
-          wait: float = 15.0, wsgi_module: Optional[str] = None) -> Apache:
+          wait: float = 15.0, wsgi_module: Optional[str] = None, defines: Sequence[str] = ()) -> Apache:
     """Write the configuration (plus ``files`` relative to the server root) and start Apache.
 
     ``extra_config`` and ``files`` may use ``{root}`` and ``{port}``. ``env`` is Apache's whole environment.
     ``wsgi_module`` replaces Debian's mod_wsgi.so; ``extra_config`` lines starting with ``LoadFile``
-    go before its LoadModule, as Apache needs them.
+    go before its LoadModule, as Apache needs them. ``defines`` are passed as ``-D`` arguments (they
+    show in the server's command line).
     """
     root = root or Path(tempfile.mkdtemp(prefix="wsgidoctor-apache-"))
     os.chmod(root, 0o755)
@@ -151,7 +152,8 @@ def start(extra_config: str, *, env: Mapping[str, str], mpm: str = "event", log_
     conf = conf.replace("LoadModule wsgi_module", preload + "LoadModule wsgi_module", 1)
     conf += "".join(line for line in extra if not line.startswith("LoadFile "))
     (root / "httpd.conf").write_text(conf)
-    proc = subprocess.Popen([APACHE2, "-d", str(root), "-f", str(root / "httpd.conf"), "-DFOREGROUND"],
+    proc = subprocess.Popen([APACHE2, "-d", str(root), "-f", str(root / "httpd.conf"), "-DFOREGROUND",
+                             *(a for d in defines for a in ("-D", d))],
                             env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, start_new_session=True)
     server = Apache(root, port, proc)

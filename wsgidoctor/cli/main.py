@@ -155,6 +155,7 @@ def build_parser() -> "argparse.ArgumentParser":
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_collection_options(check)
     _add_rule_options(check)
+    _add_redaction_options(check)
     check.add_argument("-v", "--verbose", action="store_true", help="show the evidence behind findings and every probe")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     check.add_argument("--format", choices=("text", "junit"), default="text",

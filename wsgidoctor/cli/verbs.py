@@ -107,7 +107,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from wsgidoctor.render.text import render_text
 
     ignore, fail_on = _ignored(args)
-    report = _examine(args, ignore)
+    report = _redact(_examine(args, ignore), args)  # terminal output gets pasted too
     if args.format == "junit":
         from wsgidoctor.redaction.redact import redact_report
         from wsgidoctor.render.json import report_to_dict

@@ -56,6 +56,8 @@ class PluginSettings:
     ignore: tuple[str, ...] = ()
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT
     start_timeout: float = DEFAULT_START_TIMEOUT
+    #: The JSON artifact is redacted (secrets blanked) unless asked otherwise: CI artifacts get shared.
+    redact: bool = True
     #: True when any wsgidoctor option or ini value was given (the header line is shown).
     explicit: bool = False
 
@@ -116,6 +118,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--wsgidoctor-report", dest="wsgidoctor_report", metavar="PATH", default=None,
                     help="write the JSON report of the installation to PATH at the end of the run "
                          "(a CI artifact). ini: wsgidoctor_report")
+    group.addoption("--wsgidoctor-no-redact", dest="wsgidoctor_redact", action="store_false", default=None,
+                    help="write the JSON report with its secrets (passwords, tokens, keys) as they are; "
+                         "by default they are blanked. ini: wsgidoctor_redact = false")
     group.addoption("--wsgidoctor-require-apache", dest="wsgidoctor_require_apache", action="store_true",
                     default=None, help="fail, instead of skip, tests that need Apache when it is absent. "
                                        "ini: wsgidoctor_require_apache = true")
@@ -142,6 +147,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ("wsgidoctor_live", "true: include the live probe in the report; false: start no server"),
         ("wsgidoctor_report", "write the JSON report here (relative to the ini file)"),
         ("wsgidoctor_require_apache", "true: fail instead of skip when Apache is absent"),
+        ("wsgidoctor_redact", "false: write the JSON report with its secrets (default true: blanked)"),
         ("wsgidoctor_timeout", "time limit in seconds for each command wsgidoctor runs"),
         ("wsgidoctor_start_timeout", "seconds the throwaway server may take to answer"),
     ):
@@ -222,6 +228,7 @@ def read_settings(config: pytest.Config) -> PluginSettings:
         report_path=pick("wsgidoctor_report"), require_apache=bool(choose("wsgidoctor_require_apache")),
         ignore=ignore, command_timeout=number("wsgidoctor_timeout", DEFAULT_COMMAND_TIMEOUT),
         start_timeout=number("wsgidoctor_start_timeout", DEFAULT_START_TIMEOUT),
+        redact=choose("wsgidoctor_redact") is not False,
     )
     explicit = explicit or bool(ignore)
     return PluginSettings(**{**settings.__dict__, "explicit": explicit})
@@ -286,9 +293,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     if _is_worker(config):
         if state.report is not None:
-            from wsgidoctor.render.json import render_json
-
-            config.workeroutput[_WORKER_REPORT_KEY] = render_json(state.report)  # type: ignore[attr-defined]
+            config.workeroutput[_WORKER_REPORT_KEY] = _artifact_json(state.report, settings)  # type: ignore[attr-defined]
         return
     if config.option.collectonly:
         return
@@ -299,8 +304,6 @@ def _write_report(settings: PluginSettings, state: _State) -> str:
     """Write the JSON report (computing it if no test did); the line for the terminal summary."""
     import json
 
-    from wsgidoctor.render.json import render_json
-
     path = settings.report_path
     assert path is not None
     try:
@@ -308,7 +311,7 @@ def _write_report(settings: PluginSettings, state: _State) -> str:
         if text is None:
             if state.report is None:
                 state.report = _build_report(settings.options(), settings)
-            text = render_json(state.report)
+            text = _artifact_json(state.report, settings)
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -318,6 +321,18 @@ def _write_report(settings: PluginSettings, state: _State) -> str:
         return f"wsgidoctor: could not produce the JSON report: {type(exc).__name__}: {exc}"
     status = (json.loads(text).get("summary") or {}).get("status", "?")
     return f"wsgidoctor: JSON report (status {status}) written to {path}"
+
+
+def _artifact_json(report: "Report", settings: PluginSettings) -> str:
+    """The report as the JSON artifact: redacted like ``wsgidoctor report --json`` unless turned off."""
+    from wsgidoctor.render.json import render_json
+
+    if not settings.redact:
+        report.redaction = {"applied": False, "rules": [], "note": "redaction turned off with --wsgidoctor-no-redact"}
+        return render_json(report)
+    from wsgidoctor.redaction.redact import redact_report
+
+    return render_json(redact_report(report))
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -126,7 +126,8 @@ def _blank(value: str) -> str:
         closing = value[0] if len(value) >= 2 and value[-1] == value[0] else ""
         scheme = _SCHEME_PREFIX.match(value, 1)
         return value[0] + (scheme.group(0) if scheme else "") + MARKER + closing
-    return MARKER
+    scheme = _SCHEME_PREFIX.match(value)  # an unquoted argument "Basic dXNlcjpwYXNz" of a directive record
+    return (scheme.group(0) if scheme and scheme.end() < len(value) else "") + MARKER
 
 
 class SecretScrubber:
