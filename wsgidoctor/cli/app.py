@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from typing import IO, Any, Callable, Iterable, Optional
@@ -106,36 +107,122 @@ def build_analyze(inputs: list[InputFile], *, ignore: Iterable[str] = (),
     return areas.finish(report, ignore)
 
 
+#: A saved report larger than this is refused: real ones are a few MB (raw outputs are capped).
+MAX_REPORT_BYTES = 64 * 1024 * 1024
+#: Arrays and objects nested deeper than this are refused: real reports nest about a dozen deep.
+MAX_REPORT_DEPTH = 64
+
+
+def _read_report_bytes(path: str, stdin: IO[bytes]) -> bytes:
+    """The bytes of a saved report (``-``: standard input), refusing one over :data:`MAX_REPORT_BYTES`."""
+    limit_mb = MAX_REPORT_BYTES // (1024 * 1024)
+    if path == "-":
+        data = stdin.read(MAX_REPORT_BYTES + 1)
+        if len(data) > MAX_REPORT_BYTES:
+            raise InputError(f"standard input: more than {limit_mb} MiB; a wsgidoctor JSON report is "
+                             f"at most {limit_mb} MiB (its raw outputs are capped), so this is not one")
+        return data
+    head, fh = _read_head(path, stdin)
+    assert fh is not None
+    try:
+        size = os.fstat(fh.fileno()).st_size
+        if size > MAX_REPORT_BYTES:
+            raise InputError(f"{path}: {size / (1024 * 1024):.0f} MiB; a wsgidoctor JSON report is at most "
+                             f"{limit_mb} MiB (its raw outputs are capped), so this is not one")
+        data = head + fh.read(MAX_REPORT_BYTES + 1 - len(head))
+    finally:
+        fh.close()
+    if len(data) > MAX_REPORT_BYTES:  # a FIFO or a file that grew while read
+        raise InputError(f"{path}: more than {limit_mb} MiB; a wsgidoctor JSON report is at most {limit_mb} MiB")
+    return data
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text[:20]} is too large for a number (Infinity is not a JSON number)")
+    return value
+
+
+def load_saved_report(path: str, stdin: Optional[IO[bytes]] = None) -> dict[str, Any]:
+    """A saved ``report --json``, parsed and checked against the shipped schema.
+
+    Raises :class:`InputError` saying what is wrong (size, encoding, JSON syntax, nesting, schema
+    version, the first place where it departs from the schema) for anything else.
+    """
+    from wsgidoctor.render.json import SCHEMA_VERSION, schema
+    from wsgidoctor.schema.validate import first_error, nesting_depth
+
+    label = "standard input" if path == "-" else path
+    data_bytes = _read_report_bytes(path, stdin if stdin is not None else sys.stdin.buffer)
+    try:
+        text = data_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{label}: not a wsgidoctor JSON report (not UTF-8 text: byte {exc.start})") from None
+    try:
+        data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{label}: not a wsgidoctor JSON report ({exc})") from None
+    except RecursionError:
+        raise InputError(f"{label}: not a wsgidoctor JSON report (nested too deeply to read)") from None
+    except ValueError as exc:  # NaN/Infinity, or an integer of thousands of digits
+        raise InputError(f"{label}: not a wsgidoctor JSON report ({exc})") from None
+    if not isinstance(data, dict) or "schema_version" not in data:
+        raise InputError(f"{label}: not a wsgidoctor JSON report (no schema_version)")
+    major = str(data["schema_version"]).split(".")[0]
+    if major != SCHEMA_VERSION.split(".")[0]:
+        raise InputError(f"{label}: report schema {str(data['schema_version'])[:40]!r} is not supported "
+                         f"(this wsgidoctor reads {SCHEMA_VERSION.split('.')[0]}.x)")
+    depth = nesting_depth(data, stop_at=MAX_REPORT_DEPTH + 1)
+    if depth > MAX_REPORT_DEPTH:
+        raise InputError(f"{label}: not a wsgidoctor JSON report (nested more than {MAX_REPORT_DEPTH} levels deep)")
+    error = first_error(data, schema())
+    if error is not None:
+        raise InputError(f"{label}: does not fit the wsgidoctor report schema {SCHEMA_VERSION}: {error}")
+    if _LONE_SURROGATE_ESCAPE.search(text):
+        data = _without_lone_surrogates(data)
+    return data
+
+
+#: ``\udc80``-style escapes: JSON can carry half of a UTF-16 pair, which no output can encode.
+_LONE_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _without_lone_surrogates(node: Any) -> Any:
+    """``node`` with every unpaired surrogate in its strings (keys too) replaced by U+FFFD."""
+    def fix(text: str) -> str:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+    root: list[Any] = [node]
+    stack: list[tuple[Any, Any]] = [(root, 0)]
+    while stack:
+        parent, key = stack.pop()
+        value = parent[key]
+        if isinstance(value, str):
+            parent[key] = fix(value)
+        elif isinstance(value, list):
+            stack.extend((value, i) for i in range(len(value)))
+        elif isinstance(value, dict):
+            fixed = {fix(k) if isinstance(k, str) else k: v for k, v in value.items()}
+            parent[key] = fixed
+            stack.extend((fixed, k) for k in fixed)
+    return root[0]
+
+
 def build_from_json(path: str, *, ignore: Iterable[str] = (), stdin: Optional[IO[bytes]] = None) -> Report:
     """Re-diagnose a saved ``report --json`` with the current parsers and rules."""
-    head, fh = _read_head(path, stdin if stdin is not None else sys.stdin.buffer)
-    try:
-        data_bytes = head + (fh.read(MAX_PASTE_BYTES) if fh is not None else b"")
-    finally:
-        if fh is not None:
-            fh.close()
-    try:
-        data = json.loads(data_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a wsgidoctor JSON report ({exc})") from None
-    if not isinstance(data, dict) or "schema_version" not in data:
-        raise InputError(f"{path}: not a wsgidoctor JSON report (no schema_version)")
-    major = str(data["schema_version"]).split(".")[0]
-    from wsgidoctor.render.json import SCHEMA_VERSION
-
-    if major != SCHEMA_VERSION.split(".")[0]:
-        raise InputError(f"{path}: report schema {data['schema_version']} is not supported "
-                         f"(this wsgidoctor reads {SCHEMA_VERSION.split('.')[0]}.x)")
+    data = load_saved_report(path, stdin)
     report = Report(mode="analyze")
-    saved = data.get("facts") if isinstance(data.get("facts"), dict) else {}
     # Facts that came from raw outputs are re-parsed with today's parsers; the rest (read from
     # files and processes on the original machine) are kept as saved.
-    report.facts = _drop_derived(saved)
+    report.facts = _drop_derived(data["facts"])
     from wsgidoctor.areas import parsers as registry
 
-    for item in data.get("raw") or []:
-        if not isinstance(item, dict):
-            continue
+    for item in data["raw"]:
         raw = RawOutput.from_json(item)
         parser = registry().get(raw.kind)
         if raw.truncated and parser is not None and parser.parse_file is not None:
@@ -144,9 +231,9 @@ def build_from_json(path: str, *, ignore: Iterable[str] = (), stdin: Optional[IO
             report.raw.append(raw)
         else:
             areas.absorb(report, {}, [raw])
-    report.redaction = data.get("redaction") or report.redaction
-    report.notes.append(f"re-diagnosed from {path} (generated {data.get('generated_at') or 'at an unknown time'} "
-                        f"by wsgidoctor {((data.get('tool') or {}).get('version')) or '?'})")
+    report.redaction = data["redaction"]
+    report.notes.append(f"re-diagnosed from {path} (generated {data['generated_at'] or 'at an unknown time'} "
+                        f"by wsgidoctor {data['tool']['version'] or '?'})")
     return areas.finish(report, ignore)
 
 

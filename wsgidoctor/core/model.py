@@ -41,6 +41,15 @@ class Evidence:
     text: str = ""
     line: Optional[int] = None
 
+    def __post_init__(self) -> None:
+        # Rules quote facts; facts from a saved report may hold any JSON value where a path was.
+        for name in ("source", "text"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                object.__setattr__(self, name, "" if value is None else str(value))
+        if self.line is not None and (isinstance(self.line, bool) or not isinstance(self.line, int)):
+            object.__setattr__(self, "line", None)
+
     def to_json(self) -> dict[str, Any]:
         return {"source": self.source, "line": self.line, "text": self.text}
 
@@ -61,6 +70,12 @@ class Finding:
     fix: str  # what a person should do
     section: str = "general"
     evidence: tuple[Evidence, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("title", "detail", "fix"):  # text built from facts of a saved report: any JSON value
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                object.__setattr__(self, name, "" if value is None else str(value))
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -216,9 +216,12 @@ def outline(report: Report) -> list[SectionView]:
     views = []
     for key, title in SECTIONS.items():
         make = ROWS.get(key)
-        rows = [(label, _fmt(value.value if isinstance(value, ShownIfAny) else value))
-                for label, value in (make(report.facts) if make else [])
-                if not (isinstance(value, ShownIfAny) and not value.value)]
+        try:
+            rows = [(label, _fmt(value.value if isinstance(value, ShownIfAny) else value))
+                    for label, value in (make(report.facts) if make else [])
+                    if not (isinstance(value, ShownIfAny) and not value.value)]
+        except Exception as exc:  # noqa: BLE001 - facts of a saved report may have any JSON shape
+            rows = [("Facts", f"not shown: they do not have the expected shape ({type(exc).__name__})")]
         findings = [fd for fd in report.findings if fd.section == key]
         gap = F.get(report.facts, f"incomplete.{key}")
         why = gap.get("reason") if isinstance(gap, dict) else None
@@ -232,7 +235,13 @@ def outline(report: Report) -> list[SectionView]:
 
 def headline(report: Report) -> str:
     """One line naming what was examined: Apache, MPM, mod_wsgi and Python versions."""
-    f = report.facts
+    try:
+        return _headline(report.facts)
+    except Exception:  # noqa: BLE001 - facts of a saved report may have any JSON shape
+        return "no Apache installation identified"
+
+
+def _headline(f: dict) -> str:
     parts = []
     if F.get(f, "apache.version"):
         vendor = F.get(f, "apache.vendor")
