@@ -16,15 +16,35 @@ _BULLET = re.compile(r"^\s*(?:[*+] |- (?=\S))")
 _QUOTE = re.compile(r"^\s*(> ?)+")
 
 
+def utf16_encoding(data: bytes, sample: int = 4096) -> str | None:
+    """``"utf-16"`` (with a BOM), ``"utf-16-le"`` or ``"utf-16-be"`` when ``data`` is UTF-16 text, else None.
+
+    Without a byte order mark, UTF-16 text in a Latin script has a NUL in every other byte (odd
+    bytes in little-endian, even in big-endian): Windows tools write logs and pastes like that.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = data[:sample]
+    pairs = len(head) // 2
+    if pairs < 2 or b"\x00" not in head:
+        return None
+    even_nul = head[0:pairs * 2:2].count(0)
+    odd_nul = head[1:pairs * 2:2].count(0)
+    if odd_nul >= 0.4 * pairs and even_nul <= 0.05 * pairs:
+        return "utf-16-le"
+    if even_nul >= 0.4 * pairs and odd_nul <= 0.05 * pairs:
+        return "utf-16-be"
+    return None
+
+
 def decode(data: bytes | str) -> str:
-    """Decode bytes as UTF-8, falling back to Latin-1 so that no input is ever rejected."""
+    """Decode bytes as UTF-16 (BOM or NUL pattern), else UTF-8, falling back to Latin-1 so that no
+    input is ever rejected."""
     if isinstance(data, str):
         return data
-    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
+    utf16 = utf16_encoding(data)
+    if utf16 is not None:
+        return data[:len(data) - len(data) % 2].decode(utf16, "replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -72,7 +92,9 @@ def looks_binary(data: bytes | str, sample: int = 4096) -> bool:
     head = data[:sample]
     if not head:
         return False
-    if b"\x00" in head and not (head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff")):
-        return True
+    if b"\x00" in head:
+        if utf16_encoding(head) is None:
+            return True
+        return looks_binary(decode(head), sample)
     bad = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 11))
     return bad / len(head) > 0.1

@@ -63,8 +63,8 @@ _LINE_DIRECTIVE = re.compile(
     r"(?m)^(?P<lead>[ \t>*`'\"+-]*)(?P<name>[A-Za-z][A-Za-z0-9_]*[a-z][A-Za-z0-9_]*)"
     r"(?P<rest>(?:[ \t]+(?:" + _QUOTED + r"|" + _WORD + r"))+)")
 _ARGUMENT = re.compile(_QUOTED + r"|" + _WORD)
-#: A directive name that may take a secret: checked before the slower per-line rule runs.
-_DIRECTIVE_HINT = re.compile(r"(?i)password|passwd|passphrase|secret|token|credential|apikey|privatekey")
+#: Words (lower case) a directive name that may take a secret contains: checked before the per-line rule runs.
+_DIRECTIVE_WORDS = ("password", "passwd", "passphrase", "secret", "token", "credential", "apikey", "privatekey")
 
 #: Credentials on command lines: ``mysqldump -pSECRET``, ``sshpass -p SECRET``, ``redis-cli -a SECRET``,
 #: ``curl -u user:SECRET``, ``htpasswd -b file user SECRET``, ``openssl ... -passin pass:SECRET``.
@@ -79,6 +79,10 @@ _COMMAND_LINES = (
     re.compile(r"(?<![\w-])-pass(?:in|out)?[ \t]+['\"]?pass:(?P<value>[^\s'\"`]+)"),
 )
 _COMMAND_HINTS = ("mysql", "mariadb", "sshpass", "redis-cli", "-u", "--user", "-U", "htpasswd", "pass:")
+#: For each pattern of _COMMAND_LINES, literals one of which its match contains (a pass over a long
+#: log per pattern costs; a substring test costs nothing).
+_COMMAND_GATES = (("mysql", "mariadb"), ("sshpass",), ("redis-cli",), (" -u", "\t-u", "--user", "--proxy-user", " -U"),
+                  ("htpasswd",), ("pass:",))
 #: Python putting a secret in a mapping or the environment: ``os.environ["DB_PASSWORD"] = "x"``,
 #: ``settings['API_KEY'] = x``, ``os.environ.setdefault("TOKEN", "x")``, ``os.getenv("PW", "x")``.
 _PY_SUBSCRIPT = re.compile(
@@ -94,13 +98,15 @@ _SCHEME_PREFIX = re.compile(_AUTH_SCHEME + r"[ \t]+")
 
 _HEADER_HINTS = ("authorization", "cookie", "x-api-key", "x-auth-token", "x-amz-security-token")
 #: Some word every secret variable name contains (a superset of names.is_secret_name).
-_NAME_HINT = re.compile(r"(?i)pass|pw|secret|token|key|auth|cred|priv|dsn|jwt|otp|salt|hmac|bearer|sasl|psk"
-                        r"|cookie|conn|database")
+_NAME_WORDS = ("pass", "pw", "secret", "token", "key", "auth", "cred", "priv", "dsn", "jwt", "otp", "salt", "hmac",
+               "bearer", "sasl", "psk", "cookie", "conn", "database")
 #: The shape rules with literals one of which their matches must contain (None: always run).
 _SHAPES_WITH_HINTS = [(rule, pattern, check, hints) for (rule, pattern, check), hints in zip(SHAPES[1:], (
     ("eyJ",), ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ABIA", "ACCA"),
     ("gh", "github_pat_", "glpat-", "xox", "k_live_", "k_test_", "sk-", "AIza", "SG.", "npm_"), None, None))]
 
+#: The shortest text a nameless shape rule (hex and base64 runs) can match.
+_SHORTEST_SHAPE = 32
 def _worth_hunting(value: str) -> bool:
     """True when a secret is distinctive enough to blank wherever else it appears.
 
@@ -172,7 +178,15 @@ class SecretScrubber:
         """``text`` with every secret found by the rules blanked."""
         if not text:
             return text
-        low = text.lower()  # cheap literal checks first: most rules need a word most texts lack
+        low = text.lower()
+        if not _ANY_HINT.search(low):  # one search decides for most strings
+            if len(text) < _SHORTEST_SHAPE:
+                return text
+            for rule, pattern, check, hints in _SHAPES_WITH_HINTS:
+                if hints is None:
+                    text = pattern.sub(self._shape(rule, check), text)
+            return text
+        # cheap literal checks first: most rules need a word most texts lack
         if "-----begin" in low:
             text = PRIVATE_KEY_BLOCK.sub(self._private_key, text)
         if any(h in low for h in _HEADER_HINTS):
@@ -184,14 +198,14 @@ class SecretScrubber:
             text = _SETENV_FLAG.sub(self._named(lambda m: m.group("name"), "secret-names"), text)
         if "header" in low or any(d in low for d in SECRET_FROM):
             text = _KNOWN_DIRECTIVE.sub(self._directive, text)
-        if _DIRECTIVE_HINT.search(text):
+        if any(w in low for w in _DIRECTIVE_WORDS):
             text = _LINE_DIRECTIVE.sub(self._directive, text)
-        if any(h in text for h in _COMMAND_HINTS):
-            for pattern in _COMMAND_LINES:
+        for pattern, gates in zip(_COMMAND_LINES, _COMMAND_GATES):
+            if any(g in text for g in gates):
                 text = pattern.sub(self._value_group("command-lines"), text)
         if "?" in text and "=" in text:
             text = _URL_QUERY.sub(self._query, text)
-        if _NAME_HINT.search(text):
+        if any(w in low for w in _NAME_WORDS):
             if "[" in text:
                 text = _PY_SUBSCRIPT.sub(self._value_group("secret-names", named=True), text)
             if "(" in text:
@@ -369,3 +383,13 @@ def _splice(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
         pos = end
     out.append(text[pos:])
     return "".join(out)
+
+
+#: Every literal any rule needs (lower case), as one trie-shaped pattern searched in the lower-cased
+#: text: a text with none of them, shorter than :data:`_SHORTEST_SHAPE`, holds no secret any rule
+#: can find (most strings of a report's facts). A trie costs one branch per character; a plain
+#: alternation of 60 words tried each word at each position (90 µs per short string).
+_ANY_HINT = re.compile(_trie_pattern({h.lower() for h in (
+    "-----begin", "://", "setenv", "define", "header", "?", *_HEADER_HINTS, *_COMMAND_HINTS, *SECRET_FROM,
+    *(h for _, _, _, hints in _SHAPES_WITH_HINTS for h in (hints or ())),
+    *_NAME_WORDS)}))
