@@ -40,23 +40,6 @@ class InputFile:
     kind: Optional[str] = None  # forced kind, else detected
 
 
-def _read_head(name: str, stdin: IO[bytes]) -> tuple[bytes, Optional[IO[bytes]]]:
-    """The first bytes of an input, and an open handle positioned after them (None for stdin)."""
-    if name == "-":
-        return stdin.read(MAX_PASTE_BYTES), None
-    if os.path.isdir(name):
-        raise InputError(f"{name}: is a directory, not a file with command output")
-    try:
-        fh = open(name, "rb")
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such file") from None
-    except PermissionError:
-        raise InputError(f"{name}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{name}: {exc.strerror or exc}") from None
-    return fh.read(64 * 1024), fh
-
-
 def build_analyze(inputs: list[InputFile], *, ignore: Iterable[str] = (),
                   stdin: Optional[IO[bytes]] = None) -> Report:
     """Recognise and parse pasted outputs (httpd -V, -M, ldd, error logs...) and diagnose them."""
@@ -64,44 +47,49 @@ def build_analyze(inputs: list[InputFile], *, ignore: Iterable[str] = (),
     from wsgidoctor.areas import detect_kind, parsers as registry
     from wsgidoctor.core.textnorm import decode, looks_binary
 
+    from wsgidoctor.cli.inputs import open_input, without_partial_character
+
     report = Report(mode="analyze")
     stdin = stdin if stdin is not None else sys.stdin.buffer
     parsers = registry()
     recognised = 0
     for item in inputs:
-        head, fh = _read_head(item.name, stdin)
+        opened = open_input(item.name, stdin)
         try:
-            label = "standard input" if item.name == "-" else item.name
+            label, head = opened.label, opened.head
             if not head.strip():
                 report.notes.append(f"{label}: empty, nothing to analyse")
                 continue
             if looks_binary(head):
                 report.notes.append(f"{label}: binary data, not command output or a log (skipped)")
                 continue
-            kind = item.kind or detect_kind(decode(head))
+            if opened.encoding:
+                report.notes.append(f"{label}: read as {opened.encoding.upper()} text")
+            head_text = decode(head if opened.complete else without_partial_character(head))
+            kind = item.kind or detect_kind(head_text)
             if kind is None or kind not in parsers:
                 report.notes.append(f"{label}: not recognised as any output wsgidoctor understands "
                                     f"(known: {', '.join(sorted(parsers))}); use --as KIND to say what it is")
                 continue
             parser = parsers[kind]
             stream_parse = getattr(parser, "parse_file", None)
-            if stream_parse is not None and fh is not None:
-                fh.seek(0)
-                fragment = stream_parse(fh)
-                text = decode(head[:MAX_RAW_KEEP])
-                truncated = True
+            if stream_parse is not None:  # files and standard input alike: every byte, bounded memory
+                fragment = stream_parse(opened.stream)
+                text = head_text[:MAX_RAW_KEEP]
+                truncated = not opened.complete
             else:
-                rest = fh.read(MAX_PASTE_BYTES - len(head)) if fh is not None else b""
-                text = decode(head + rest)
-                truncated = fh is not None and bool(fh.read(1))
+                data, truncated = opened.read_all(MAX_PASTE_BYTES)
+                text = decode(without_partial_character(data) if truncated else data)
+                if truncated:
+                    report.notes.append(f"{label}: only its first {MAX_PASTE_BYTES // (1024 * 1024)} MiB were "
+                                        f"read ({kind} output is never that long: is it the right input?)")
                 fragment = safe_parse(parser, text)
             recognised += 1
             areas.absorb(report, fragment, ())
             report.raw.append(RawOutput(kind, label, text[:MAX_RAW_KEEP] if truncated else text,
                                         truncated=truncated))
         finally:
-            if fh is not None:
-                fh.close()
+            opened.close()
     if not recognised:
         raise InputError("nothing to analyse: " + ("; ".join(report.notes) or "no input"))
     return areas.finish(report, ignore)
@@ -122,14 +110,17 @@ def _read_report_bytes(path: str, stdin: IO[bytes]) -> bytes:
             raise InputError(f"standard input: more than {limit_mb} MiB; a wsgidoctor JSON report is "
                              f"at most {limit_mb} MiB (its raw outputs are capped), so this is not one")
         return data
-    head, fh = _read_head(path, stdin)
-    assert fh is not None
+    from wsgidoctor.cli.inputs import open_path
+
+    fh = open_path(path)
     try:
         size = os.fstat(fh.fileno()).st_size
         if size > MAX_REPORT_BYTES:
             raise InputError(f"{path}: {size / (1024 * 1024):.0f} MiB; a wsgidoctor JSON report is at most "
                              f"{limit_mb} MiB (its raw outputs are capped), so this is not one")
-        data = head + fh.read(MAX_REPORT_BYTES + 1 - len(head))
+        data = fh.read(MAX_REPORT_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
     finally:
         fh.close()
     if len(data) > MAX_REPORT_BYTES:  # a FIFO or a file that grew while read

@@ -174,6 +174,9 @@ def build_parser() -> "argparse.ArgumentParser":
     analyze.add_argument("files", nargs="*", metavar="FILE", help="files with command output; - for standard input")
     analyze.add_argument("--from", dest="from_json", metavar="REPORT.json",
                          help="re-diagnose a saved `wsgidoctor report --json`")
+    analyze.add_argument("--timeout", type=_seconds, default=300.0, metavar="SECONDS",
+                         help="time limit for the whole analysis (default 300): an input that never ends, "
+                              "or a FIFO nobody writes to, stops here")
     analyze.add_argument("--as", dest="force_kind", metavar="KIND",
                          help="treat every FILE as this kind of output instead of detecting it")
     _add_rule_options(analyze)

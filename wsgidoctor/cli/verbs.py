@@ -134,6 +134,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    from wsgidoctor.cli.time_limit import run_time_limit
+
+    limit = getattr(args, "timeout", None)
+    with run_time_limit(limit, f"analyze did not finish within {limit:g} s: an input that never ends, or a FIFO "
+                               "nobody writes to? (--timeout SECONDS allows more)" if limit else ""):
+        return _analyze(args)
+
+
+def _analyze(args: argparse.Namespace) -> int:
     from wsgidoctor.cli.app import InputFile, build_analyze, build_from_json
 
     ignore, fail_on = _ignored(args)
