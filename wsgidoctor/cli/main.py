@@ -227,7 +227,7 @@ def build_parser() -> "argparse.ArgumentParser":
     explain.add_argument("finding_id", nargs="?", metavar="ID")
     explain.add_argument("--list", action="store_true", help="list every finding id")
     explain.add_argument("--markdown", action="store_true", help="the catalogue as a Markdown page")
-    for verb in (check, report, analyze, facts, fleet, explain):  # `check --debug` as well as `--debug check`
+    for verb in (check, report, analyze, facts, fleet, fix, explain):  # `check --debug` as well as `--debug check`
         _add_debug_option(verb, argparse.SUPPRESS)
     return parser
 
