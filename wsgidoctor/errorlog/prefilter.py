@@ -1,7 +1,7 @@
 """Where the needles are in a large log file, found by grep in one pass.
 
 The scanner needs only the lines that hold one of the event needles
-(:data:`~wsgidoctor.errorlog.events.NEEDLES`). Searching a block once per needle with
+(:data:`~wsgidoctor.messages.signatures.NEEDLES`). Searching a block once per needle with
 ``bytes.find`` costs one pass over the data per needle; ``grep -F`` searches for all of them in
 one pass (Aho-Corasick style) and prints just the byte offsets of the hits, on another CPU while
 this process parses the hits it already has. Used for regular files of some size when grep is
