@@ -16,7 +16,7 @@ if [ -e "$venv/.wsgidoctor-built" ]; then
 fi
 mkdir -p "$cache"
 rm -rf "$venv"
-python="$(bash "$(dirname "$0")/python.sh")"
+python="$(bash "$(cd "$(dirname "$0")" && pwd)/python.sh")"
 "$python" -m venv "$venv"
 APXS=/usr/bin/apxs "$venv/bin/pip" install -q --no-cache-dir "mod_wsgi==$version" \
     > "$cache/pip-mod-wsgi.log" 2>&1 || { tail -30 "$cache/pip-mod-wsgi.log" >&2; exit 1; }

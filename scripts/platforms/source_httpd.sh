@@ -9,6 +9,7 @@
 # deb-src line for apt-get source (added here, for Debian's own suite, when missing).
 # A finished build carries /usr/local/apache2/.wsgidoctor-built and is reused.
 set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
 prefix="${WSGIDOCTOR_SOURCE_HTTPD_PREFIX:-/usr/local/apache2}"
 cache="${WSGIDOCTOR_PLATFORMS_CACHE:-/var/cache/wsgidoctor-platforms}"
 work="$cache/source-httpd"
@@ -53,7 +54,7 @@ fi
 
 start=$(date +%s)
 if [ ! -e "$venv/.wsgidoctor-built" ]; then
-    python="$(bash "$(dirname "$0")/python.sh")"
+    python="$(bash "$here/python.sh")"
     rm -rf "$venv"
     "$python" -m venv "$venv"
     APXS="$prefix/bin/apxs" "$venv/bin/pip" install -q --no-cache-dir "mod_wsgi==$mod_wsgi_version" \

@@ -13,7 +13,7 @@ from typing import Optional
 from tests.platforms import installations as inst
 from tests.support import platform_servers, source_builds
 
-MOUNTS = ("/shop", "/extra")
+MOUNTS = {"/shop": "/shop/", "/extra": "/extra"}  # mount -> the path asked (express redirects /shop)
 
 
 def installation() -> Optional[inst.Installation]:
@@ -57,8 +57,8 @@ def observe(installation: inst.Installation) -> inst.Observation:
     try:
         server = platform_servers.launch(argv, root=work, port=port, env=env, pid_file=root / "httpd.pid", wait=60)
         server.log_name = "server/error_log"
-        header = inst.server_header_at(server, "/shop")
-        answers = {m: server.ask(m) for m in MOUNTS}
+        header = inst.server_header_at(server, "/shop/")
+        answers = {m: server.ask(path) for m, path in MOUNTS.items()}
         static_status = server.get("/static/hello.txt")[0]
         parent_maps = inst.mapped_files(server.pid)
         libs = {m: platform_servers.mapped_libpython(a["pid"]) for m, a in answers.items()}
