@@ -21,16 +21,9 @@ ASPECTS = ("apache_version", "mpm", "modules", "libpython", "python_version", "m
            "sys_prefix", "sys_path", "mounts", "live", "check_live")
 
 # (installation, aspect) -> what is wrong today.
-NO_COMPILER = ("no C compiler, so no hosting program, and the live answers stay under facts.live "
-               "instead of filling facts.python")
 WRONG_TODAY: dict[tuple[str, str], str] = {
-    ("debian11", "python_version"): NO_COMPILER,
-    ("debian11", "sys_prefix"): NO_COMPILER,
-    ("debian11", "sys_path"): NO_COMPILER,
-    ("express", "mounts"): "express mounts through WSGIHandlerScript and rewrite rules: the /shop mount is "
-                           "not predicted at all (only the WSGIScriptAlias of its include file is)",
-    ("express", "live"): "--live on an express root: the throwaway server does not start (express's "
-                         "envvars and -D flags are not used)",
+    ("express", "live"): "report --live on a running express root asks only the WSGIScriptAlias mount "
+                         "(/extra), never express's own /shop mount (WSGIHandlerScript + RewriteRule)",
 }
 
 
