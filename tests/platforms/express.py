@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Optional
@@ -53,24 +52,22 @@ def observe(installation: inst.Installation) -> inst.Observation:
     env = {"PATH": f"{venv}/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "HOME": "/root"}
     argv = [str(venv / "bin" / "mod_wsgi-express"), "start-server", *express_args(app, root, port, extra,
                                                                                    work / "static")]
-    server = None
+    conf = str(root / "httpd.conf")
+    report_argv = [installation.wsgidoctor(), "report", "--json", "--no-redact", "--config", conf]
     try:
         server = platform_servers.launch(argv, root=work, port=port, env=env, pid_file=root / "httpd.pid", wait=60)
         server.log_name = "server/error_log"
-        header = inst.server_header_at(server, "/shop/")
-        answers = {m: server.ask(path) for m, path in MOUNTS.items()}
-        static_status = server.get("/static/hello.txt")[0]
-        parent_maps = inst.mapped_files(server.pid)
-        libs = {m: platform_servers.mapped_libpython(a["pid"]) for m, a in answers.items()}
-        conf = str(root / "httpd.conf")
-        report_argv = [installation.wsgidoctor(), "report", "--json", "--no-redact", "--config", conf]
-        report_proc = installation.command(report_argv)
-        report = inst.parse_json(report_proc)
-    finally:
-        if server is not None:
+        try:
+            header = inst.server_header_at(server, "/shop/")
+            answers = {m: server.ask(path) for m, path in MOUNTS.items()}
+            static_status = server.get("/static/hello.txt")[0]
+            parent_maps = inst.mapped_files(server.pid)
+            libs = {m: platform_servers.mapped_libpython(a["pid"]) for m, a in answers.items()}
+            report_proc = installation.command(report_argv)
+            report = inst.parse_json(report_proc)
+        finally:
             server.stop()
-    try:
-        log = (root / "error_log").read_text(errors="replace") if (root / "error_log").exists() else ""
+        log = server.error_log()
         live = inst.parse_json(installation.command(report_argv + ["--live"]))
         check = installation.command([installation.wsgidoctor(), "check", "--live", "--config", conf])
         httpd_l = installation.command([installation.httpd, "-l"]).stdout

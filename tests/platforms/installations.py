@@ -16,7 +16,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from tests.support import chroots, platform_servers, source_builds
 
@@ -138,36 +138,31 @@ def parse_json(proc: subprocess.CompletedProcess) -> dict[str, Any]:
         raise AssertionError(f"no JSON (exit {proc.returncode}): {proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
 
 
-def observe(inst: Installation, config: Optional[str] = None, mounts: tuple[str, ...] = MOUNTS,
-            start: Optional[Callable[..., platform_servers.Server]] = None,
-            report_args: tuple[str, ...] = ()) -> Observation:
-    """Start the installation's server, ask it, run wsgidoctor against it, stop it."""
+def observe(inst: Installation, mounts: tuple[str, ...] = MOUNTS) -> Observation:
+    """Start the installation's server, ask it, run wsgidoctor against it, stop it; the server's
+    directory is removed whatever happens."""
     base = str(inst.chroot / "tmp") if inst.chroot else None
     root, seen = platform_servers.make_root(base, "/tmp" if inst.chroot else None)
-    shutil.copyfile(APP, root / "app" / "answer.wsgi")
-    os.chmod(root / "app" / "answer.wsgi", 0o644)
-    text = config if config is not None else BASE % {"load": inst.load, "user": inst.user}
-    prefix = ["chroot", str(inst.chroot)] if inst.chroot else []
-    server = None
     try:
-        server = platform_servers.start(inst.httpd, text, root=root, seen_root=seen, env=inst.env, prefix=prefix)
-        header = server_header_at(server, mounts[0])
-        answers = {m: server.ask(m) for m in mounts}
-        parent_maps = mapped_files(server.pid, inst.strip())
-        libs = {m: platform_servers.mapped_libpython(a["pid"], inst.strip()) for m, a in answers.items()}
+        shutil.copyfile(APP, root / "app" / "answer.wsgi")
+        os.chmod(root / "app" / "answer.wsgi", 0o644)
+        text = BASE % {"load": inst.load, "user": inst.user}
+        prefix = ["chroot", str(inst.chroot)] if inst.chroot else []
         conf = f"{seen}/httpd.conf"
-        argv = [inst.wsgidoctor(), "report", "--json", "--no-redact", "--httpd", inst.httpd, "--config", conf,
-                *report_args]
-        report_proc = inst.command(argv)
-        report = parse_json(report_proc)
-    finally:
-        if server is not None:
+        argv = [inst.wsgidoctor(), "report", "--json", "--no-redact", "--httpd", inst.httpd, "--config", conf]
+        server = platform_servers.start(inst.httpd, text, root=root, seen_root=seen, env=inst.env, prefix=prefix)
+        try:
+            header = server_header_at(server, mounts[0])
+            answers = {m: server.ask(m) for m in mounts}
+            parent_maps = mapped_files(server.pid, inst.strip())
+            libs = {m: platform_servers.mapped_libpython(a["pid"], inst.strip()) for m, a in answers.items()}
+            report_proc = inst.command(argv)
+            report = parse_json(report_proc)
+        finally:
             server.stop()
-        log = (root / "error.log").read_text(errors="replace") if (root / "error.log").exists() else ""
-    try:
+        log = server.error_log()
         live = parse_json(inst.command(argv + ["--live"]))
-        check = inst.command([inst.wsgidoctor(), "check", "--live", "--httpd", inst.httpd, "--config", conf,
-                              *report_args])
+        check = inst.command([inst.wsgidoctor(), "check", "--live", "--httpd", inst.httpd, "--config", conf])
         httpd_l = inst.command([inst.httpd, "-l"]).stdout
     finally:
         platform_servers.remove_root(root)
