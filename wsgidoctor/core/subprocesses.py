@@ -11,13 +11,24 @@ import os
 import selectors
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Sequence
 
+from wsgidoctor.core import lifetime
+
 #: Default cap on what is kept of each stream. Apache's -V/-M outputs are a few KiB.
 DEFAULT_OUTPUT_LIMIT = 4 * 1024 * 1024
 DEFAULT_TIMEOUT = 20.0
+#: Address space allowed to each command (RLIMIT_AS). ``apache2 -t`` of a normal configuration
+#: uses well under 200 MiB; one ``Define`` doubled 30 times made it take 8.4 GB.
+DEFAULT_MEMORY_LIMIT = 2 * 1024 * 1024 * 1024
+#: httpd commands that read the whole configuration (and so can be made to use any amount of
+#: memory by it) run one at a time.
+_HTTPD_NAMES = ("httpd", "apache2", "apachectl", "apache2ctl", "httpd2")
+_CONFIG_READING = ("-t", "-M", "-S", "-T", "configtest")
+_hungry_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -83,27 +94,72 @@ def run(
     cwd: Optional[str] = None,
     input_data: Optional[bytes] = None,
     output_limit: int = DEFAULT_OUTPUT_LIMIT,
+    memory_limit: Optional[int] = DEFAULT_MEMORY_LIMIT,
 ) -> CommandResult:
     """Run ``argv`` and return what happened.
 
     The child runs in its own session so that on timeout the whole process group (apachectl's
-    shell and the httpd it started) is killed and reaped. Output beyond ``output_limit`` bytes per
-    stream is read and discarded, so a runaway command cannot exhaust memory.
+    shell and the httpd it started) is killed and reaped; it carries wsgidoctor's mark, so that
+    whatever it leaves, even outside its session, is ended with wsgidoctor (see
+    :mod:`wsgidoctor.core.lifetime`). Output beyond ``output_limit`` bytes per stream is read and
+    discarded, and the address space is capped at ``memory_limit`` bytes, so a runaway command
+    cannot exhaust memory. httpd commands that read the configuration run one at a time.
     """
     argv = tuple(str(a) for a in argv)
     if os.environ.get("WSGIDOCTOR_TRACE_COMMANDS"):
         _trace(argv, env, cwd)
+    if memory_hungry(argv):
+        with _hungry_lock:
+            return _run(argv, timeout, env, cwd, input_data, output_limit, memory_limit)
+    return _run(argv, timeout, env, cwd, input_data, output_limit, memory_limit)
+
+
+def memory_hungry(argv: Sequence[str]) -> bool:
+    """Whether ``argv`` is an httpd command that reads the whole configuration."""
+    return (any(os.path.basename(a) in _HTTPD_NAMES for a in argv)
+            and any(a in _CONFIG_READING or "DUMP_" in a for a in argv[1:]))
+
+
+def limit_memory(pid: int, limit: Optional[int]) -> None:
+    """Cap ``pid``'s address space (set right after the exec; inherited by its children)."""
+    if not limit:
+        return
+    try:
+        import resource
+
+        resource.prlimit(pid, resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass  # not Linux, or the process is already gone
+
+
+def _out_of_memory(returncode: Optional[int], stderr: bytes, limit: Optional[int]) -> Optional[str]:
+    """The message for a command that hit the memory limit, else None."""
+    if not limit or returncode is None or returncode == 0:
+        return None
+    text = stderr[-4096:].lower()
+    if any(sign in text for sign in (b"out of memory", b"cannot allocate memory", b"memoryerror",
+                                      b"memory exhausted", b"could not allocate",
+                                      b"memory allocation failed")):
+        return (f"stopped at wsgidoctor's memory limit of {limit // (1024 * 1024)} MiB "
+                "(the command tried to use more memory than that)")
+    return None
+
+
+def _run(argv: tuple[str, ...], timeout: float, env: Optional[Mapping[str, str]], cwd: Optional[str],
+         input_data: Optional[bytes], output_limit: int, memory_limit: Optional[int]) -> CommandResult:
     start = time.monotonic()
     try:
-        proc = subprocess.Popen(
-            argv,
+        proc = lifetime.spawn(
+            list(argv),
             stdin=subprocess.PIPE if input_data is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=dict(env) if env is not None else None,
+            env=env,
             cwd=cwd,
             start_new_session=True,
         )
+    except lifetime.Stopping as exc:
+        return CommandResult(argv, error=str(exc))
     except FileNotFoundError:
         return CommandResult(argv, error=f"command not found: {argv[0]}")
     except PermissionError:
@@ -112,6 +168,7 @@ def run(
         return CommandResult(argv, error=f"cannot run {argv[0]}: {exc.strerror or exc}")
     except ValueError as exc:  # e.g. a NUL byte in an argument or the environment
         return CommandResult(argv, error=f"cannot run {argv[0]}: {exc}")
+    limit_memory(proc.pid, memory_limit)
 
     pending_input = memoryview(input_data or b"")
     buffers = {proc.stdout: bytearray(), proc.stderr: bytearray()}
@@ -175,6 +232,9 @@ def run(
     duration = (time.monotonic() - start) * 1000
     out, err = (_decode(bytes(buffers[proc.stdout])), _decode(bytes(buffers[proc.stderr])))
     error = f"timed out after {timeout:g}s: {argv[0]}" if timed_out else None
+    if error is None:
+        error = _out_of_memory(proc.returncode, bytes(buffers[proc.stderr]) + bytes(buffers[proc.stdout]),
+                               memory_limit)
     return CommandResult(argv, returncode=None if timed_out else proc.returncode, stdout=out,
                          stderr=err, duration_ms=duration, timed_out=timed_out,
                          truncated=truncated, error=error)

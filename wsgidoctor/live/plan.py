@@ -71,6 +71,7 @@ class LivePlan:
     requests: list[LiveRequest]
     scripts: list[str]  # where the probe must be installed (under "@TMP@/root")
     notes: list[str] = field(default_factory=list)
+    group: Optional[str] = None  # Apache's group (its files are readable by it and root only)
 
     def render(self, ports: dict[str, int], tmp: str) -> str:
         text = self.template.replace(TMP, tmp)
@@ -327,4 +328,4 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
         requests.append(LiveRequest(mount_index=-1, listen_key="main", path=PROBE_URL,
                                     host="localhost", vhost="main server", url=PROBE_URL, expected=expected))
     return LivePlan(template="\n".join(lines) + "\n", listen_keys=listen_keys, requests=requests,
-                    scripts=scripts, notes=notes)
+                    scripts=scripts, notes=notes, group=group if as_root and user else None)
