@@ -11,7 +11,8 @@ from wsgidoctor.config.model import build_model
 from wsgidoctor.wsgi.predict import predict_mounts
 from wsgidoctor.config.reader import read_config
 from wsgidoctor.live.plan import TMP, plan
-from wsgidoctor.live.server import Guard, LiveError, free_ports
+from wsgidoctor.live.launcher import free_ports
+from wsgidoctor.live.server import Guard, LiveError
 
 REAL = """\
 ServerRoot {root}

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from wsgidoctor.core import lifetime
-from wsgidoctor.live.launcher import (MAX_BODY, REQUEST_TIMEOUT, STARTUP_TIMEOUT, LaunchFailed,  # noqa: F401
-                                      Throwaway, fetch, free_ports, launch, own, session_members)
+from wsgidoctor.live.launcher import (REQUEST_TIMEOUT, STARTUP_TIMEOUT, LaunchFailed, Throwaway, fetch,
+                                      launch, own)
 from wsgidoctor.live.plan import TMP, LivePlan, LiveRequest
 
 MAX_LOG_LINES = 400
