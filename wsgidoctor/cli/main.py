@@ -197,18 +197,33 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not args.command:
         parser.print_help(sys.stderr)
         return TOOL_FAILED
+    from wsgidoctor.core import lifetime
+
+    with lifetime.guarded(final=argv is None):
+        return _run_verb(args)
+
+
+def _run_verb(args: argparse.Namespace) -> int:
+    """The verb, with every way it can fail turned into a message and an exit code."""
     from wsgidoctor.core.errors import WsgidoctorError
 
     try:
         from wsgidoctor.cli import verbs as commands_cli
+        from wsgidoctor.core import lifetime
 
+        lifetime.checkpoint("start")
         return getattr(commands_cli, f"cmd_{args.command}")(args)
     except WsgidoctorError as exc:
         print(f"wsgidoctor: {exc}", file=sys.stderr)
         return TOOL_FAILED
-    except KeyboardInterrupt:
-        print("wsgidoctor: interrupted", file=sys.stderr)
-        return TOOL_FAILED
+    except KeyboardInterrupt as exc:  # Ctrl-C, or a signal (wsgidoctor.core.lifetime.Interrupted)
+        code = getattr(exc, "exit_code", 130)
+        try:
+            print(f"wsgidoctor: interrupted ({exc or 'SIGINT'}); everything it started is stopped",
+                  file=sys.stderr)
+        except (OSError, ValueError):
+            pass
+        return code
     except BrokenPipeError:
         try:
             sys.stdout = open(os.devnull, "w")

@@ -27,7 +27,8 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Iterable, Mapping, Optional
+from contextlib import contextmanager
+from typing import Iterable, Iterator, Mapping, Optional
 
 #: The environment variable that marks wsgidoctor's descendants (``token[:token...]``).
 MARK = "WSGIDOCTOR_OWNER"
@@ -44,7 +45,8 @@ class Stopping(RuntimeError):
 
 _lock = threading.RLock()
 _token: Optional[str] = None
-_dirs: set[str] = set()
+_scopes: list[str] = []  # tokens of the guarded() blocks under way (innermost last)
+_dirs: dict[str, Optional[str]] = {}  # directory -> the scope that registered it
 _closing = False
 _watchdog: Optional[subprocess.Popen] = None
 _watchdog_pipe: Optional[int] = None
@@ -62,9 +64,9 @@ def child_env(env: Optional[Mapping[str, str]]) -> dict[str, str]:
     """``env`` (default: ours) plus this run's mark, kept after any mark it already had."""
     out = dict(os.environ if env is None else env)
     inherited = os.environ.get(MARK, "")
-    mine = token()
-    marks = [m for m in (out.get(MARK, "") + ":" + inherited).split(":") if m and m != mine]
-    out[MARK] = ":".join(dict.fromkeys([*marks, mine]))
+    mine = [token(), *_scopes]
+    marks = [m for m in (out.get(MARK, "") + ":" + inherited).split(":") if m and m not in mine]
+    out[MARK] = ":".join(dict.fromkeys([*marks, *mine]))
     return out
 
 
@@ -95,13 +97,13 @@ def spawn(argv: list[str], **popen_args) -> subprocess.Popen:
 def register_dir(path: str) -> None:
     """Remove ``path`` when wsgidoctor ends, however it ends (unless :func:`forget_dir` first)."""
     with _lock:
-        _dirs.add(path)
+        _dirs[path] = _scopes[-1] if _scopes else None
         _tell(f"dir\t{path}\n")
 
 
 def forget_dir(path: str) -> None:
     with _lock:
-        _dirs.discard(path)
+        _dirs.pop(path, None)
         _tell(f"undir\t{path}\n")
 
 
@@ -126,7 +128,7 @@ def _ensure_watchdog() -> None:
     package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     code = (f"import sys; sys.path.insert(0, {package_parent!r}); "
             "from wsgidoctor.core.lifetime import _watchdog_main; _watchdog_main()")
-    env = {k: v for k, v in os.environ.items() if k != MARK}
+    env = dict(os.environ)  # an enclosing run's mark stays: that run's sweep ends this watchdog too
     env[MARK + "_WATCHED"] = token()
     try:
         _watchdog = subprocess.Popen([sys.executable, "-I", "-S", "-c", code], stdin=read_end,
@@ -229,6 +231,40 @@ def reopen() -> None:
     _closing = False
 
 
+@contextmanager
+def guarded(final: bool = False) -> Iterator[None]:
+    """One wsgidoctor run: whatever it started is ended, and its directories removed, on the way out.
+
+    Its children carry a token of their own besides the process's, so that only they are swept
+    (a test calling the CLI in-process keeps its own servers). SIGINT, SIGTERM and SIGHUP raise
+    :class:`Interrupted` meanwhile. ``final`` (the real command line): no process may start
+    after the sweep, the interpreter is about to exit.
+    """
+    global _closing
+    scope = f"{token()}.{secrets.token_hex(4)}"
+    previous = install_signal_handlers()
+    _scopes.append(scope)
+    try:
+        yield
+    finally:
+        ignore_signals()
+        with _lock:
+            _closing = True
+            _scopes.remove(scope)
+            dirs = [d for d, owner in _dirs.items() if owner == scope]
+            for d in dirs:
+                _dirs.pop(d, None)
+        try:
+            if _watchdog is not None or dirs:
+                sweep(scope, dirs)
+                for d in dirs:
+                    _tell(f"undir\t{d}\n")
+        finally:
+            if not final:
+                _closing = False
+            restore_signal_handlers(previous)
+
+
 def _reap_children() -> None:
     """Reap our own exited children, so that no zombie of ours waits for our exit."""
     while True:
@@ -250,24 +286,37 @@ class Interrupted(KeyboardInterrupt):
         self.exit_code = 128 + signum
 
 
-def install_signal_handlers() -> None:
-    """SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` in the main thread."""
+_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def install_signal_handlers() -> dict[int, object]:
+    """SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` in the main thread; the old handlers."""
     def handler(signum: int, frame: object) -> None:
         raise Interrupted(signum)
 
+    previous: dict[int, object] = {}
     if threading.current_thread() is not threading.main_thread():
-        return
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        return previous
+    for sig in _SIGNALS:
         try:
-            signal.signal(sig, handler)
+            previous[sig] = signal.signal(sig, handler)
         except (ValueError, OSError):
+            pass
+    return previous
+
+
+def restore_signal_handlers(previous: dict[int, object]) -> None:
+    for sig, old in previous.items():
+        try:
+            signal.signal(sig, old)  # type: ignore[arg-type]
+        except (ValueError, OSError, TypeError):
             pass
 
 
 def ignore_signals() -> None:
     """While cleaning up: a second Ctrl-C must not cut the cleanup short."""
     if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        for sig in _SIGNALS:
             try:
                 signal.signal(sig, signal.SIG_IGN)
             except (ValueError, OSError):

@@ -169,6 +169,7 @@ def _run(argv: tuple[str, ...], timeout: float, env: Optional[Mapping[str, str]]
     except ValueError as exc:  # e.g. a NUL byte in an argument or the environment
         return CommandResult(argv, error=f"cannot run {argv[0]}: {exc}")
     limit_memory(proc.pid, memory_limit)
+    lifetime.checkpoint("command:" + os.path.basename(argv[0]))
 
     pending_input = memoryview(input_data or b"")
     buffers = {proc.stdout: bytearray(), proc.stderr: bytearray()}
