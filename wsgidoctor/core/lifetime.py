@@ -60,11 +60,16 @@ def token() -> str:
     return _token
 
 
-def child_env(env: Optional[Mapping[str, str]]) -> dict[str, str]:
-    """``env`` (default: ours) plus this run's mark, kept after any mark it already had."""
+def new_mark() -> str:
+    """A mark for one child and its descendants (see :func:`end_orphans`)."""
+    return f"{token()}.{secrets.token_hex(4)}"
+
+
+def child_env(env: Optional[Mapping[str, str]], marks: Iterable[str] = ()) -> dict[str, str]:
+    """``env`` (default: ours) plus this run's marks, kept after any mark it already had."""
     out = dict(os.environ if env is None else env)
     inherited = os.environ.get(MARK, "")
-    mine = [token(), *_scopes]
+    mine = [token(), *_scopes, *marks]
     marks = [m for m in (out.get(MARK, "") + ":" + inherited).split(":") if m and m not in mine]
     out[MARK] = ":".join(dict.fromkeys([*marks, *mine]))
     return out
@@ -80,13 +85,13 @@ def is_closing() -> bool:
     return _closing
 
 
-def spawn(argv: list[str], **popen_args) -> subprocess.Popen:
+def spawn(argv: list[str], marks: Iterable[str] = (), **popen_args) -> subprocess.Popen:
     """``subprocess.Popen`` with the mark added; refused once :func:`shutdown` has begun.
 
     The lock makes a start and a sweep mutually exclusive: a process is either started before
     the sweep (and found by it) or not at all.
     """
-    popen_args["env"] = child_env(popen_args.get("env"))
+    popen_args["env"] = child_env(popen_args.get("env"), marks)
     with _lock:
         if _closing:
             raise Stopping("wsgidoctor is stopping")
@@ -242,6 +247,8 @@ def guarded(final: bool = False) -> Iterator[None]:
     """
     global _closing
     scope = f"{token()}.{secrets.token_hex(4)}"
+    if final:
+        enable_subreaper()
     previous = install_signal_handlers()
     _scopes.append(scope)
     try:
@@ -263,6 +270,82 @@ def guarded(final: bool = False) -> Iterator[None]:
             if not final:
                 _closing = False
             restore_signal_handlers(previous)
+
+
+_subreaper = False
+
+
+def enable_subreaper() -> None:
+    """Orphaned descendants (one that called setsid() and whose parent died) come back to us,
+    where :func:`end_orphans` finds them as soon as their command ends, instead of going to init.
+
+    The command line does this; a library user (a test suite) does not get it by default, as
+    every orphan of every descendant would then become its child: there, such an escaped
+    descendant is ended when the process ends (by :func:`guarded` or the watchdog).
+    """
+    global _subreaper
+    if _subreaper or not sys.platform.startswith("linux"):
+        return
+    _subreaper = True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def _children() -> list[int]:
+    out: list[int] = []
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            with open(f"/proc/self/task/{tid}/children") as fh:
+                out += [int(p) for p in fh.read().split()]
+        except OSError:
+            continue
+    return out
+
+
+def _session_of(pid: int) -> Optional[int]:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return int(fh.read().rsplit(b")", 1)[1].split()[3])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def end_orphans(mark: str, session: Optional[int] = None) -> int:
+    """Kill and reap the orphans that came back to us from one child; how many.
+
+    They carry ``mark``, or are still in ``session`` (the child's own, while the child is not yet
+    reaped, so that id cannot have been reused; the child itself is left to its owner). Called once that child has exited: whatever of
+    its descendants survived is then our child (we are a subreaper), so no /proc-wide scan is
+    needed, and those that died meanwhile are reaped rather than left as zombies.
+    """
+    ended = 0
+    for _ in range(50):
+        found = [pid for pid in _children() if pid != session
+                 and ((session is not None and _session_of(pid) == session) or _marked(pid, mark))]
+        if not found:
+            return ended
+        for pid in found:
+            _kill(pid, mark)
+            if session is not None and _session_of(pid) == session:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+            ended += 1
+    return ended
 
 
 def _reap_children() -> None:

@@ -148,9 +148,11 @@ def _out_of_memory(returncode: Optional[int], stderr: bytes, limit: Optional[int
 def _run(argv: tuple[str, ...], timeout: float, env: Optional[Mapping[str, str]], cwd: Optional[str],
          input_data: Optional[bytes], output_limit: int, memory_limit: Optional[int]) -> CommandResult:
     start = time.monotonic()
+    mark = lifetime.new_mark()
     try:
         proc = lifetime.spawn(
             list(argv),
+            marks=(mark,),
             stdin=subprocess.PIPE if input_data is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -226,7 +228,7 @@ def _run(argv: tuple[str, ...], timeout: float, env: Optional[Mapping[str, str]]
         pause = min(pause * 2, 0.05)
     # The child is exited or killed here but not yet reaped, so its pid (the group id) cannot
     # have been reused: kill whatever it left in its process group, then reap it.
-    _kill_group(proc)
+    _kill_group(proc, mark)
     for stream in (*buffers, proc.stdin):
         if stream is not None and not stream.closed:
             stream.close()
@@ -262,10 +264,11 @@ def _has_exited(proc: subprocess.Popen) -> bool:
     return info is not None
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    """Kill the child's whole process group and reap the child.
+def _kill_group(proc: subprocess.Popen, mark: str) -> None:
+    """Kill the child's whole process group, end what left it, and reap the child.
 
-    Called only while the child is unreaped, so the group id is still the child's own.
+    Called only while the child is unreaped, so the group id is still the child's own; the
+    orphans are ended before the child is reaped for the same reason.
     """
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -274,6 +277,10 @@ def _kill_group(proc: subprocess.Popen) -> None:
             proc.kill()
         except ProcessLookupError:
             pass
+    deadline = time.monotonic() + 5
+    while not _has_exited(proc) and time.monotonic() < deadline:
+        time.sleep(0.001)
+    lifetime.end_orphans(mark, session=proc.pid)
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:  # pragma: no cover - a process stuck in the kernel

@@ -146,6 +146,7 @@ class ApacheProcess:
     wrapper: Sequence[str] = ()
     memory_limit: Optional[int] = MEMORY_LIMIT
     proc: Optional[subprocess.Popen] = field(default=None, init=False)
+    mark: str = field(default_factory=lifetime.new_mark, init=False)
     leftovers: list[int] = field(default_factory=list, init=False)
 
     @property
@@ -165,7 +166,7 @@ class ApacheProcess:
         env.setdefault("PATH", DEFAULT_PATH)
         out = open(self.output, "ab") if self.output else subprocess.DEVNULL
         try:
-            self.proc = lifetime.spawn(self.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env,
+            self.proc = lifetime.spawn(self.argv, marks=(self.mark,), stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env,
                                        cwd=self.cwd, start_new_session=True)
         except (OSError, ValueError, lifetime.Stopping) as exc:
             return f"could not run {self.httpd}: {getattr(exc, 'strerror', None) or exc}"
@@ -255,6 +256,7 @@ class ApacheProcess:
             proc.wait(3)
         except subprocess.TimeoutExpired:  # pragma: no cover - stuck in the kernel
             pass
+        lifetime.end_orphans(self.mark)  # whatever left the session (a daemonizing application)
         self.leftovers = session_members(proc.pid)
 
     def _server_pid(self) -> Optional[int]:
