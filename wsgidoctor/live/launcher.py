@@ -164,10 +164,12 @@ class ApacheProcess:
 
         env = dict(self.env)
         env.setdefault("PATH", DEFAULT_PATH)
-        out = open(self.output, "ab") if self.output else subprocess.DEVNULL
+        out = (os.fdopen(os.open(self.output, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640), "ab")
+               if self.output else subprocess.DEVNULL)
         try:
-            self.proc = lifetime.spawn(self.argv, marks=(self.mark,), stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env,
-                                       cwd=self.cwd, start_new_session=True)
+            # umask 027: the logs and locks httpd writes are not for other users either
+            self.proc = lifetime.spawn(self.argv, marks=(self.mark,), stdin=subprocess.DEVNULL, stdout=out,
+                                       stderr=out, env=env, cwd=self.cwd, start_new_session=True, umask=0o027)
         except (OSError, ValueError, lifetime.Stopping) as exc:
             return f"could not run {self.httpd}: {getattr(exc, 'strerror', None) or exc}"
         finally:

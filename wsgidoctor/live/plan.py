@@ -231,8 +231,17 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
     for d in top:
         if not d.sections and d.name in KEEP_GLOBAL:
             lines.append(_line(d))
+    # only the daemon groups the asked mounts use are started (300 groups must not start 300)
+    wanted = {m.process_group for _, m in chosen if m.process_group}
+    dynamic = any("%{" in str(m.process_group_spec.value or "") for _, m in chosen)
+
+    def needed(d: Directive) -> bool:
+        from wsgidoctor.config.wsgi import daemon_process
+
+        return dynamic or daemon_process(d).name in wanted
+
     for d in top:
-        if d.name == "WSGIDaemonProcess" and not d.sections:
+        if d.name == "WSGIDaemonProcess" and not d.sections and needed(d):
             lines.append(_daemon_line(d))
     _emit_scoped(lines, [d for d in top if d.name in KEEP_ANYWHERE], mirror_root, notes)
 
@@ -289,7 +298,7 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
             lines.append("  ServerAlias " + " ".join(server.aliases))
         vdirs = [d for d in server.directives if d is not server.name_at]
         for d in vdirs:
-            if d.name == "WSGIDaemonProcess" and all(s.kind == "virtualhost" for s in d.sections):
+            if d.name == "WSGIDaemonProcess" and all(s.kind == "virtualhost" for s in d.sections) and needed(d):
                 lines.append("  " + _daemon_line(d))
         _emit_scoped(lines, [d for d in vdirs if d.name in KEEP_ANYWHERE], mirror_root, notes, "  ")
         lines += alias_lines(own, "  ")
@@ -298,8 +307,8 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
     # daemon groups of virtual hosts that are not asked: a mount may still use them (same
     # ServerName), and their group ids follow declaration order as in the real server
     for server in model.servers[1:]:
-        daemons = [d for d in server.directives
-                   if d.name == "WSGIDaemonProcess" and all(s.kind == "virtualhost" for s in d.sections)]
+        daemons = [d for d in server.directives if d.name == "WSGIDaemonProcess" and needed(d)
+                   and all(s.kind == "virtualhost" for s in d.sections)]
         if server in servers_used or not daemons:
             continue
         key = _server_key(server)

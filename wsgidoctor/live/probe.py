@@ -27,10 +27,20 @@ _WSGI_KEYS = {"process_group": "mod_wsgi.process_group",
               "multithread": "wsgi.multithread", "multiprocess": "wsgi.multiprocess"}
 
 
+def _from_wsgi_str(value: Any) -> Any:
+    """A WSGI environ string (bytes decoded as Latin-1, PEP 3333) as the UTF-8 text it carries."""
+    if isinstance(value, str) and not value.isascii():
+        try:
+            return value.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            return value
+    return value
+
+
 def observed(answer: Optional[dict[str, Any]]) -> dict[str, Any]:
     """process group, application group and threading flags from a probe answer."""
     environ = (answer or {}).get("environ") or {}
-    return {k: environ.get(v) for k, v in _WSGI_KEYS.items()}
+    return {k: _from_wsgi_str(environ.get(v)) for k, v in _WSGI_KEYS.items()}
 
 
 def mismatches(expected: dict[str, Any], got: dict[str, Any]) -> dict[str, dict[str, Any]]:
