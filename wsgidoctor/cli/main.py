@@ -200,7 +200,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from wsgidoctor.core import lifetime
 
     with lifetime.guarded(final=argv is None):
-        return _run_verb(args)
+        code = _run_verb(args)
+    if argv is None and code in INTERRUPTED:
+        # Everything started is ended; a worker thread still inside a probe must not hold the exit.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    return code
+
+
+#: Exit codes of a run stopped by SIGHUP, SIGINT, SIGTERM (128 + the signal's number).
+INTERRUPTED = (129, 130, 143)
 
 
 def _run_verb(args: argparse.Namespace) -> int:
