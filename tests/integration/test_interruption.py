@@ -112,7 +112,8 @@ class Outcome:
     semaphores: int
 
 
-def _interrupt(site: str, conf: Path, stage: str, sig: signal.Signals, **extra_env: str) -> Outcome:
+def _interrupt(site: str, conf: Path, stage: str, sig: signal.Signals, settle: float = 15.0,
+               **extra_env: str) -> Outcome:
     mark = f"int-{secrets.token_hex(6)}"
     tmpdir = tempfile.mkdtemp(prefix="wdi-", dir="/tmp")  # short: socket paths must fit
     pause = Path(tmpdir + ".paused")
@@ -140,7 +141,7 @@ def _interrupt(site: str, conf: Path, stage: str, sig: signal.Signals, **extra_e
         proc.wait()
     proc.stderr.close()  # type: ignore[union-attr]
     # after a SIGKILL the watchdog ends the rest: give it time, then count
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + settle
     while _marked(mark) and time.monotonic() < deadline:
         time.sleep(0.05)
     processes = _marked(mark)
@@ -173,5 +174,6 @@ def test_interrupted_at_twenty_moments_by_three_signals_nothing_is_left(sites):
 def test_the_count_sees_what_is_left_when_nothing_watches(sites):
     """The control: without the watchdog, a SIGKILL while the server runs leaves it (and the test
     above would fail); the helper then ends what it found."""
-    outcome = _interrupt("healthy", sites["healthy"], "live-asking", signal.SIGKILL, WSGIDOCTOR_NO_WATCHDOG="1")
+    outcome = _interrupt("healthy", sites["healthy"], "live-asking", signal.SIGKILL, settle=2.0,
+                         WSGIDOCTOR_NO_WATCHDOG="1")
     assert outcome.reached and outcome.processes >= 2 and outcome.files > 0

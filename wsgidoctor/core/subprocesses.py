@@ -110,8 +110,8 @@ def run(
         _trace(argv, env, cwd)
     if memory_hungry(argv):
         with _hungry_lock:
-            return _run(argv, timeout, env, cwd, input_data, output_limit, memory_limit)
-    return _run(argv, timeout, env, cwd, input_data, output_limit, memory_limit)
+            return _run(argv, timeout, env, cwd, input_data, output_limit, memory_limit, True)
+    return _run(argv, timeout, env, cwd, input_data, output_limit, memory_limit, False)
 
 
 def memory_hungry(argv: Sequence[str]) -> bool:
@@ -120,9 +120,35 @@ def memory_hungry(argv: Sequence[str]) -> bool:
             and any(a in _CONFIG_READING or "DUMP_" in a for a in argv[1:]))
 
 
-def limit_memory(pid: int, limit: Optional[int]) -> None:
-    """Cap ``pid``'s address space (set right after the exec; inherited by its children)."""
-    if not limit:
+_PRLIMIT = next((p for p in ("/usr/bin/prlimit", "/bin/prlimit") if os.access(p, os.X_OK)), None)
+
+
+def with_memory_limit(argv: Sequence[str], limit: Optional[int], env: Optional[Mapping[str, str]] = None) -> list[str]:
+    """``argv`` started through util-linux's ``prlimit --as``, so that the limit is in place before
+    the command's first instruction (and inherited by its children).
+
+    The program is looked up here first (with ``env``'s PATH), so that a missing one is still
+    reported as such and not as prlimit's failure. Without prlimit, ``argv`` unchanged (the limit
+    is then set right after the start, see :func:`limit_memory`).
+    """
+    if not limit or _PRLIMIT is None:
+        return list(argv)
+    program = argv[0]
+    if os.sep not in program:
+        path = (env if env is not None else os.environ).get("PATH", os.defpath)
+        program = which(program, path=path) or program
+    if os.path.isdir(program):
+        raise PermissionError(argv[0])
+    if not os.path.isfile(program):
+        raise FileNotFoundError(argv[0])
+    if not os.access(program, os.X_OK):
+        raise PermissionError(argv[0])
+    return [_PRLIMIT, f"--as={limit}", "--", program, *argv[1:]]
+
+
+def limit_memory(pid: int, limit: Optional[int], force: bool = False) -> None:
+    """Cap ``pid``'s address space right after its start (where it was not started through prlimit)."""
+    if not limit or (_PRLIMIT is not None and not force):
         return
     try:
         import resource
@@ -146,12 +172,15 @@ def _out_of_memory(returncode: Optional[int], stderr: bytes, limit: Optional[int
 
 
 def _run(argv: tuple[str, ...], timeout: float, env: Optional[Mapping[str, str]], cwd: Optional[str],
-         input_data: Optional[bytes], output_limit: int, memory_limit: Optional[int]) -> CommandResult:
+         input_data: Optional[bytes], output_limit: int, memory_limit: Optional[int], hungry: bool) -> CommandResult:
+    # Commands that read the configuration get the limit before they start (through prlimit, one
+    # exec more); the others right after their start, which costs nothing.
+    wrapped = hungry and _PRLIMIT is not None
     start = time.monotonic()
     mark = lifetime.new_mark()
     try:
         proc = lifetime.spawn(
-            list(argv),
+            with_memory_limit(argv, memory_limit, env) if wrapped else list(argv),
             marks=(mark,),
             stdin=subprocess.PIPE if input_data is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -170,7 +199,8 @@ def _run(argv: tuple[str, ...], timeout: float, env: Optional[Mapping[str, str]]
         return CommandResult(argv, error=f"cannot run {argv[0]}: {exc.strerror or exc}")
     except ValueError as exc:  # e.g. a NUL byte in an argument or the environment
         return CommandResult(argv, error=f"cannot run {argv[0]}: {exc}")
-    limit_memory(proc.pid, memory_limit)
+    if not wrapped:
+        limit_memory(proc.pid, memory_limit, force=True)
     lifetime.checkpoint("command:" + os.path.basename(argv[0]))
 
     pending_input = memoryview(input_data or b"")
@@ -235,10 +265,14 @@ def _run(argv: tuple[str, ...], timeout: float, env: Optional[Mapping[str, str]]
     duration = (time.monotonic() - start) * 1000
     out, err = (_decode(bytes(buffers[proc.stdout])), _decode(bytes(buffers[proc.stderr])))
     error = f"timed out after {timeout:g}s: {argv[0]}" if timed_out else None
+    returncode = None if timed_out else proc.returncode
+    if returncode in (126, 127) and err.startswith("prlimit: failed to execute"):
+        # the exec itself failed (a script whose interpreter is missing...): as Popen would say
+        error, returncode = f"cannot run {argv[0]}: {err.rsplit(': ', 1)[-1].strip()}", None
     if error is None:
         error = _out_of_memory(proc.returncode, bytes(buffers[proc.stderr]) + bytes(buffers[proc.stdout]),
                                memory_limit)
-    return CommandResult(argv, returncode=None if timed_out else proc.returncode, stdout=out,
+    return CommandResult(argv, returncode=returncode, stdout=out,
                          stderr=err, duration_ms=duration, timed_out=timed_out,
                          truncated=truncated, error=error)
 

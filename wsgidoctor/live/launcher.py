@@ -160,7 +160,7 @@ class ApacheProcess:
 
     def start(self) -> Optional[str]:
         """Start httpd; None, or why it could not run at all."""
-        from wsgidoctor.core.subprocesses import limit_memory
+        from wsgidoctor.core.subprocesses import limit_memory, with_memory_limit
 
         env = dict(self.env)
         env.setdefault("PATH", DEFAULT_PATH)
@@ -168,8 +168,12 @@ class ApacheProcess:
                if self.output else subprocess.DEVNULL)
         try:
             # umask 027: the logs and locks httpd writes are not for other users either
-            self.proc = lifetime.spawn(self.argv, marks=(self.mark,), stdin=subprocess.DEVNULL, stdout=out,
+            self.proc = lifetime.spawn(with_memory_limit(self.argv, self.memory_limit, env), marks=(self.mark,), stdin=subprocess.DEVNULL, stdout=out,
                                        stderr=out, env=env, cwd=self.cwd, start_new_session=True, umask=0o027)
+        except FileNotFoundError:
+            return f"could not run {self.argv[0]}: no such file"
+        except PermissionError:
+            return f"could not run {self.argv[0]}: permission denied"
         except (OSError, ValueError, lifetime.Stopping) as exc:
             return f"could not run {self.httpd}: {getattr(exc, 'strerror', None) or exc}"
         finally:

@@ -102,7 +102,12 @@ def _host_header(name: str, port: int, ssl: bool) -> str:
     return name if port == (443 if ssl else 80) else f"{name}:{port}"
 
 
-def _daemon_line(d: Directive) -> str:
+#: WSGIDaemonProcess options a server not started by root cannot honour (it cannot switch users,
+#: and the user's home, where a daemon changes directory, may not exist or be reachable).
+NOT_AS_USER = ("user", "group", "supplementary-groups", "home")
+
+
+def _daemon_line(d: Directive, as_root: bool = True) -> str:
     from wsgidoctor.config.wsgi import daemon_process
 
     dp = daemon_process(d)
@@ -110,7 +115,11 @@ def _daemon_line(d: Directive) -> str:
     for key, value in dp.given.items():
         if key == "processes":
             value = str(min(dp.processes, MAX_DAEMON_PROCESSES))
+        if not as_root and key in NOT_AS_USER:
+            continue
         parts.append(f"{key}={_q(value)}")
+    if not as_root:
+        parts.append(f"home={_q(TMP)}")
     return "WSGIDaemonProcess " + " ".join(parts)
 
 
@@ -242,7 +251,7 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
 
     for d in top:
         if d.name == "WSGIDaemonProcess" and not d.sections and needed(d):
-            lines.append(_daemon_line(d))
+            lines.append(_daemon_line(d, as_root))
     _emit_scoped(lines, [d for d in top if d.name in KEEP_ANYWHERE], mirror_root, notes)
 
     requests: list[LiveRequest] = []
@@ -299,7 +308,7 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
         vdirs = [d for d in server.directives if d is not server.name_at]
         for d in vdirs:
             if d.name == "WSGIDaemonProcess" and all(s.kind == "virtualhost" for s in d.sections) and needed(d):
-                lines.append("  " + _daemon_line(d))
+                lines.append("  " + _daemon_line(d, as_root))
         _emit_scoped(lines, [d for d in vdirs if d.name in KEEP_ANYWHERE], mirror_root, notes, "  ")
         lines += alias_lines(own, "  ")
         lines.append("</VirtualHost>")
@@ -319,9 +328,12 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
         lines.append(f"<VirtualHost 127.0.0.1:@PORT:{key}@>")
         if server.name_at is not None:
             lines.append("  " + _line(server.name_at))
-        lines += ["  " + _daemon_line(d) for d in daemons]
+        lines += ["  " + _daemon_line(d, as_root) for d in daemons]
         lines.append("</VirtualHost>")
 
+    if not as_root and any(l.startswith(("WSGIDaemonProcess", "  WSGIDaemonProcess")) for l in lines):
+        notes.append("not running as root: the throwaway server's daemon processes run as the current "
+                     "user, in its temporary directory (user=, group= and home= are not applied)")
     if not chosen and model.settings.restrict_embedded:
         notes.append("nothing is mounted and WSGIRestrictEmbedded On refuses embedded mode: "
                      "there is nothing to ask")

@@ -93,6 +93,7 @@ def _live_mode(ctx: ProbeContext, out: ProbeOutput) -> dict[str, Any]:
                              text="\n".join(result.error_log)))
     answers = []
     for a in result.answers:
+        _drop_own_home(a.body, result.tmp_dirs)
         entry = a.to_json()
         got = observed(a.body)
         entry["observed"] = got
@@ -106,6 +107,15 @@ def _live_mode(ctx: ProbeContext, out: ProbeOutput) -> dict[str, Any]:
             "error_log": result.error_log, "notes": result.notes, "ports": result.ports,
             "duration_ms": round(result.duration_ms, 1), "leftover_pids": result.leftovers,
             "tmp_dirs": result.tmp_dirs, "prediction_version": ".".join(map(str, setup.version))}
+
+
+def _drop_own_home(answer: Optional[dict[str, Any]], tmp_dirs: list[str]) -> None:
+    """Not as root the daemons' home is the throwaway directory, which mod_wsgi puts on sys.path:
+    that entry is wsgidoctor's doing, not the installation's."""
+    python = (answer or {}).get("python")
+    if isinstance(python, dict) and isinstance(python.get("path"), list) and tmp_dirs:
+        python["path"] = [p for p in python["path"]
+                          if not (isinstance(p, str) and any(p == d or p.startswith(d + "/") for d in tmp_dirs))]
 
 
 def _url_mode(ctx: ProbeContext, url: str) -> dict[str, Any]:
