@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.live_helpers import HTTPD, needs_apache, write_case
+from tests.support.live_helpers import HTTPD, needs_apache, processes_marked, write_case
 
 pytestmark = [pytest.mark.apache, pytest.mark.slow, needs_apache]
 
@@ -61,23 +61,6 @@ def sites():
         yield {"healthy": _site(root / "healthy", False), "crash-looping": _site(root / "crash", True)}
     finally:
         shutil.rmtree(root, ignore_errors=True)
-
-
-def _marked(mark: str) -> list[int]:
-    needle = f"{mark}".encode()
-    out = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/environ", "rb") as fh:
-                env = fh.read()
-        except OSError:
-            continue
-        for item in env.split(b"\0"):
-            if item.startswith(b"WSGIDOCTOR_OWNER=") and needle in item.split(b"=", 1)[1].split(b":"):
-                out.append(int(name))
-    return out
 
 
 def _semaphores() -> dict[str, int]:
@@ -142,9 +125,9 @@ def _interrupt(site: str, conf: Path, stage: str, sig: signal.Signals, settle: f
     proc.stderr.close()  # type: ignore[union-attr]
     # after a SIGKILL the watchdog ends the rest: give it time, then count
     deadline = time.monotonic() + settle
-    while _marked(mark) and time.monotonic() < deadline:
+    while processes_marked(mark) and time.monotonic() < deadline:
         time.sleep(0.05)
-    processes = _marked(mark)
+    processes = processes_marked(mark)
     files = sum(len(d) + len(f) for _, d, f in os.walk(tmpdir))
     sockets = _unix_sockets_under(tmpdir)
     sems = {k for k, ctime in _semaphores().items() if k not in sems_before and ctime >= int(began) - 1}

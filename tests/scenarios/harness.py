@@ -366,7 +366,7 @@ class Installation:
         running = False
         while time.monotonic() - began < timeout:
             if self.server_pid is None:
-                self.server_pid = _only_child(self.process.pid)
+                self.server_pid = self.apache.server_pid()
                 if self.server_pid is not None:
                     self.namespace = _pid_namespace(self.server_pid)
             if self.process.poll() is not None:
@@ -490,16 +490,6 @@ class Installation:
             raise AssertionError(f"wsgidoctor printed no JSON report (exit {proc.returncode}):\n"
                                  f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}") from None
         return Doctor(["wsgidoctor", *args], proc.returncode, report, proc.stderr)
-
-
-def _only_child(pid: int) -> Optional[int]:
-    """The one child of ``pid`` (unshare's forked child: the server), or None yet."""
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as fh:
-            children = fh.read().split()
-    except OSError:
-        return None
-    return int(children[0]) if children else None
 
 
 def _pid_namespace(pid: int) -> Optional[str]:

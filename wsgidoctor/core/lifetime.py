@@ -167,19 +167,28 @@ def _marked(pid: int, tok: str) -> bool:
     return False
 
 
+def all_pids() -> list[int]:
+    """Every pid in /proc (none where there is no /proc)."""
+    try:
+        return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return []
+
+
+def stat_fields(pid: int) -> list[bytes]:
+    """``/proc/PID/stat`` after the command name: state, ppid, pgrp, session... ([] if gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
 def owned_pids(tok: Optional[str] = None) -> list[int]:
     """Live processes carrying ``tok`` (default: ours), this process excluded."""
     tok = tok or token()
     me = os.getpid()
-    out = []
-    try:
-        names = os.listdir("/proc")
-    except OSError:
-        return out
-    for name in names:
-        if name.isdigit() and int(name) != me and _marked(int(name), tok):
-            out.append(int(name))
-    return out
+    return [pid for pid in all_pids() if pid != me and _marked(pid, tok)]
 
 
 def _kill(pid: int, tok: str) -> None:
@@ -312,11 +321,8 @@ def _children() -> list[int]:
 
 
 def _session_of(pid: int) -> Optional[int]:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            return int(fh.read().rsplit(b")", 1)[1].split()[3])
-    except (OSError, IndexError, ValueError):
-        return None
+    fields = stat_fields(pid)
+    return int(fields[3]) if len(fields) > 3 else None
 
 
 def end_orphans(mark: str, session: Optional[int] = None) -> int:

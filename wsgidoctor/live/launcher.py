@@ -68,20 +68,10 @@ def free_ports(count: int, avoid: Sequence[int] = ()) -> list[int]:
 def session_members(sid: int) -> list[int]:
     """Pids of the live (not zombie) processes whose session id is ``sid``."""
     out = []
-    try:
-        names = os.listdir("/proc")
-    except OSError:
-        return out
-    for name in names:
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as fh:
-                fields = fh.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
+    for pid in lifetime.all_pids():
+        fields = lifetime.stat_fields(pid)
         if len(fields) > 3 and fields[0] not in (b"Z", b"X") and int(fields[3]) == sid:
-            out.append(int(name))
+            out.append(pid)
     return out
 
 
@@ -230,7 +220,7 @@ class ApacheProcess:
         if proc is None:
             return
         lifetime.checkpoint("launcher-stopping")
-        target = self._server_pid()
+        target = self.server_pid()
         if proc.poll() is None and target is not None:
             try:
                 os.kill(target, signal.SIGTERM)
@@ -265,7 +255,7 @@ class ApacheProcess:
         lifetime.end_orphans(self.mark)  # whatever left the session (a daemonizing application)
         self.leftovers = session_members(proc.pid)
 
-    def _server_pid(self) -> Optional[int]:
+    def server_pid(self) -> Optional[int]:
         """httpd's pid as seen from here (with a wrapper: the wrapper's only child)."""
         assert self.proc is not None
         if not self.wrapper:
