@@ -50,6 +50,7 @@ _dirs: dict[str, Optional[str]] = {}  # directory -> the scope that registered i
 _closing = False
 _watchdog: Optional[subprocess.Popen] = None
 _watchdog_pipe: Optional[int] = None
+_spawned: list[subprocess.Popen] = []  # children not yet seen to be reaped
 
 
 def token() -> str:
@@ -96,7 +97,10 @@ def spawn(argv: list[str], marks: Iterable[str] = (), **popen_args) -> subproces
         if _closing:
             raise Stopping("wsgidoctor is stopping")
         _ensure_watchdog()
-        return subprocess.Popen(argv, **popen_args)
+        proc = subprocess.Popen(argv, **popen_args)
+        _spawned[:] = [p for p in _spawned if p.returncode is None]
+        _spawned.append(proc)
+        return proc
 
 
 def register_dir(path: str) -> None:
@@ -260,8 +264,10 @@ def guarded(final: bool = False) -> Iterator[None]:
         enable_subreaper()
     previous = install_signal_handlers()
     _scopes.append(scope)
+    clean = False
     try:
         yield
+        clean = True
     finally:
         ignore_signals()
         with _lock:
@@ -271,7 +277,10 @@ def guarded(final: bool = False) -> Iterator[None]:
             for d in dirs:
                 _dirs.pop(d, None)
         try:
-            if _watchdog is not None or dirs:
+            # A /proc-wide sweep costs tens of ms: skipped when the run ended normally with every
+            # child reaped by its owner (what left a child's session was ended with it, see
+            # end_orphans). Never reaped here: that is the owner's, who may still signal its group.
+            if dirs or not clean or any(p.returncode is None for p in list(_spawned)):
                 sweep(scope, dirs)
                 for d in dirs:
                     _tell(f"undir\t{d}\n")
