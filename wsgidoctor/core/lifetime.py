@@ -25,6 +25,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -108,6 +109,30 @@ def register_dir(path: str) -> None:
     with _lock:
         _dirs[path] = _scopes[-1] if _scopes else None
         _tell(f"dir\t{path}\n")
+
+
+def make_dir(base: Optional[str], prefix: str) -> str:
+    """A new 0700 directory under ``base``, removed when wsgidoctor ends, however it ends.
+
+    The watchdog is told before the directory exists, and the start of a sweep is excluded
+    meanwhile, so that no end of wsgidoctor falls between its creation and its registration.
+    """
+    base = base or tempfile.gettempdir()
+    for _ in range(100):
+        path = os.path.join(base, prefix + secrets.token_hex(4))
+        with _lock:
+            if _closing:
+                raise Stopping("wsgidoctor is stopping")
+            register_dir(path)
+            try:
+                os.mkdir(path, 0o700)
+                return path
+            except FileExistsError:
+                forget_dir(path)
+            except OSError:
+                forget_dir(path)
+                raise
+    raise FileExistsError(f"no free name for {prefix}* in {base}")
 
 
 def forget_dir(path: str) -> None:
@@ -281,9 +306,7 @@ def guarded(final: bool = False) -> Iterator[None]:
             # child reaped by its owner (what left a child's session was ended with it, see
             # end_orphans). Never reaped here: that is the owner's, who may still signal its group.
             if dirs or not clean or any(p.returncode is None for p in list(_spawned)):
-                sweep(scope, dirs)
-                for d in dirs:
-                    _tell(f"undir\t{d}\n")
+                sweep(scope, dirs)  # the watchdog keeps them too: removed again at the very end
         finally:
             if not final:
                 _closing = False

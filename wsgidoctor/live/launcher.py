@@ -106,9 +106,7 @@ def short_private_dir(prefix: str = "wsgidoctor-") -> str:
     candidates = [tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm"]
     base = next((c for c in candidates if len(c) + len(prefix) + 8 <= MAX_DIR_LENGTH
                  and os.path.isdir(c) and os.access(c, os.W_OK | os.X_OK)), None)
-    path = tempfile.mkdtemp(prefix=prefix, dir=base)
-    lifetime.register_dir(path)
-    return path
+    return lifetime.make_dir(base, prefix)
 
 
 def remove_dir(path: str) -> None:
@@ -347,7 +345,10 @@ def launch(httpd: str, config_for: ConfigFor, *, env: Mapping[str, str], port_ke
     """
     last: Optional[LaunchFailed] = None
     for attempt in range(attempts):
-        tmp = short_private_dir(prefix)
+        try:
+            tmp = short_private_dir(prefix)
+        except lifetime.Stopping as exc:
+            raise LaunchFailed(str(exc), [], "", dict(ports or {}), attempt + 1) from None
         chosen = dict(ports) if ports else dict(zip(port_keys, free_ports(len(port_keys), avoid_ports)))
         process = None
         text = ""
