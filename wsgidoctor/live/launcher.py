@@ -132,6 +132,7 @@ class ApacheProcess:
     ready_file: Optional[str] = None
     output: Optional[str] = None  # where httpd's own stdout/stderr go (default: discarded)
     wrapper: Sequence[str] = ()
+    control: Sequence[str] = ()  # a control script's start command instead of ``httpd -f config`` (express)
     memory_limit: Optional[int] = MEMORY_LIMIT
     proc: Optional[subprocess.Popen] = field(default=None, init=False)
     mark: str = field(default_factory=lifetime.new_mark, init=False)
@@ -139,6 +140,8 @@ class ApacheProcess:
 
     @property
     def argv(self) -> list[str]:
+        if self.control:
+            return [*self.wrapper, *self.control, "-DFOREGROUND"]
         root = ["-d", self.server_root] if self.server_root else []
         return [*self.wrapper, self.httpd, *root, "-f", self.config, "-DFOREGROUND"]
 
