@@ -33,7 +33,7 @@ Mutex file:{root}/run default
 Timeout 20
 LoadModule mpm_{mpm}_module {modules}/mod_mpm_{mpm}.so
 LoadModule authz_core_module {modules}/mod_authz_core.so
-LoadModule wsgi_module {wsgi_module}
+LoadModule wsgi_module {modules}/mod_wsgi.so
 {user}
 WSGISocketPrefix "{root}/run/wsgi"
 <Directory "{root}">
@@ -136,9 +136,9 @@ def start(extra_config: str, *, env: Mapping[str, str], mpm: str = "event", log_
             os.chmod(target.parent, 0o755)
         extra = _fill(extra_config, root, port).splitlines(keepends=True)
         preload = "".join(line for line in extra if line.startswith("LoadFile "))
-        conf = BASE_CONFIG.format(root=root, port=port, mpm=mpm, modules=MODULES, user=user, log_level=log_level,
-                                  wsgi_module=wsgi_module or MODULES / "mod_wsgi.so")
-        conf = conf.replace("LoadModule wsgi_module", preload + "LoadModule wsgi_module", 1)
+        conf = BASE_CONFIG.format(root=root, port=port, mpm=mpm, modules=MODULES, user=user, log_level=log_level)
+        conf = conf.replace(f"LoadModule wsgi_module {MODULES}/mod_wsgi.so",
+                            f"{preload}LoadModule wsgi_module {wsgi_module or MODULES / 'mod_wsgi.so'}", 1)
         return conf + "".join(line for line in extra if not line.startswith("LoadFile "))
 
     try:
