@@ -104,7 +104,7 @@ print(json.dumps({"elapsed": elapsed, "cpu": cpu, "rss_kib": resource.getrusage(
 
 def _grep_seconds(path: str, runs: int) -> float:
     """Best wall time of ``grep -F -c`` with the analysis' needles over ``path`` (0 without grep)."""
-    from wsgidoctor.errorlog.events import NEEDLES
+    from wsgidoctor.messages.signatures import NEEDLES
 
     grep = shutil.which("grep")
     if not grep:

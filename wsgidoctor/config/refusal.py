@@ -22,6 +22,7 @@ from wsgidoctor.core import facts as F
 from wsgidoctor.core.catalogue import FindingSpec, rule
 from wsgidoctor.core.model import Evidence, Finding
 from wsgidoctor.errorlog import rules as log_rules
+from wsgidoctor.linkage import rules as linkage_rules
 from wsgidoctor.linkage.rules import MAGIC, NOT_FOUND
 from wsgidoctor.mutex import rules as mutex_rules
 
@@ -62,6 +63,10 @@ def _explained_elsewhere(err: Mapping[str, Any], facts: dict[str, Any]) -> bool:
     return False
 
 
+#: An error whose cause another area's rule reports from its own examination (no second finding).
+SKIP = (CONFIG_REJECTED, "", None)
+
+
 def _event_finding(err: Mapping[str, Any], facts: dict[str, Any]) -> Optional[tuple[FindingSpec, str, Optional[str]]]:
     """The finding of the error's event, as an error log would give it: (spec, why, fix)."""
     event, fields = err.get("event"), err.get("fields") or {}
@@ -69,9 +74,13 @@ def _event_finding(err: Mapping[str, Any], facts: dict[str, Any]) -> Optional[tu
         spec, meaning = log_rules.SIMPLE_EVENTS[event]
         return spec, meaning[:1].upper() + meaning[1:] + ".", None
     if event == "module-undefined-symbol":
+        if fields.get("owner") == "python" and any(linkage_rules.needs_loadfile(facts)):
+            return SKIP  # the linkage examination names this cause: libpython-needs-loadfile
         why, fix = log_rules.undefined_symbol(fields, facts)
         return log_rules.UNDEFINED_SYMBOL, why, fix
     if event == "libpython-missing":
+        if any(linkage_rules.libpython_not_found(facts)):
+            return SKIP  # the linkage examination reports it, with where the loader looked
         return NOT_FOUND, f"The loader cannot find {fields.get('library', 'the Python library')}.", None
     if event == "module-load-denied":
         return log_rules.LOAD_DENIED, "The loader may not read or map the file.", None
@@ -97,6 +106,8 @@ def configuration_refused(facts: dict[str, Any]) -> Iterable[Finding]:
         evidence += [Evidence(str(c.get("file")), "Include", c.get("line"))
                      for c in err.get("included_from") or () if isinstance(c, Mapping)]
         found = _event_finding(err, facts)
+        if found is SKIP:
+            continue
         if found:
             spec, why, fix = found
         elif _WRONG_CONTEXT.search(message):

@@ -1,7 +1,7 @@
 """Where the needles are in a large log file, found by grep in one pass.
 
 The scanner needs only the lines that hold one of the event needles
-(:data:`~wsgidoctor.errorlog.events.NEEDLES`). Searching a block once per needle with
+(:data:`~wsgidoctor.messages.signatures.NEEDLES`). Searching a block once per needle with
 ``bytes.find`` costs one pass over the data per needle; ``grep -F`` searches for all of them in
 one pass (Aho-Corasick style) and prints just the byte offsets of the hits, on another CPU while
 this process parses the hits it already has. Used for regular files of some size when grep is
@@ -15,6 +15,8 @@ import os
 import shutil
 import subprocess
 from typing import IO, Iterator, Optional, Sequence
+
+from wsgidoctor.core import lifetime
 
 #: Files smaller than this are searched in Python: starting grep costs more than it saves.
 MIN_BYTES = 8 * 1024 * 1024
@@ -58,10 +60,11 @@ class NeedleHits:
             argv = [grep, "-F", "-a", "-b", "-o"]
             for needle in needles:
                 argv += ["-e", needle.decode("latin-1")]
-            proc = subprocess.Popen(argv, stdin=source, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                    env={"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-                                    close_fds=True)
-        except OSError:
+            # through lifetime.spawn: marked like every child, so it is ended with wsgidoctor
+            proc = lifetime.spawn(argv, stdin=source, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                  env={"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                                  close_fds=True)
+        except (OSError, lifetime.Stopping):
             return None
         finally:
             source.close()

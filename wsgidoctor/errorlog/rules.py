@@ -855,11 +855,11 @@ def configuration_events(f: dict[str, Any]) -> Iterable[Finding]:
     if ev:
         directives = ", ".join(view.values(ev, "directive"))
         detail = f"Apache does not know {directives} ({view.cite(ev)}): mod_wsgi was not loaded when it read them."
-        fix = None
         if "WSGIDaemonProcess" in directives and _windows(view):
-            detail += " On Windows mod_wsgi has no daemon mode, so WSGIDaemonProcess never exists there."
-            fix = "Remove WSGIDaemonProcess/WSGIProcessGroup on Windows and run the application embedded."
-        yield _make(WSGI_NOT_LOADED, view, detail, view.evidence(ev), [ev], fix=fix)
+            yield _make(DAEMON_MODE_WINDOWS, view, f"Apache does not know {directives} ({view.cite(ev)}): "
+                        f"the Windows build of mod_wsgi has no daemon mode.", view.evidence(ev), [ev])
+        else:
+            yield _make(WSGI_NOT_LOADED, view, detail, view.evidence(ev), [ev])
     conflict = view.event("mod-python-conflict")
     banner = view.log.get("banner") or {}
     loaded = view.event("mod-python-loaded")

@@ -81,24 +81,6 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType("python-init-failed", ('initiali',), _re(r"Python (?:child )?initiali[sz]ation failed"),
               codes=("WSGI0001", "WSGI0002", "WSGI0028")),
     EventType("interpreter-change", ('Interpreter change',), _re(r"Interpreter change detected")),
-    EventType("unicode-ascii", ("codec can't",),
-              _re(r"(?P<exception>Unicode(?:En|De)codeError): 'ascii' codec can't (?P<op>encode|decode)"),
-              key="op"),
-    EventType("daemon-configure-failed", ('Failure to configure', 'configuration failed'),
-              _re(r"Failure to configure the daemon process correctly"
-                  r"|Daemon process configuration failed; process left in unspecified state"),
-              key=None),
-    EventType("script-compile-failed", ('read/compile', 'read or compile'),
-              _re(r"Could not read(?:/| or )compile (?:source file|WSGI script) '(?P<script>[^']*)'"), key="script"),
-    EventType("script-timeout", ('Script timed out',),
-              _re(r"Script timed out before returning headers(?:: (?P<script>.*))?"), key="script"),
-    EventType("wsgi-daemon-duplicate", ('duplicates previous',),
-              _re(r"Name duplicates previous WSGI daemon definition")),
-    EventType("wsgi-option-invalid", ('Invalid option to WSGI',),
-              _re(r"Invalid option to WSGI (?P<what>[\w ]+?) definition"), key="what"),
-    EventType("code-signing", ('Code signing',),
-              _re(r"Code signing absent - not loading module at: (?P<module>\S+)"), codes=("AH06665",), key="module"),
-    EventType("loader-fatal", ('ld.so.1',), _re(r"ld\.so\.1: (?P<program>[^:\s]+): fatal: (?P<reason>.*)")),
     EventType("module-load-failed", ('Cannot load',),
               _re(r"Cannot load (?P<module>.+?) into server: (?P<reason>.*)"), key="module"),
     EventType("module-incompatible", ('not compatible',),
@@ -161,6 +143,25 @@ EVENT_TYPES: tuple[EventType, ...] = (
               codes=("WSGI0135",), key="path"),
     EventType("client-denied", ('client denied',), _re(r"client denied by server configuration: (?P<path>.*)"),
               codes=("AH01630",), key="path"),
+    # Rare messages last: the common events of a busy log are tried first.
+    EventType("unicode-ascii", ("codec can't",),
+              _re(r"(?P<exception>Unicode(?:En|De)codeError): 'ascii' codec can't (?P<op>encode|decode)"),
+              key="op"),
+    EventType("daemon-configure-failed", ('Failure to configure', 'configuration failed'),
+              _re(r"Failure to configure the daemon process correctly"
+                  r"|Daemon process configuration failed; process left in unspecified state"),
+              key=None),
+    EventType("script-compile-failed", ('read/compile', 'read or compile'),
+              _re(r"Could not read(?:/| or )compile (?:source file|WSGI script) '(?P<script>[^']*)'"), key="script"),
+    EventType("script-timeout", ('Script timed out',),
+              _re(r"Script timed out before returning headers(?:: (?P<script>.*))?"), key="script"),
+    EventType("wsgi-daemon-duplicate", ('duplicates previous',),
+              _re(r"Name duplicates previous WSGI daemon definition")),
+    EventType("wsgi-option-invalid", ('Invalid option to WSGI',),
+              _re(r"Invalid option to WSGI (?P<what>[\w ]+?) definition"), key="what"),
+    EventType("code-signing", ('Code signing',),
+              _re(r"Code signing absent - not loading module at: (?P<module>\S+)"), codes=("AH06665",), key="module"),
+    EventType("loader-fatal", ('ld.so.1',), _re(r"ld\.so\.1: (?P<program>[^:\s]+): fatal: (?P<reason>.*)")),
 )
 
 BY_NAME = {e.name: e for e in EVENT_TYPES}
@@ -204,6 +205,7 @@ def classify(line: LogLine) -> Optional[tuple[str, dict[str, str]]]:
     """The event a line records and the values it carries, or ``None`` for an ordinary line."""
     msg = line.message
     code = line.code
+    code_event = CODE_EVENTS.get(code) if code else None
     for et in EVENT_TYPES:
         m = None
         if et.pattern is not None:
@@ -211,7 +213,7 @@ def classify(line: LogLine) -> Optional[tuple[str, dict[str, str]]]:
                 if hint in msg:
                     m = et.pattern.search(msg)
                     break
-        if m is None and not (code and (code in et.codes or CODE_EVENTS.get(code) == et.name)):
+        if m is None and not (code and (code_event == et.name or code in et.codes)):
             continue
         fields = _fields(m)
         name = _refine(et.name, fields, line)

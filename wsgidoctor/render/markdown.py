@@ -15,7 +15,7 @@ from wsgidoctor import __version__
 from wsgidoctor.core.model import Finding, RawOutput, Report
 from wsgidoctor.render.markdown_fit import (MARKDOWN_LIMIT, MAX_ROWS, clip_cell, cut, fold_log_lines,
                                             fold_repeats, shares)
-from wsgidoctor.render.outline import headline, outline, summary_line
+from wsgidoctor.render.outline import refusal, headline, outline, summary_line
 
 ICONS = {"ok": "✅", "warning": "⚠️", "error": "❌", "info": "ℹ️", "incomplete": "❔"}
 
@@ -58,6 +58,9 @@ def _head(report: Report) -> list[str]:
     out = ["<!-- wsgidoctor report: valid Markdown, paste it into an issue or a mailing-list post as is -->",
            f"## wsgidoctor {__version__} report", "",
            f"**{_text(headline(report))}** — {summary_line(report)}"]
+    refused = refusal(report)
+    if refused:
+        out += ["", f"**{_text(refused)}**"]
     if report.redaction.get("applied"):
         out += ["", f"_Redacted: {', '.join(report.redaction.get('rules') or ['secrets'])}._"]
     return out
