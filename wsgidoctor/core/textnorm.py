@@ -14,6 +14,7 @@ _JOURNAL = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [\w./@-]+(?:\[
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _BULLET = re.compile(r"^\s*(?:[*+] |- (?=\S))")
 _QUOTE = re.compile(r"^\s*(> ?)+")
+_HTML_HINT = re.compile(r"</?(?:pre|code|br|p|div|span|tt|samp)\b[^>]*>|&gt;|&#\d+;|&nbsp;", re.I)
 
 
 def utf16_order(data: bytes, sample: int = 4096) -> str | None:
@@ -65,6 +66,9 @@ def clean_lines(text: bytes | str, *, strip_bullets: bool = True) -> list[str]:
     """
     text = decode(text).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     text = text.replace("\ufeff", "")
+    # "&lt;" alone may be what a file really holds (a config copied from a web page): entities are
+    # decoded only when the text shows it is HTML.
+    html = bool(_HTML_HINT.search(text))
     out: list[str] = []
     for line in text.split("\n"):
         if _FENCE.match(line):
@@ -74,8 +78,10 @@ def clean_lines(text: bytes | str, *, strip_bullets: bool = True) -> list[str]:
         if strip_bullets:
             line = _BULLET.sub("", line)
         if "&" in line:
-            line = (line.replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">")
-                    .replace("&quot;", '"').replace("&amp;", "&"))
+            line = line.replace("&nbsp;", " ")
+            if html:
+                line = (line.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+                        .replace("&amp;", "&"))
         line = line.replace("\u00a0", " ").rstrip()
         out.append(line)
     indents = [len(l) - len(l.lstrip()) for l in out if l.strip()]

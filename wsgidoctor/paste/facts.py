@@ -7,6 +7,7 @@ This is the one place the reader meets the parsers. The message analysis is call
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -19,6 +20,8 @@ from wsgidoctor.paste.model import PARSER_OF, Paste, PasteLine, Segment
 _ONCE = frozenset({"httpd-V", "httpd-v", "httpd-l", "httpd-M", "ldd", "otool-L", "otool-l", "llvm-objdump",
                    "apr.h", "config.nice", "config_vars.mk", "express-startup", "wsgi-environ"})
 
+_CODED = re.compile(r"\b(?:AH\d{5}|WSGI\d{4}):")
+
 
 @dataclass
 class PasteFacts:
@@ -30,10 +33,12 @@ class PasteFacts:
     kinds: list[str] = field(default_factory=list)  # kinds of the segments that gave facts
     messages: Optional[dict[str, Any]] = None  # the errorlog facts of the message lines
 
+    coded: bool = False  # a message line carries an Apache (AHnnnnn) or mod_wsgi (WSGInnnn) code
+
     @property
     def recognised(self) -> bool:
         """True when the paste held any output or message wsgidoctor knows."""
-        if any(k != "messages" for k in self.kinds):
+        if self.coded or any(k != "messages" for k in self.kinds):
             return True
         return _says_something(self.messages or {})
 
@@ -51,6 +56,7 @@ def paste_facts(paste: Paste, label: str, *, forced: bool = False) -> PasteFacts
     registry = parsers()
     out = PasteFacts()
     chosen = _chosen_segments(paste.segments)
+    configtests = [s for s in paste.segments if s.kind == "httpd-t"]
     for seg in paste.segments:
         parser = registry.get(PARSER_OF.get(seg.kind, seg.kind))
         where = f"{label}:{seg.first_line}" if seg.first_line else label
@@ -61,6 +67,10 @@ def paste_facts(paste: Paste, label: str, *, forced: bool = False) -> PasteFacts
                 out.raw.append(RawOutput(seg.kind, where, seg.text))
             continue
         out.raw.append(RawOutput(parser.kind, where, seg.text))
+        if seg.kind == "httpd-t":
+            if seg is configtests[-1]:  # every configtest run of the paste, read as one output
+                out.fragments.append(safe_parse(parser, "".join(s.text for s in configtests)))
+            continue
         if seg not in chosen:
             out.notes.append(f"{where}: another {parser.description} in the same paste; its facts were not used")
             continue
@@ -68,6 +78,7 @@ def paste_facts(paste: Paste, label: str, *, forced: bool = False) -> PasteFacts
     if forced and paste.segments and paste.segments[0].kind not in registry and not paste.segments[0].is_messages:
         out.notes.append(f"{label}: no parser reads {paste.segments[0].kind}")
     messages = paste.message_lines() if not forced or paste.segments[0].is_messages else []
+    out.coded = any(_CODED.search(line.text) for line in messages)
     if any(line.text.strip() for line in messages):
         facts = analyse_messages(messages, label)
         out.messages = facts

@@ -19,6 +19,7 @@ from typing import Optional
 
 from wsgidoctor.paste.commands import split_prompt
 from wsgidoctor.paste.model import PasteLine
+from wsgidoctor.paste.signatures import signature
 
 _FENCE_LINE = re.compile(r"^\s*(?:```|~~~)[\w+-]*\s*$")
 _FENCE_GLUED = re.compile(r"^\s*```[\w+-]*(?=\S)|(?<=\S)```\s*$")
@@ -38,6 +39,10 @@ _JOURNAL = re.compile(r"^" + _TIME + r"\s+" + _HOST + r"\s+[\w./@-]+(?:\[[\d*]+\
 _JOURNAL_NOISE = re.compile(r"^-- (?:Logs begin|Journal begins|No entries|Reboot|Boot) .*$")
 _INIT_TAIL = re.compile(r"\s*(?:\[\s*(?:FAILED|FAIL|fail|failed|OK|ok|WARN|warn|DONE|done|ERROR|error)\s*\]"
                         r"|\.\.\.\s*(?:fail|failed|done|ok)!?\.?)\s*$")
+#: Tools that put their own words before httpd's: Ansible's "Error executing /usr/sbin/apache2ctl: ".
+_TOOL_HEAD = re.compile(r"^Error executing \S+: (?=\S)")
+#: A process title before the program's message: "httpd (mod_wsgi-express) : " -> "httpd: ".
+_TITLED_PROGRAM = re.compile(r"^(?P<prog>[\w.-]+) \([^()]{1,40}\) : (?=\S)")
 _INIT_HEAD = re.compile(r"^(?:Starting|Stopping|Restarting|Reloading) (?:httpd|apache2?)(?: web server)?:\s+(?=\S)")
 _ANNOTATION = re.compile(r"\s+(?:#\s*)?(?:<-{1,3}(?!\S)|<-{2,}|<={2,}(?=\s*\S)|←|<<+(?=\s))\s*.*$")
 _ELISION = re.compile(r"^(?:\.{3,}|…|\[\s*(?:\.{3}|…|snip|snipped)\s*\]|\(\s*(?:\.{3}|…|snip)\s*\)"
@@ -63,7 +68,8 @@ def undecorate(text: str) -> list[PasteLine]:
         if cleaned is None:
             continue
         body, wrapper = cleaned
-        for i, part in enumerate(_unwrap_json(body)):
+        for part in _unwrap_json(body):
+            part = _TITLED_PROGRAM.sub(r"\g<prog>: ", _TOOL_HEAD.sub("", part))
             out.append(PasteLine(index + 1, part, wrapper))
     return _rejoin(out, raw)
 
@@ -179,6 +185,7 @@ def _join(prev: str, nxt: str, width: Optional[int], prev_raw_length: int) -> Op
             and not prev.rstrip().endswith((".", ":"))):
         return prev.rstrip() + " " + stripped
     if (width and prev_raw_length == width and nxt[:1] not in (" ", "\t")
-            and not prev.endswith((".", ":", "!", "?")) and not _RECORD_START.match(nxt)):
+            and not prev.endswith((".", ":", "!", "?")) and not _RECORD_START.match(nxt)
+            and signature(nxt) is None):
         return prev + nxt
     return None
