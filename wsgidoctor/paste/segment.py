@@ -61,7 +61,7 @@ class _Builder:
             cls = "httpd-M"
         cur = self.current
         if cur is not None and cur.kind in STRUCTURED:
-            if cls == cur.kind or cls in _CONTINUES.get(cur.kind, ()) or (cur.kind == "httpd-M" and cls == "httpd-M"):
+            if cls == cur.kind or cls == "elision" or cls in _CONTINUES.get(cur.kind, ()):
                 cur.lines.extend(self.pending)
                 self.pending = []
                 cur.lines.append(line)

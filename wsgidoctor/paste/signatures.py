@@ -84,6 +84,8 @@ def signature(text: str, wrapper: Optional[str] = None) -> Optional[str]:
     s = text.strip()
     if not s:
         return "blank"
+    if wrapper == "elision" or s == "…":
+        return "elision"
     if _ERRORLOG.match(s):
         return "errorlog"
     if _V.match(s):

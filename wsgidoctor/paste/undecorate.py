@@ -119,8 +119,10 @@ def _clean(line: str, html: bool, compose: frozenset[str]) -> Optional[tuple[str
         if line == before:
             break
     line = _LITERAL_CR.sub("", line).rstrip()
-    if _JOURNAL_NOISE.match(line.strip()) or _ELISION.match(line.strip()):
+    if _JOURNAL_NOISE.match(line.strip()):
         return None
+    if _ELISION.match(line.strip()):
+        return "…", "elision"  # kept: a parser may need to know the list was cut here
     prompt = split_prompt(line)
     if prompt is not None:
         return prompt[0], "command"
