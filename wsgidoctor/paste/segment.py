@@ -90,7 +90,7 @@ class _Builder:
             self.close()
             return
         # a message line, or a line of no kind: part of a message run
-        if cur is None or cur.kind in STRUCTURED:
+        if self.current is None or self.current.kind in STRUCTURED:
             self.close()
             self.current = Segment("messages", [], self._take_hint(None))
             self.classes = []

@@ -19,12 +19,14 @@ from typing import Optional
 
 from wsgidoctor.paste.commands import split_prompt
 from wsgidoctor.paste.model import PasteLine
-from wsgidoctor.paste.signatures import signature
+from wsgidoctor.paste.signatures import STRUCTURED, signature
+
+_STRUCTURED_LINES = frozenset(STRUCTURED) | {"c", "module-name", "environ-cgi", "header"}
 
 _FENCE_LINE = re.compile(r"^\s*(?:```|~~~)[\w+-]*\s*$")
 _FENCE_GLUED = re.compile(r"^\s*```[\w+-]*(?=\S)|(?<=\S)```\s*$")
 _QUOTE = re.compile(r"^\s*>(?:[ \t]?>)*[ \t]?")
-_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
 _BULLET = re.compile(r"^\s*(?:[*+•]|-(?=\s))\s+")
 _HTML_MARKUP = re.compile(r"</?(?:pre|code|br|p|div|span|tt|samp|kbd|blockquote)\b[^>]*>", re.I)
 _ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'", "&apos;": "'", "&amp;": "&"}
@@ -78,10 +80,11 @@ def _compose_names(raw: list[str]) -> frozenset[str]:
     """Service names used as ``name | `` prefixes on at least two lines (docker compose)."""
     names = Counter()
     for line in raw:
-        m = _COMPOSE.match(_QUOTE.sub("", line).strip("`"))
+        m = _COMPOSE.match(_QUOTE.sub("", line).lstrip("`* "))
         if m and re.search(r"[_-]\d+$|^\w+$", m.group("name")):
             names[m.group("name")] += 1
-    return frozenset(n for n, c in names.items() if c >= 2)
+    # "web_1" (a compose replica number) is distinctive on its own; a bare word must recur
+    return frozenset(n for n, c in names.items() if c >= 2 or re.search(r"[_-]\d+$", n))
 
 
 def _clean(line: str, html: bool, compose: frozenset[str]) -> Optional[tuple[str, Optional[str]]]:
@@ -97,6 +100,7 @@ def _clean(line: str, html: bool, compose: frozenset[str]) -> Optional[tuple[str
     for _ in range(4):  # decorations nest: a quoted, bulleted, bold journal line
         before = line
         line = _FENCE_GLUED.sub("", line)
+        line = _ANNOTATION.sub("", line)
         if _QUOTE.match(line):
             line, wrapper = _QUOTE.sub("", line, count=1), wrapper or "quote"
         if "**" in line:
@@ -104,11 +108,11 @@ def _clean(line: str, html: bool, compose: frozenset[str]) -> Optional[tuple[str
             line = re.sub(r"^\s*\*\*|\*\*\s*$", "", line)
         if "`" in line:
             line = line.replace("`", "")
-        m = _COMPOSE.match(line)
-        if m and m.group("name") in compose:
-            line, wrapper = line[m.end():], "docker"
-        if _KUBECTL.match(line):
-            line, wrapper = _KUBECTL.sub("", line, count=1), "kubectl"
+        m = _COMPOSE.match(line.lstrip())
+        if m and (m.group("name") in compose or re.search(r"[_-]\d+$", m.group("name"))):
+            line, wrapper = line.lstrip()[m.end():], "docker"
+        if _KUBECTL.match(line.lstrip()):
+            line, wrapper = _KUBECTL.sub("", line.lstrip(), count=1), "kubectl"
         if _ISO_STAMP.match(line):
             line, wrapper = _ISO_STAMP.sub("", line, count=1), wrapper or "timestamp"
         if _JOURNAL.match(line.lstrip()):
@@ -188,6 +192,6 @@ def _join(prev: str, nxt: str, width: Optional[int], prev_raw_length: int) -> Op
         return prev.rstrip() + " " + stripped
     if (width and prev_raw_length == width and nxt[:1] not in (" ", "\t")
             and not prev.endswith((".", ":", "!", "?")) and not _RECORD_START.match(nxt)
-            and signature(nxt) is None):
+            and signature(nxt) is None and signature(prev) not in _STRUCTURED_LINES):
         return prev + nxt
     return None
