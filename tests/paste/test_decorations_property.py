@@ -48,7 +48,7 @@ def bare(name: str) -> tuple[dict[str, Any], set[str]]:
     return _BARE[name]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.sampled_from(CAPTURES),
        decorations=st.lists(st.sampled_from(sorted(DECORATIONS)), max_size=4, unique=True),
        line_end=st.sampled_from(sorted(LINE_ENDS)), encoding=st.sampled_from(sorted(ENCODINGS)))

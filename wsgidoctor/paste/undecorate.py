@@ -32,7 +32,7 @@ _HTML_MARKUP = re.compile(r"</?(?:pre|code|br|p|div|span|tt|samp|kbd|blockquote)
 _ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'", "&apos;": "'", "&amp;": "&"}
 #: docker compose v1 ``web_1  | ``, v2 ``web-1  | ``; the name is checked against other lines.
 _COMPOSE = re.compile(r"^(?P<name>[\w.-]{1,64}?)\s+\|\s?(?=.)")
-_KUBECTL = re.compile(r"^\[pod/[\w.-]+/[\w.-]+\]\s")
+_KUBECTL = re.compile(r"^\[pod/[\w.-]+/[\w.-]+\](?:\s|$)")
 _ISO_STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)\s(?=\S)")
 _TIME = (r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?"
          r"(?:Z|[+-]\d\d:?\d\d)?|<[^<>\s]{1,24}>|X{2,}(?: [X\d]{1,2})? [X\d]{2}:[X\d]{2}:[X\d]{2})")
@@ -99,6 +99,8 @@ def _clean(line: str, html: bool, compose: frozenset[str]) -> Optional[tuple[str
         return None
     for _ in range(4):  # decorations nest: a quoted, bulleted, bold journal line
         before = line
+        if _FENCE_LINE.match(line):
+            return None  # a fence behind prefixes (journald, kubectl, quotes)
         line = _FENCE_GLUED.sub("", line)
         line = _ANNOTATION.sub("", line)
         if _QUOTE.match(line):
