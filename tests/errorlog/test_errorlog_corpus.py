@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, bare_corpus
 from wsgidoctor.errorlog import scan_file
 from wsgidoctor.areas import detect_kind, parsers as registry
 from wsgidoctor.areas import diagnose
@@ -137,7 +137,7 @@ def test_windows_apache_lounge_bare_ah00558_lines_are_noise():
     assert _problems(_findings(facts)) == set()
 
 
-@pytest.mark.parametrize("path", sorted(LOGS.iterdir()), ids=lambda p: p.name[:40])
+@pytest.mark.parametrize("path", bare_corpus("errorlog"), ids=lambda p: p.name[:40])
 def test_every_corpus_log_is_recognised_and_parses_the_same_pasted_or_streamed(path):
     text = path.read_text(encoding="utf-8")
     assert detect_kind(text) == "errorlog"
@@ -156,7 +156,7 @@ def test_other_outputs_are_not_taken_for_error_logs(folder):
     from wsgidoctor.core.textnorm import clean_lines
     from wsgidoctor.errorlog.parse import MESSAGE_FALLBACK
 
-    for path in sorted((CORPUS / folder).iterdir()):
+    for path in bare_corpus(folder):
         text = path.read_text(encoding="utf-8", errors="replace")
         # allowed only as the message fallback: no parser knows the text, but it holds a known message
         assert (detect_kind(text) != "errorlog"

@@ -193,7 +193,7 @@ def _join(prev: str, nxt: str, width: Optional[int], prev_raw_length: int) -> Op
             and not prev.rstrip().endswith((".", ":"))):
         return prev.rstrip() + " " + stripped
     if (width and prev_raw_length == width and nxt[:1] not in (" ", "\t")
-            and not prev.endswith((".", ":", "!", "?")) and not _RECORD_START.match(nxt)
+            and not (prev.endswith((".", ":", "!", "?")) and nxt[:1].isupper()) and not _RECORD_START.match(nxt)
             and signature(nxt) is None and signature(prev) not in _STRUCTURED_LINES):
         return prev + nxt
     return None
