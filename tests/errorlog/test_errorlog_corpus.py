@@ -28,7 +28,7 @@ def _problems(found):
 
 
 def test_amazon_linux_mod_wsgi_3_5_untagged_patch_mismatch():
-    facts = scan_file(str(_file("amazon-linux")))
+    facts = scan_file(str(_file("amazon-linux-eb")))
     b = facts["banner"]
     assert (b["apache_version"], b["apache_vendor"], b["mod_wsgi_version"], b["python_version"]) == (
         "2.4.41", "Amazon", "3.5", "3.6.8")
@@ -85,7 +85,7 @@ def test_raspbian_accept_mutex_identifier_removed():
 
 
 def test_ubuntu_12_04_apache_2_2_with_mod_python_and_mod_wsgi_3_3():
-    facts = scan_file(str(_file("ubuntu-12.04")))
+    facts = scan_file(str(_file("ubuntu-12.04-apache-2.2.22-old-format-mod_wsgi")))
     b = facts["banner"]
     assert (b["apache_version"], b["mod_wsgi_version"], b["mod_python_version"]) == ("2.2.22", "3.3", "3.3.1")
     assert b["python_version"] is None  # Python/2.7.3 in that banner is mod_python's

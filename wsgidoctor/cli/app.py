@@ -93,7 +93,7 @@ def build_analyze(inputs: list[InputFile], *, ignore: Iterable[str] = (),
             if found.recognised:
                 recognised += 1
             else:
-                report.notes.append(f"{label}: no output or message wsgidoctor understands was found "
+                report.notes.append(f"{label}: not recognised: no output or message wsgidoctor understands was found "
                                     f"(known: {', '.join(sorted(KNOWN_KINDS))}); use --as KIND to say what it is")
         finally:
             if fh is not None:
