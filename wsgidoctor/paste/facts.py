@@ -103,10 +103,10 @@ def _chosen_segments(segments: list[Segment]) -> list[Segment]:
 
 
 def analyse_messages(lines: list[PasteLine], label: str) -> dict[str, Any]:
-    """The error-log analysis of message lines, numbered as in the paste."""
-    from wsgidoctor.errorlog import scan_text
+    """The message classifier's facts for message lines, numbered as in the paste."""
+    from wsgidoctor.errorlog import MessageLine, scan_messages
 
-    return scan_text(_numbered_text(lines), path=label)
+    return scan_messages((MessageLine(line.text, line.number, label) for line in lines), label)
 
 
 def _numbered_text(lines: list[PasteLine]) -> str:
