@@ -17,11 +17,12 @@ from tests.paste.corpus_support import (  # noqa: E402
 
 
 def main() -> int:
-    facts_total = facts_right = kinds_right = failures = diagnosed = exact = 0
+    facts_total = facts_right = kinds_right = failures = diagnosed = exact = nothing = 0
     started = time.perf_counter()
     for name, expected in sorted(EXPECTED.items()):
         data = (CORPUS / name).read_bytes()
         report = analyse(data, name)
+        nothing += report is None
         n = len(expected["facts"])
         facts_total += n
         facts_right += n - len(fact_mismatches(report, expected["facts"]))
@@ -38,6 +39,7 @@ def main() -> int:
     print(f"segment kinds right: {kinds_right}/{pastes} = {100 * kinds_right / pastes:.1f}%")
     print(f"failure pastes diagnosed with the right id(s): {diagnosed}/{failures} = {100 * diagnosed / failures:.1f}%")
     print(f"finding ids exactly as expected: {exact}/{pastes} = {100 * exact / pastes:.1f}%")
+    print(f"'nothing to analyse': {nothing}/{pastes}")
     print(f"time: {1000 * elapsed / pastes:.1f} ms per paste (analyze, whole report)")
     return 0
 
