@@ -21,10 +21,21 @@ if [ -e /etc/apache2/mods-enabled/python.load ]; then python_was_enabled=yes; fi
 $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
     apache2 apache2-dev libapache2-mod-wsgi-py3 libapache2-mod-python patchelf acl gcc libc6-dev make \
-    debootstrap openssh-client \
+    debootstrap openssh-client libapr1-dev libaprutil1-dev libpcre2-dev dpkg-dev \
     python3 python3-venv python3-dev curl ca-certificates
 if [ "$python_was_enabled" = no ] && [ -e /etc/apache2/mods-enabled/python.load ]; then
     $SUDO a2dismod -q -f python || true
+fi
+
+# The real installations of tests/platforms (docs/platforms.md), each built once into
+# /var/cache/wsgidoctor-platforms (and /usr/local/apache2) and reused. WSGIDOCTOR_SKIP_PLATFORMS=1
+# skips the builds (tests marked platforms then fail, naming what is missing).
+if [ -z "${WSGIDOCTOR_SKIP_PLATFORMS:-}" ]; then
+    # A build that fails (registry unreachable) does not stop the suite: its tests fail by name.
+    $SUDO bash scripts/platforms/debian_chroot.sh debian13 trixie with-compiler || echo "platforms: debian13 not built" >&2
+    $SUDO bash scripts/platforms/debian_chroot.sh debian11 bullseye no-compiler || echo "platforms: debian11 not built" >&2
+    $SUDO bash scripts/platforms/source_httpd.sh || echo "platforms: source httpd not built" >&2
+    $SUDO bash scripts/platforms/pip_mod_wsgi.sh || echo "platforms: pip mod_wsgi not built" >&2
 fi
 
 PYTHON="${PYTHON:-python3}"

@@ -189,13 +189,38 @@ def test_a_finished_command_is_not_reported_as_timed_out_because_of_its_backgrou
     assert result.returncode == 0 and not result.timed_out
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "run() kills the child's process group; a descendant that called setsid() is in none of it "
-    "and survives (PR_SET_CHILD_SUBREAPER or a cgroup would catch it)"))
 def test_a_descendant_that_left_the_session_is_not_left_running(tmp_path, started):
-    cmd = f"setsid sh -c 'echo $$ > {tmp_path}/escaped; exec sleep 1000' & sleep 1000"
-    commands.run(["sh", "-c", cmd], timeout=1)
+    """As the command line runs commands (a subreaper): the escaped one is ended with its command."""
+    try:
+        done = _isolated(f"""
+            from wsgidoctor.core import lifetime, subprocesses as commands
+            lifetime.enable_subreaper()
+            cmd = "setsid sh -c 'echo $$ > {tmp_path}/escaped; exec sleep 1000' & sleep 1000"
+            print(commands.run(["sh", "-c", cmd], timeout=1).timed_out)
+            import os
+            pid = int(open("{tmp_path}/escaped").read())
+            print(os.path.exists(f"/proc/{{pid}}"))
+        """, timeout=20)
+    finally:
+        escaped = started("escaped")
+    assert done.stdout.split() == ["True", "False"], done.stderr
+    assert not running(escaped)
+
+
+def test_a_descendant_that_left_the_session_is_ended_with_the_process_that_ran_it(tmp_path, started):
+    """Without a subreaper (a library user), the watchdog ends it when that process ends, SIGKILL included."""
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import os, signal
+        from wsgidoctor.core import subprocesses as commands
+        cmd = "setsid sh -c 'echo $$ > {tmp_path}/escaped; exec sleep 1000' & sleep 1000"
+        commands.run(["sh", "-c", cmd], timeout=1)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)])
+    proc.wait(20)
     escaped = started("escaped")
+    deadline = time.monotonic() + 10
+    while running(escaped) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not running(escaped)
 
 

@@ -3,13 +3,8 @@ home that does not exist: its own error log must give python-home-invalid, and n
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,6 +14,7 @@ from wsgidoctor.core.model import Severity
 from wsgidoctor.core.hookspec import Options, ProbeContext
 from wsgidoctor.errorlog import probe
 from wsgidoctor.areas import diagnose
+from wsgidoctor.live.launcher import launch
 
 APACHE = "/usr/sbin/apache2"
 MODULES = "/usr/lib/apache2/modules"
@@ -27,51 +23,37 @@ MISSING_HOME = "/srv/wsgidoctor-test-missing-home"
 pytestmark = pytest.mark.apache
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _run_apache(config: str, until: bytes, timeout: float = 20.0, request: bool = False) -> Path:
-    """Start apache2 in the foreground with ``config`` (in a fresh directory www-data can read),
+    """Start apache2 with ``config`` (in a fresh directory www-data can read) through the launcher,
     optionally send it one request once it is up, wait until its error log contains ``until``,
-    stop it by its pid, and return a copy of the log."""
+    stop it, and return a copy of the log."""
     if not (os.path.exists(APACHE) and os.path.exists(f"{MODULES}/mod_wsgi.so")):
         pytest.skip("Debian's apache2 and libapache2-mod-wsgi-py3 are not installed")
-    root = Path(tempfile.mkdtemp(prefix="wsgidoctor-errorlog-", dir="/tmp"))
-    root.chmod(0o755)
-    (root / "app.wsgi").write_text("def application(environ, start_response):\n"
-                                   "    start_response('200 OK', [])\n    return [b'ok']\n")
-    port = _free_port()
-    (root / "private").mkdir(mode=0o700)
-    (root / "httpd.conf").write_text(config.format(root=root, port=port, modules=MODULES))
-    log = root / "error.log"
-    proc = subprocess.Popen([APACHE, "-f", str(root / "httpd.conf"), "-DFOREGROUND"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def render(tmp: str, ports: dict) -> str:
+        root = Path(tmp)
+        (root / "app.wsgi").write_text("def application(environ, start_response):\n"
+                                       "    start_response('200 OK', [])\n    return [b'ok']\n")
+        (root / "private").mkdir(mode=0o700)
+        return config.format(root=root, port=ports["main"], modules=MODULES)
+
+    server = launch(APACHE, render, env={}, pid_file="httpd.pid", prefix="wsgidoctor-errorlog-", dir_mode=0o755)
+    log = Path(server.error_log)
     try:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and proc.poll() is None:
+        while time.monotonic() < deadline and server.process.running():
             text = log.read_bytes() if log.exists() else b""
             if until in text:
                 break
             if request and b"resuming normal operations" in text:
                 request = False
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/app", timeout=10).read()
-                except (urllib.error.URLError, OSError):
-                    pass  # the failure is what the log is expected to record
+                server.get("/app", timeout=10)  # a failure is what the log is expected to record
             time.sleep(0.1)
+        server.process.stop(grace=15)
+        saved = Path(tempfile.mkdtemp(prefix="wsgidoctor-errorlog-kept-")) / "error.log"
+        shutil.copy(log, saved)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)  # the group this test started, and only it
-            proc.wait(timeout=5)
-    saved = Path(tempfile.mkdtemp(prefix="wsgidoctor-errorlog-kept-")) / "error.log"
-    shutil.copy(log, saved)
-    shutil.rmtree(root, ignore_errors=True)
+        server.stop()
     return saved
 
 

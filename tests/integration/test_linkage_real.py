@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from tests.conftest import FIXTURES
 from wsgidoctor.linkage import examine, running
 from wsgidoctor.linkage import parse_ldd as ldd_parser
 from wsgidoctor.areas import derive_all, diagnose
+from wsgidoctor.live.launcher import ApacheProcess
 
 pytestmark = pytest.mark.apache
 
@@ -186,30 +185,19 @@ class Apache:
         self.pid: int | None = None
 
     def start(self) -> int:
-        out = subprocess.run([APACHE2, "-f", str(self.conf), "-k", "start"], capture_output=True, text=True,
-                             env={"PATH": "/usr/bin:/bin:/usr/sbin"}, timeout=30)
-        pidfile = self.root / "httpd.pid"
-        for _ in range(100):
-            if pidfile.exists() and pidfile.read_text().strip():
-                self.pid = int(pidfile.read_text().strip())
-                return self.pid
-            time.sleep(0.05)
+        self.server = ApacheProcess(APACHE2, str(self.conf), env={"PATH": "/usr/bin:/bin:/usr/sbin"},
+                                    ready_file=str(self.root / "httpd.pid"), output=str(self.root / "stderr.log"))
+        problem = self.server.start() or self.server.wait_ready(10)
+        if problem is None:
+            self.pid = self.server.pid
+            return self.pid
         log = (self.root / "error.log").read_text() if (self.root / "error.log").exists() else ""
-        raise AssertionError(f"apache2 did not start: {out.stderr}\n{log}")
+        self.server.stop()
+        raise AssertionError(f"apache2 did not start: {problem}\n{log}")
 
     def stop(self) -> None:
-        if self.pid is None:
-            return
-        import psutil
-        try:
-            parent = psutil.Process(self.pid)
-            children = parent.children(recursive=True)
-            parent.send_signal(signal.SIGTERM)
-            _, alive = psutil.wait_procs([parent, *children], timeout=10)
-            for p in alive:
-                p.kill()
-        except psutil.NoSuchProcess:
-            pass
+        if self.pid is not None:
+            self.server.stop(grace=10)
 
 
 @needs_debian

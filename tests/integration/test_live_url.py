@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import time
-
 import pytest
 
 from tests.support.live_helpers import HTTPD, PROBE, needs_apache, open_tmp, write_case
-from wsgidoctor.live.server import free_ports, session_members
+from wsgidoctor.live.launcher import ApacheProcess, free_ports
 
 pytestmark = [pytest.mark.apache, needs_apache]
 
@@ -32,17 +27,12 @@ WSGISocketPrefix {root}/wsgi
 WSGIDaemonProcess site threads=3
 WSGIScriptAlias /wsgidoctor-probe {probe} process-group=site
 """)
-    proc = subprocess.Popen([HTTPD, "-f", str(conf), "-DFOREGROUND"], start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not (root / "httpd.pid").exists() and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.02)
+    server = ApacheProcess(HTTPD, str(conf), env={}, ports=[port], ready_file=str(root / "httpd.pid"))
     try:
+        assert server.start() is None and server.wait_ready(10) is None
         yield conf, f"http://127.0.0.1:{port}/wsgidoctor-probe"
     finally:
-        for pid in session_members(proc.pid):
-            os.kill(pid, signal.SIGKILL)
-        proc.wait(5)
+        server.stop()
 
 
 def run_url(conf, url):

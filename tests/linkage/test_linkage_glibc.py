@@ -278,3 +278,49 @@ def test_split_search_path_keeps_empty_entries():
     assert glibc.split_search_path("/a:;/b;") == ["/a", "", "/b", ""]
     assert glibc.expand_tokens("$ORIGIN/../${LIB}/$PLATFORM", "/m", glibc.Platform((), "lib64", "x86_64")) == \
         "/m/../lib64/x86_64"
+
+
+INTEL = "GenuineIntel"
+HASWELL_FLAGS = {"avx2", "fma", "bmi1", "bmi2", "abm", "movbe", "popcnt", "sse4_2"}
+
+
+@pytest.mark.parametrize("vendor, flags, expected", [
+    # glibc's sysdeps/x86/cpu-features.c: only Intel CPUs get another AT_PLATFORM.
+    (INTEL, HASWELL_FLAGS, ("haswell", False)),
+    (INTEL, HASWELL_FLAGS | {"avx512cd", "avx512bw", "avx512dq", "avx512vl"}, ("haswell", True)),
+    (INTEL, HASWELL_FLAGS | {"avx512cd", "avx512er", "avx512pf"}, ("xeon_phi", False)),
+    (INTEL, HASWELL_FLAGS - {"abm"}, ("x86_64", False)),  # no LZCNT: not haswell
+    (INTEL, {"sse2", "popcnt"}, ("x86_64", False)),
+    ("AuthenticAMD", HASWELL_FLAGS | {"avx512cd", "avx512bw", "avx512dq", "avx512vl"}, ("x86_64", False)),
+    ("HygonGenuine", HASWELL_FLAGS, ("x86_64", False)),
+    (None, set(), ("unknown", False)),  # /proc/cpuinfo unreadable: it cannot be known
+])
+def test_x86_64_platform_follows_glibc_on_intel_and_amd(vendor, flags, expected):
+    assert glibc.x86_64_platform(vendor, flags) == expected
+
+
+def test_x86_64_platform_before_glibc_2_26_is_always_x86_64():
+    assert glibc.x86_64_platform(INTEL, HASWELL_FLAGS, (2, 24)) == ("x86_64", False)
+
+
+def test_platform_guess_names_what_ld_so_expands_platform_to_on_this_cpu(tmp_path):
+    """$PLATFORM as the real loader expands it (an RPATH of $PLATFORM), on whatever CPU this is."""
+    if not os.path.exists(LDSO) or os.uname().machine != "x86_64":
+        pytest.skip("x86_64 glibc only")
+    guess = glibc.detect_platform().platform
+    lib = tmp_path / guess
+    lib.mkdir()
+    src = tmp_path / "probe.c"
+    src.write_text("int main(void){return 0;}\n")
+    shared = tmp_path / "libwsgidoctorplat.c"
+    shared.write_text("int wsgidoctor_plat(void){return 1;}\n")
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        pytest.fail("a C compiler is needed (scripts/test.sh installs gcc)")
+    subprocess.run([cc, "-shared", "-fPIC", "-o", str(lib / "libwsgidoctorplat.so"), str(shared)], check=True)
+    subprocess.run([cc, "-o", str(tmp_path / "probe"), str(src), "-Wl,--no-as-needed", f"-L{lib}",
+                    "-lwsgidoctorplat", "-Wl,--disable-new-dtags", "-Wl,-rpath,$ORIGIN/$PLATFORM"],
+                   check=True)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    ldd = subprocess.run(["ldd", str(tmp_path / "probe")], capture_output=True, text=True, env=env)
+    assert f"{lib}/libwsgidoctorplat.so" in ldd.stdout, ldd.stdout

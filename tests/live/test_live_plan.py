@@ -11,7 +11,8 @@ from wsgidoctor.config.model import build_model
 from wsgidoctor.wsgi.predict import predict_mounts
 from wsgidoctor.config.reader import read_config
 from wsgidoctor.live.plan import TMP, plan
-from wsgidoctor.live.server import Guard, LiveError, free_ports
+from wsgidoctor.live.launcher import free_ports
+from wsgidoctor.live.server import Guard, LiveError
 
 REAL = """\
 ServerRoot {root}
@@ -135,3 +136,33 @@ def test_nothing_to_ask_when_embedded_mode_is_refused_and_nothing_is_mounted(tmp
     model = build_model(read_config(str(conf)))
     p = plan(model, [], module_paths={}, as_root=False, user=None, group=None, local_host="h")
     assert p.requests == [] and "nothing to ask" in p.notes[0]
+
+
+def _plan_of(tmp_path: Path, text: str, as_root: bool):
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(f"ServerRoot {tmp_path}\nLoadModule wsgi_module modules/mod_wsgi.so\n" + text)
+    model = build_model(read_config(str(conf)))
+    return plan(model, predict_mounts(model, local_host="host.example"),
+                module_paths={"wsgi_module": "/m/mod_wsgi.so"}, as_root=as_root, user="www-data",
+                group="www-data", local_host="host.example")
+
+
+def test_only_the_daemon_groups_of_asked_mounts_are_planned(tmp_path):
+    groups = "".join(f"WSGIDaemonProcess g{i}\n" for i in range(300))
+    mounts = "".join(f"WSGIScriptAlias /m{i} /srv/m{i}.wsgi process-group=g{i}\n" for i in range(20))
+    p = _plan_of(tmp_path, groups + mounts, as_root=True)
+    daemons = [l for l in p.template.splitlines() if l.startswith("WSGIDaemonProcess")]
+    assert len(p.requests) == 12 and len(daemons) == 12
+    assert {l.split()[1].strip('"') for l in daemons} == {f"g{i}" for i in range(12)}
+
+
+def test_not_as_root_daemons_keep_their_group_but_not_the_users_identity_or_home(tmp_path):
+    text = ("WSGIDaemonProcess d user=app group=app home=/home/app threads=2\n"
+            "WSGIScriptAlias /a /srv/a.wsgi process-group=d\n")
+    as_user = _plan_of(tmp_path, text, as_root=False)
+    (line,) = [l for l in as_user.template.splitlines() if l.startswith("WSGIDaemonProcess")]
+    assert line == f'WSGIDaemonProcess "d" threads="2" home="{TMP}"'
+    assert any("not running as root" in n for n in as_user.notes) and as_user.group is None
+    as_root = _plan_of(tmp_path, text, as_root=True)
+    assert 'user="app"' in as_root.template and 'home="/home/app"' in as_root.template
+    assert as_root.group == "www-data"

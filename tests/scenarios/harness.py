@@ -7,8 +7,8 @@ directory, logs, mod_wsgi's sockets - inside that directory, listening on 127.0.
 port. Scenarios break it the way people do (a line in ``envvars``, a directive in the site, a
 module enabled beside mod_wsgi, a different mod_wsgi.so), then:
 
-- :meth:`Installation.start` starts Debian's ``/usr/sbin/apache2 -f <apache2.conf> -DFOREGROUND``
-  as pid 1 of a PID namespace of its own, with the environment the control script would give
+- :meth:`Installation.start` starts Debian's ``/usr/sbin/apache2 -f <apache2.conf>`` through
+  :mod:`wsgidoctor.live.launcher` (the one place that starts httpd) as pid 1 of a PID namespace of its own, with the environment the control script would give
   it (``envvars`` sourced in a clean environment), and observes whether it comes up;
 - :meth:`Installation.get` makes a request to it;
 - :meth:`Installation.doctor` runs ``wsgidoctor report --json --no-redact --httpd
@@ -20,7 +20,8 @@ module enabled beside mod_wsgi, a different mod_wsgi.so), then:
 
 Why not ``wsgidoctor.live.server``: that server runs a *plan* derived from a configuration (the
 WSGI directives only, the probe application in place of the user's scripts); a scenario must run
-the installation's whole configuration as it is, envvars, broken directives and all.
+the installation's whole configuration as it is, envvars, broken directives and all: it gives
+the launcher its own configuration file.
 
 Nothing outside the temporary directory is written; the system's /etc/apache2 is only read (the
 ``*-available`` files are copied from it, as a2enmod would link them).
@@ -43,6 +44,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
+
+from wsgidoctor.live.launcher import ApacheProcess
 
 APACHE2 = "/usr/sbin/apache2"
 DEBIAN_CONFDIR = Path("/etc/apache2")
@@ -242,6 +245,7 @@ class Installation:
     #: by --config), rather than inside the server's.
     doctor_outside: bool = False
     process: Optional[subprocess.Popen] = None  # the unshare process
+    apache: Optional[ApacheProcess] = None  # the launcher's handle on it
     server_pid: Optional[int] = None  # Apache's parent (pid 1 of its namespace), as seen from here
     namespace: Optional[str] = None  # its PID namespace (``pid:[inode]``)
     started: Optional[Start] = None
@@ -350,18 +354,19 @@ class Installation:
         assert self.process is None, "already started"
         began = time.monotonic()
         out_path = self.top / "log" / "stdout-stderr.txt"
-        with open(out_path, "wb") as out:
-            self.process = subprocess.Popen(
-                ["unshare", "--pid", "--ipc", "--fork", "--mount-proc", "--kill-child", "--",
-                 *(["/bin/sh", "-c", 'mount --bind "$0" /tmp && exec "$@"', str(self.private_tmp)]
-                   if self.private_tmp else []),
-                 APACHE2, "-f", str(self.config), "-DFOREGROUND"],
-                env=self.start_environment(), stdin=subprocess.DEVNULL, stdout=out,
-                stderr=subprocess.STDOUT, cwd="/", start_new_session=True)
+        out_path.write_bytes(b"")
+        self.apache = ApacheProcess(
+            APACHE2, str(self.config), self.start_environment(), ports=[self.port], output=str(out_path),
+            wrapper=["unshare", "--pid", "--ipc", "--fork", "--mount-proc", "--kill-child", "--",
+                     *(["/bin/sh", "-c", 'mount --bind "$0" /tmp && exec "$@"', str(self.private_tmp)]
+                       if self.private_tmp else [])])
+        problem = self.apache.start()
+        assert problem is None, problem
+        self.process = self.apache.proc
         running = False
         while time.monotonic() - began < timeout:
             if self.server_pid is None:
-                self.server_pid = _only_child(self.process.pid)
+                self.server_pid = self.apache.server_pid()
                 if self.server_pid is not None:
                     self.namespace = _pid_namespace(self.server_pid)
             if self.process.poll() is not None:
@@ -439,26 +444,7 @@ class Installation:
         otherwise hold a graceful stop for ~10 s)."""
         if self.process is None:
             return
-        if self.process.poll() is None and self.server_pid is not None:
-            try:
-                os.kill(self.server_pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                self.process.wait(STOP_GRACE)
-            except subprocess.TimeoutExpired:
-                pass
-        if self.process.poll() is None:
-            for pid in (self.server_pid, self.process.pid):
-                try:
-                    if pid is not None:
-                        os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:  # pragma: no cover - stuck in the kernel
-            pass
+        self.apache.stop(grace=STOP_GRACE)
         end = time.monotonic() + 5
         while self.own_processes() and time.monotonic() < end:
             time.sleep(0.05)
@@ -504,16 +490,6 @@ class Installation:
             raise AssertionError(f"wsgidoctor printed no JSON report (exit {proc.returncode}):\n"
                                  f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}") from None
         return Doctor(["wsgidoctor", *args], proc.returncode, report, proc.stderr)
-
-
-def _only_child(pid: int) -> Optional[int]:
-    """The one child of ``pid`` (unshare's forked child: the server), or None yet."""
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as fh:
-            children = fh.read().split()
-    except OSError:
-        return None
-    return int(children[0]) if children else None
 
 
 def _pid_namespace(pid: int) -> Optional[str]:

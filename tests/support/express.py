@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from tests.support.apache_harness import free_port, stop_group, wait_for_port
+from tests.support.apache_harness import free_port
+from wsgidoctor.live.launcher import ApacheProcess
 
 DEBIAN_PYTHON = "/usr/bin/python3"
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,14 +96,20 @@ class ExpressServer:
 
     root: Path
     port: int
-    process: subprocess.Popen
+    apache: ApacheProcess
+
+    @property
+    def process(self) -> subprocess.Popen:
+        return self.apache.proc  # type: ignore[return-value]
 
     @classmethod
     def start(cls, root: Path, port: int, wait: float = 20.0) -> "ExpressServer":
-        proc = subprocess.Popen([str(root / "apachectl"), "start", "-DFOREGROUND"], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-        server = cls(root, port, proc)
-        problem = wait_for_port(proc, port, wait)
+        """Started through the launcher, with express's own control script (``apachectl start``)."""
+        apachectl = str(root / "apachectl")
+        apache = ApacheProcess(apachectl, "", dict(os.environ), ports=[port], control=[apachectl, "start"],
+                               output=str(root / "wsgidoctor-test-output.log"))
+        server = cls(root, port, apache)
+        problem = apache.start() or apache.wait_ready(wait)
         if problem is None:
             return server
         server.stop()
@@ -121,7 +128,7 @@ class ExpressServer:
         return json.loads(body)
 
     def stop(self) -> None:
-        stop_group(self.process, grace=5.0)
+        self.apache.stop(grace=5.0)
 
     def __enter__(self) -> "ExpressServer":
         return self

@@ -64,18 +64,30 @@ def run_probes(conf: Path, live: bool = True, finish: bool = True, **extra: Any)
     return runner.finish(report) if finish else report
 
 
+def _proc_files(name: str):
+    """(pid, contents of /proc/PID/<name>) of every process that can be read."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/{name}", "rb") as fh:
+                    yield int(entry), fh.read()
+            except OSError:
+                continue
+
+
 def processes_mentioning(text: str) -> list[int]:
     """Pids whose command line mentions ``text`` (an independent check for leftovers)."""
+    return [pid for pid, cmdline in _proc_files("cmdline") if text.encode() in cmdline]
+
+
+def processes_marked(mark: str) -> list[int]:
+    """Pids whose environment's WSGIDOCTOR_OWNER names ``mark`` (set by a test for a wsgidoctor run;
+    inherited by every descendant, whatever its session or parent)."""
     out = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/cmdline", "rb") as fh:
-                if text.encode() in fh.read():
-                    out.append(int(name))
-        except OSError:
-            continue
+    for pid, env in _proc_files("environ"):
+        for item in env.split(b"\0"):
+            if item.startswith(b"WSGIDOCTOR_OWNER=") and mark.encode() in item.split(b"=", 1)[1].split(b":"):
+                out.append(pid)
     return out
 
 

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Optional
 from wsgidoctor.core import facts as F
 from wsgidoctor.core.model import Evidence, Finding, Severity
 from wsgidoctor.apache.text import MPM_NATURE, apache_family, mpm_from_name
-from wsgidoctor.core.catalogue import derivation, finding, rule
+from wsgidoctor.core.catalogue import derivation, fallback_rule, finding, rule
 
 # --- catalogue ---------------------------------------------------------------------------------
 
@@ -446,10 +446,13 @@ def an_mpm_is_loaded(facts: dict[str, Any]) -> Iterable[Finding]:
 
 
 
-@rule
-def modules_listed(facts: dict[str, Any]) -> Iterable[Finding]:
+@fallback_rule
+def modules_listed(facts: dict[str, Any], found: list[Finding]) -> Iterable[Finding]:
+    """httpd -M failed and no other error explains it (a specific finding says it better)."""
     cmd = F.get(facts, "apache.modules_command")
     if not isinstance(cmd, dict) or not F.get(facts, "apache.version"):
+        return
+    if any(f.severity is Severity.ERROR for f in found):
         return
     if F.get(facts, "apache.modules") and not cmd.get("exit_code") and not cmd.get("error"):
         return

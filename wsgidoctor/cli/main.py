@@ -197,18 +197,46 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not args.command:
         parser.print_help(sys.stderr)
         return TOOL_FAILED
+    from wsgidoctor.core import lifetime
+
+    with lifetime.guarded(final=argv is None):
+        code = _run_verb(args)
+    if argv is None and code in INTERRUPTED:
+        # Everything started is ended; a worker thread still inside a probe must not hold the exit.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    return code
+
+
+#: Exit codes of a run stopped by SIGHUP, SIGINT, SIGTERM (128 + the signal's number).
+INTERRUPTED = (129, 130, 143)
+
+
+def _run_verb(args: argparse.Namespace) -> int:
+    """The verb, with every way it can fail turned into a message and an exit code."""
     from wsgidoctor.core.errors import WsgidoctorError
 
     try:
         from wsgidoctor.cli import verbs as commands_cli
+        from wsgidoctor.core import lifetime
 
+        lifetime.checkpoint("start")
         return getattr(commands_cli, f"cmd_{args.command}")(args)
     except WsgidoctorError as exc:
         print(f"wsgidoctor: {exc}", file=sys.stderr)
         return TOOL_FAILED
-    except KeyboardInterrupt:
-        print("wsgidoctor: interrupted", file=sys.stderr)
-        return TOOL_FAILED
+    except KeyboardInterrupt as exc:  # Ctrl-C, or a signal (wsgidoctor.core.lifetime.Interrupted)
+        code = getattr(exc, "exit_code", 130)
+        try:
+            print(f"wsgidoctor: interrupted ({exc or 'SIGINT'}); everything it started is stopped",
+                  file=sys.stderr)
+        except (OSError, ValueError):
+            pass
+        return code
     except BrokenPipeError:
         try:
             sys.stdout = open(os.devnull, "w")

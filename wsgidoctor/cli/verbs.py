@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Callable, Optional
 
-from wsgidoctor.core import exitcodes
+from wsgidoctor.core import exitcodes, lifetime
 from wsgidoctor.core.errors import InputError
 from wsgidoctor.core.model import Report
 from wsgidoctor.core.hookspec import Options
@@ -110,6 +110,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     ignore, fail_on = _ignored(args)
     report = _examine(args, ignore)
+    lifetime.checkpoint("render")
     if args.format == "junit":
         from wsgidoctor.redaction.redact import redact_report
         from wsgidoctor.render.json import report_to_dict

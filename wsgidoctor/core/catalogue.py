@@ -88,6 +88,17 @@ def rule(fn: RuleFn) -> RuleFn:
     return fn
 
 
+FallbackFn = Callable[[dict[str, Any], list[Finding]], Iterable[Finding]]
+_FALLBACKS: list[tuple[str, FallbackFn]] = []
+
+
+def fallback_rule(fn: FallbackFn) -> FallbackFn:
+    """Register a rule that runs after all others and sees their findings: for a general finding
+    that only says something when no specific one already explains the same thing."""
+    _FALLBACKS.append((f"{fn.__module__}.{fn.__name__}", fn))
+    return fn
+
+
 def derivation(order: int = 50) -> Callable[[DeriveFn], DeriveFn]:
     """Register a derivation; lower ``order`` runs first."""
     def deco(fn: DeriveFn) -> DeriveFn:
@@ -113,9 +124,12 @@ def diagnose(facts: dict[str, Any], notes: Optional[list[str]] = None) -> list[F
     """
     out: list[Finding] = []
     seen: set[tuple[str, str]] = set()
-    for name, fn in _RULES:
+    calls: list[tuple[str, Callable[[], Iterable[Finding]]]] = [
+        (name, lambda fn=fn: fn(facts)) for name, fn in _RULES]
+    calls += [(name, lambda fn=fn: fn(facts, list(out))) for name, fn in _FALLBACKS]
+    for name, call in calls:
         try:
-            for f in fn(facts) or ():
+            for f in call() or ():
                 key = (f.id, f.detail)
                 if key not in seen:
                     seen.add(key)

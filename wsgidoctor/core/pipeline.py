@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Optional
 from wsgidoctor.core import facts as factlib
 from wsgidoctor.core.model import Finding, ProbeRun, ProbeStatus, RawOutput, Report
 from wsgidoctor.core.hookspec import NotApplicable, Options, Probe, ProbeContext, ProbeOutput
+from wsgidoctor.core import lifetime
 
 ENTRY_POINT_GROUP = "wsgidoctor.probes"
 
@@ -96,6 +97,7 @@ def _run_one(probe: Probe, ctx: ProbeContext) -> tuple[ProbeRun, Optional[ProbeO
 
     def target() -> None:
         try:
+            lifetime.checkpoint(f"probe:{probe.name}")
             box["out"] = probe.run(ctx)
         except NotApplicable as exc:
             box["na"] = str(exc) or "not applicable"

@@ -11,13 +11,24 @@ import os
 import selectors
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Sequence
 
+from wsgidoctor.core import lifetime
+
 #: Default cap on what is kept of each stream. Apache's -V/-M outputs are a few KiB.
 DEFAULT_OUTPUT_LIMIT = 4 * 1024 * 1024
 DEFAULT_TIMEOUT = 20.0
+#: Address space allowed to each command (RLIMIT_AS). ``apache2 -t`` of a normal configuration
+#: uses well under 200 MiB; one ``Define`` doubled 30 times made it take 8.4 GB.
+DEFAULT_MEMORY_LIMIT = 2 * 1024 * 1024 * 1024
+#: httpd commands that read the whole configuration (and so can be made to use any amount of
+#: memory by it) run one at a time.
+_HTTPD_NAMES = ("httpd", "apache2", "apachectl", "apache2ctl", "httpd2")
+_CONFIG_READING = ("-t", "-M", "-S", "-T", "configtest")
+_hungry_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -83,27 +94,103 @@ def run(
     cwd: Optional[str] = None,
     input_data: Optional[bytes] = None,
     output_limit: int = DEFAULT_OUTPUT_LIMIT,
+    memory_limit: Optional[int] = DEFAULT_MEMORY_LIMIT,
 ) -> CommandResult:
     """Run ``argv`` and return what happened.
 
     The child runs in its own session so that on timeout the whole process group (apachectl's
-    shell and the httpd it started) is killed and reaped. Output beyond ``output_limit`` bytes per
-    stream is read and discarded, so a runaway command cannot exhaust memory.
+    shell and the httpd it started) is killed and reaped; it carries wsgidoctor's mark, so that
+    whatever it leaves, even outside its session, is ended with wsgidoctor (see
+    :mod:`wsgidoctor.core.lifetime`). Output beyond ``output_limit`` bytes per stream is read and
+    discarded, and the address space is capped at ``memory_limit`` bytes, so a runaway command
+    cannot exhaust memory. httpd commands that read the configuration run one at a time.
     """
     argv = tuple(str(a) for a in argv)
     if os.environ.get("WSGIDOCTOR_TRACE_COMMANDS"):
         _trace(argv, env, cwd)
-    start = time.monotonic()
+    if memory_hungry(argv):
+        with _hungry_lock:
+            return _run(argv, timeout, env, cwd, input_data, output_limit, memory_limit, True)
+    return _run(argv, timeout, env, cwd, input_data, output_limit, memory_limit, False)
+
+
+def memory_hungry(argv: Sequence[str]) -> bool:
+    """Whether ``argv`` is an httpd command that reads the whole configuration."""
+    return (any(os.path.basename(a) in _HTTPD_NAMES for a in argv)
+            and any(a in _CONFIG_READING or "DUMP_" in a for a in argv[1:]))
+
+
+_PRLIMIT = next((p for p in ("/usr/bin/prlimit", "/bin/prlimit") if os.access(p, os.X_OK)), None)
+
+
+def with_memory_limit(argv: Sequence[str], limit: Optional[int], env: Optional[Mapping[str, str]] = None) -> list[str]:
+    """``argv`` started through util-linux's ``prlimit --as``, so that the limit is in place before
+    the command's first instruction (and inherited by its children).
+
+    The program is looked up here first (with ``env``'s PATH), so that a missing one is still
+    reported as such and not as prlimit's failure. Without prlimit, ``argv`` unchanged (the limit
+    is then set right after the start, see :func:`limit_memory`).
+    """
+    if not limit or _PRLIMIT is None:
+        return list(argv)
+    program = argv[0]
+    if os.sep not in program:
+        path = (env if env is not None else os.environ).get("PATH", os.defpath)
+        program = which(program, path=path) or program
+    if os.path.isdir(program):
+        raise PermissionError(argv[0])
+    if not os.path.isfile(program):
+        raise FileNotFoundError(argv[0])
+    if not os.access(program, os.X_OK):
+        raise PermissionError(argv[0])
+    return [_PRLIMIT, f"--as={limit}", "--", program, *argv[1:]]
+
+
+def limit_memory(pid: int, limit: Optional[int], force: bool = False) -> None:
+    """Cap ``pid``'s address space right after its start (where it was not started through prlimit)."""
+    if not limit or (_PRLIMIT is not None and not force):
+        return
     try:
-        proc = subprocess.Popen(
-            argv,
+        import resource
+
+        resource.prlimit(pid, resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass  # not Linux, or the process is already gone
+
+
+def _out_of_memory(returncode: Optional[int], stderr: bytes, limit: Optional[int]) -> Optional[str]:
+    """The message for a command that hit the memory limit, else None."""
+    if not limit or returncode is None or returncode == 0:
+        return None
+    text = stderr[-4096:].lower()
+    if any(sign in text for sign in (b"out of memory", b"cannot allocate memory", b"memoryerror",
+                                      b"memory exhausted", b"could not allocate",
+                                      b"memory allocation failed")):
+        return (f"stopped at wsgidoctor's memory limit of {limit // (1024 * 1024)} MiB "
+                "(the command tried to use more memory than that)")
+    return None
+
+
+def _run(argv: tuple[str, ...], timeout: float, env: Optional[Mapping[str, str]], cwd: Optional[str],
+         input_data: Optional[bytes], output_limit: int, memory_limit: Optional[int], hungry: bool) -> CommandResult:
+    # Commands that read the configuration get the limit before they start (through prlimit, one
+    # exec more); the others right after their start, which costs nothing.
+    wrapped = hungry and _PRLIMIT is not None
+    start = time.monotonic()
+    mark = lifetime.new_mark()
+    try:
+        proc = lifetime.spawn(
+            with_memory_limit(argv, memory_limit, env) if wrapped else list(argv),
+            marks=(mark,),
             stdin=subprocess.PIPE if input_data is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=dict(env) if env is not None else None,
+            env=env,
             cwd=cwd,
             start_new_session=True,
         )
+    except lifetime.Stopping as exc:
+        return CommandResult(argv, error=str(exc))
     except FileNotFoundError:
         return CommandResult(argv, error=f"command not found: {argv[0]}")
     except PermissionError:
@@ -112,6 +199,9 @@ def run(
         return CommandResult(argv, error=f"cannot run {argv[0]}: {exc.strerror or exc}")
     except ValueError as exc:  # e.g. a NUL byte in an argument or the environment
         return CommandResult(argv, error=f"cannot run {argv[0]}: {exc}")
+    if not wrapped:
+        limit_memory(proc.pid, memory_limit, force=True)
+    lifetime.checkpoint("command:" + os.path.basename(argv[0]))
 
     pending_input = memoryview(input_data or b"")
     buffers = {proc.stdout: bytearray(), proc.stderr: bytearray()}
@@ -168,14 +258,21 @@ def run(
         pause = min(pause * 2, 0.05)
     # The child is exited or killed here but not yet reaped, so its pid (the group id) cannot
     # have been reused: kill whatever it left in its process group, then reap it.
-    _kill_group(proc)
+    _kill_group(proc, mark)
     for stream in (*buffers, proc.stdin):
         if stream is not None and not stream.closed:
             stream.close()
     duration = (time.monotonic() - start) * 1000
     out, err = (_decode(bytes(buffers[proc.stdout])), _decode(bytes(buffers[proc.stderr])))
     error = f"timed out after {timeout:g}s: {argv[0]}" if timed_out else None
-    return CommandResult(argv, returncode=None if timed_out else proc.returncode, stdout=out,
+    returncode = None if timed_out else proc.returncode
+    if returncode in (126, 127) and err.startswith("prlimit: failed to execute"):
+        # the exec itself failed (a script whose interpreter is missing...): as Popen would say
+        error, returncode = f"cannot run {argv[0]}: {err.rsplit(': ', 1)[-1].strip()}", None
+    if error is None:
+        error = _out_of_memory(proc.returncode, bytes(buffers[proc.stderr]) + bytes(buffers[proc.stdout]),
+                               memory_limit)
+    return CommandResult(argv, returncode=returncode, stdout=out,
                          stderr=err, duration_ms=duration, timed_out=timed_out,
                          truncated=truncated, error=error)
 
@@ -201,10 +298,11 @@ def _has_exited(proc: subprocess.Popen) -> bool:
     return info is not None
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    """Kill the child's whole process group and reap the child.
+def _kill_group(proc: subprocess.Popen, mark: str) -> None:
+    """Kill the child's whole process group, end what left it, and reap the child.
 
-    Called only while the child is unreaped, so the group id is still the child's own.
+    Called only while the child is unreaped, so the group id is still the child's own; the
+    orphans are ended before the child is reaped for the same reason.
     """
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -213,6 +311,10 @@ def _kill_group(proc: subprocess.Popen) -> None:
             proc.kill()
         except ProcessLookupError:
             pass
+    deadline = time.monotonic() + 5
+    while not _has_exited(proc) and time.monotonic() < deadline:
+        time.sleep(0.001)
+    lifetime.end_orphans(mark, session=proc.pid)
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:  # pragma: no cover - a process stuck in the kernel

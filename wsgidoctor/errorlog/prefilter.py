@@ -16,6 +16,8 @@ import shutil
 import subprocess
 from typing import IO, Iterator, Optional, Sequence
 
+from wsgidoctor.core import lifetime
+
 #: Files smaller than this are searched in Python: starting grep costs more than it saves.
 MIN_BYTES = 8 * 1024 * 1024
 
@@ -58,10 +60,11 @@ class NeedleHits:
             argv = [grep, "-F", "-a", "-b", "-o"]
             for needle in needles:
                 argv += ["-e", needle.decode("latin-1")]
-            proc = subprocess.Popen(argv, stdin=source, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                    env={"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-                                    close_fds=True)
-        except OSError:
+            # through lifetime.spawn: marked like every child, so it is ended with wsgidoctor
+            proc = lifetime.spawn(argv, stdin=source, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                  env={"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                                  close_fds=True)
+        except (OSError, lifetime.Stopping):
             return None
         finally:
             source.close()

@@ -18,6 +18,7 @@ from wsgidoctor.core import subprocesses as commands
 from wsgidoctor.core.model import RawOutput
 from wsgidoctor.core.hookspec import Probe, ProbeContext, ProbeOutput
 from wsgidoctor.install import express
+from wsgidoctor.core import lifetime
 
 HTTPD_NAMES = ("apache2", "httpd", "httpd2")
 CTL_NAMES = ("apache2ctl", "apachectl", "apachectl2")
@@ -201,7 +202,7 @@ def source_envvars(ctx: ProbeContext, envvars: str, base: dict[str, str]) -> tup
     env.pop("PWD", None)
     env.pop("SHLVL", None)
     env.pop("_", None)
-    return env, None
+    return lifetime.strip_mark(env), None
 
 
 def read_process_environ(pid: int) -> Optional[dict[str, str]]:
@@ -216,7 +217,7 @@ def read_process_environ(pid: int) -> Optional[dict[str, str]]:
         if b"=" in item:
             k, v = item.split(b"=", 1)
             env[k.decode("utf-8", "replace")] = v.decode("utf-8", "replace")
-    return env
+    return lifetime.strip_mark(env)
 
 
 def httpd_args(httpd: str, server_root: Optional[str], config_file: Optional[str],

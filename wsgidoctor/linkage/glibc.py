@@ -74,15 +74,48 @@ def _glibc_version() -> Optional[tuple[int, int]]:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-def _cpu_flags() -> set[str]:
+def _cpu_info() -> tuple[Optional[str], set[str]]:
+    """The CPU's vendor id and flags from /proc/cpuinfo: ``(None, set())`` when unreadable."""
+    vendor: Optional[str] = None
     try:
         with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
             for line in fh:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
+                if line.startswith("vendor_id") and vendor is None:
+                    vendor = line.split(":", 1)[1].strip()
+                elif line.startswith("flags"):
+                    return vendor, set(line.split(":", 1)[1].split())
     except OSError:
         pass
-    return set()
+    return vendor, set()
+
+
+# glibc's sysdeps/x86/cpu-features.c (2.26 and later) renames AT_PLATFORM on Intel CPUs only
+# (vendor "GenuineIntel"; AMD, Hygon, Zhaoxin keep "x86_64"). Linux's /proc/cpuinfo calls LZCNT "abm".
+_XEON_PHI = {"avx512cd", "avx512er", "avx512pf"}
+_AVX512_1 = {"avx512cd", "avx512bw", "avx512dq", "avx512vl"}
+_HASWELL = {"avx2", "fma", "bmi1", "bmi2", "abm", "movbe", "popcnt"}
+
+
+def x86_64_platform(vendor: Optional[str], flags: set[str],
+                    glibc_version: Optional[tuple[int, int]] = (2, 36)) -> tuple[str, bool]:
+    """What 64-bit glibc sets $PLATFORM to on this CPU, and whether the avx512_1 hwcap is set.
+
+    "xeon_phi" (AVX512ER+PF) or "haswell" (AVX2, FMA, BMI1/2, LZCNT, MOVBE, POPCNT) on Intel,
+    "x86_64" otherwise; "unknown" when the CPU's vendor and flags cannot be read.
+    """
+    if glibc_version is not None and glibc_version < (2, 26):
+        return "x86_64", False
+    if vendor is None or not flags:
+        return "unknown", False
+    if vendor != "GenuineIntel":
+        return "x86_64", False
+    if "avx512cd" in flags and "avx512er" in flags:
+        if _XEON_PHI <= flags:
+            return "xeon_phi", False
+        avx512_1 = False
+    else:
+        avx512_1 = _AVX512_1 <= flags
+    return ("haswell" if _HASWELL <= flags else "x86_64"), avx512_1
 
 
 def legacy_subdirs(components: Sequence[str]) -> tuple[str, ...]:
@@ -117,9 +150,14 @@ def detect_platform(elfclass: int = 0, machine: str = "") -> Platform:
     legacy: tuple[str, ...] = ()
     version = _glibc_version()
     if machine == "EM_X86_64" and elfclass == 64:
-        flags = _cpu_flags()
+        vendor, flags = _cpu_info()
         hw = tuple(name for name, need in _X86_LEVELS if need <= flags) if version and version >= (2, 33) else ()
-        if version and version < (2, 37):
+        if uname == "x86_64":
+            plat, avx512_1 = x86_64_platform(vendor, flags, version)
+            if version and version < (2, 37):
+                # ld.so --help's order: tls, AT_PLATFORM, then the hwcap bits (avx512_1, x86_64).
+                legacy = legacy_subdirs(("tls", plat) + (("avx512_1",) if avx512_1 else ()) + ("x86_64",))
+        elif version and version < (2, 37):
             legacy = legacy_subdirs(("tls", plat, plat))
     elif version and version < (2, 37):
         legacy = legacy_subdirs(("tls", plat))

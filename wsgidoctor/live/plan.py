@@ -71,6 +71,7 @@ class LivePlan:
     requests: list[LiveRequest]
     scripts: list[str]  # where the probe must be installed (under "@TMP@/root")
     notes: list[str] = field(default_factory=list)
+    group: Optional[str] = None  # Apache's group (its files are readable by it and root only)
 
     def render(self, ports: dict[str, int], tmp: str) -> str:
         text = self.template.replace(TMP, tmp)
@@ -101,7 +102,12 @@ def _host_header(name: str, port: int, ssl: bool) -> str:
     return name if port == (443 if ssl else 80) else f"{name}:{port}"
 
 
-def _daemon_line(d: Directive) -> str:
+#: WSGIDaemonProcess options a server not started by root cannot honour (it cannot switch users,
+#: and the user's home, where a daemon changes directory, may not exist or be reachable).
+NOT_AS_USER = ("user", "group", "supplementary-groups", "home")
+
+
+def _daemon_line(d: Directive, as_root: bool = True) -> str:
     from wsgidoctor.config.wsgi import daemon_process
 
     dp = daemon_process(d)
@@ -109,7 +115,11 @@ def _daemon_line(d: Directive) -> str:
     for key, value in dp.given.items():
         if key == "processes":
             value = str(min(dp.processes, MAX_DAEMON_PROCESSES))
+        if not as_root and key in NOT_AS_USER:
+            continue
         parts.append(f"{key}={_q(value)}")
+    if not as_root:
+        parts.append(f"home={_q(TMP)}")
     return "WSGIDaemonProcess " + " ".join(parts)
 
 
@@ -230,9 +240,18 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
     for d in top:
         if not d.sections and d.name in KEEP_GLOBAL:
             lines.append(_line(d))
+    # only the daemon groups the asked mounts use are started (300 groups must not start 300)
+    wanted = {m.process_group for _, m in chosen if m.process_group}
+    dynamic = any("%{" in str(m.process_group_spec.value or "") for _, m in chosen)
+
+    def needed(d: Directive) -> bool:
+        from wsgidoctor.config.wsgi import daemon_process
+
+        return dynamic or daemon_process(d).name in wanted
+
     for d in top:
-        if d.name == "WSGIDaemonProcess" and not d.sections:
-            lines.append(_daemon_line(d))
+        if d.name == "WSGIDaemonProcess" and not d.sections and needed(d):
+            lines.append(_daemon_line(d, as_root))
     _emit_scoped(lines, [d for d in top if d.name in KEEP_ANYWHERE], mirror_root, notes)
 
     requests: list[LiveRequest] = []
@@ -288,8 +307,8 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
             lines.append("  ServerAlias " + " ".join(server.aliases))
         vdirs = [d for d in server.directives if d is not server.name_at]
         for d in vdirs:
-            if d.name == "WSGIDaemonProcess" and all(s.kind == "virtualhost" for s in d.sections):
-                lines.append("  " + _daemon_line(d))
+            if d.name == "WSGIDaemonProcess" and all(s.kind == "virtualhost" for s in d.sections) and needed(d):
+                lines.append("  " + _daemon_line(d, as_root))
         _emit_scoped(lines, [d for d in vdirs if d.name in KEEP_ANYWHERE], mirror_root, notes, "  ")
         lines += alias_lines(own, "  ")
         lines.append("</VirtualHost>")
@@ -297,8 +316,8 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
     # daemon groups of virtual hosts that are not asked: a mount may still use them (same
     # ServerName), and their group ids follow declaration order as in the real server
     for server in model.servers[1:]:
-        daemons = [d for d in server.directives
-                   if d.name == "WSGIDaemonProcess" and all(s.kind == "virtualhost" for s in d.sections)]
+        daemons = [d for d in server.directives if d.name == "WSGIDaemonProcess" and needed(d)
+                   and all(s.kind == "virtualhost" for s in d.sections)]
         if server in servers_used or not daemons:
             continue
         key = _server_key(server)
@@ -309,9 +328,12 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
         lines.append(f"<VirtualHost 127.0.0.1:@PORT:{key}@>")
         if server.name_at is not None:
             lines.append("  " + _line(server.name_at))
-        lines += ["  " + _daemon_line(d) for d in daemons]
+        lines += ["  " + _daemon_line(d, as_root) for d in daemons]
         lines.append("</VirtualHost>")
 
+    if not as_root and any(l.startswith(("WSGIDaemonProcess", "  WSGIDaemonProcess")) for l in lines):
+        notes.append("not running as root: the throwaway server's daemon processes run as the current "
+                     "user, in its temporary directory (user=, group= and home= are not applied)")
     if not chosen and model.settings.restrict_embedded:
         notes.append("nothing is mounted and WSGIRestrictEmbedded On refuses embedded mode: "
                      "there is nothing to ask")
@@ -327,4 +349,4 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
         requests.append(LiveRequest(mount_index=-1, listen_key="main", path=PROBE_URL,
                                     host="localhost", vhost="main server", url=PROBE_URL, expected=expected))
     return LivePlan(template="\n".join(lines) + "\n", listen_keys=listen_keys, requests=requests,
-                    scripts=scripts, notes=notes)
+                    scripts=scripts, notes=notes, group=group if as_root and user else None)

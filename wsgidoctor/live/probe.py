@@ -27,10 +27,20 @@ _WSGI_KEYS = {"process_group": "mod_wsgi.process_group",
               "multithread": "wsgi.multithread", "multiprocess": "wsgi.multiprocess"}
 
 
+def _from_wsgi_str(value: Any) -> Any:
+    """A WSGI environ string (bytes decoded as Latin-1, PEP 3333) as the UTF-8 text it carries."""
+    if isinstance(value, str) and not value.isascii():
+        try:
+            return value.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            return value
+    return value
+
+
 def observed(answer: Optional[dict[str, Any]]) -> dict[str, Any]:
     """process group, application group and threading flags from a probe answer."""
     environ = (answer or {}).get("environ") or {}
-    return {k: environ.get(v) for k, v in _WSGI_KEYS.items()}
+    return {k: _from_wsgi_str(environ.get(v)) for k, v in _WSGI_KEYS.items()}
 
 
 def mismatches(expected: dict[str, Any], got: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -83,6 +93,7 @@ def _live_mode(ctx: ProbeContext, out: ProbeOutput) -> dict[str, Any]:
                              text="\n".join(result.error_log)))
     answers = []
     for a in result.answers:
+        _drop_own_home(a.body, result.tmp_dirs)
         entry = a.to_json()
         got = observed(a.body)
         entry["observed"] = got
@@ -96,6 +107,15 @@ def _live_mode(ctx: ProbeContext, out: ProbeOutput) -> dict[str, Any]:
             "error_log": result.error_log, "notes": result.notes, "ports": result.ports,
             "duration_ms": round(result.duration_ms, 1), "leftover_pids": result.leftovers,
             "tmp_dirs": result.tmp_dirs, "prediction_version": ".".join(map(str, setup.version))}
+
+
+def _drop_own_home(answer: Optional[dict[str, Any]], tmp_dirs: list[str]) -> None:
+    """Not as root the daemons' home is the throwaway directory, which mod_wsgi puts on sys.path:
+    that entry is wsgidoctor's doing, not the installation's."""
+    python = (answer or {}).get("python")
+    if isinstance(python, dict) and isinstance(python.get("path"), list) and tmp_dirs:
+        python["path"] = [p for p in python["path"]
+                          if not (isinstance(p, str) and any(p == d or p.startswith(d + "/") for d in tmp_dirs))]
 
 
 def _url_mode(ctx: ProbeContext, url: str) -> dict[str, Any]:

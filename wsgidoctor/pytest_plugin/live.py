@@ -9,8 +9,6 @@ workers can each run one at the same time.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
@@ -144,7 +142,7 @@ class LiveClient:
 
     def get(self, path: str = "/", *, host: Optional[str] = None, timeout: float = 10.0) -> LiveResponse:
         """GET ``path``; ``host`` is the Host header (default: that of the mount serving ``path``)."""
-        from wsgidoctor.live.server import fetch
+        from wsgidoctor.live.launcher import fetch
 
         if not path.startswith("/"):
             path = "/" + path
@@ -185,33 +183,34 @@ class LiveClient:
         if self._stopped:
             return
         self._stopped = True
-        try:
-            self._server.stop()
-        finally:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+        self._server.stop()
 
     def __repr__(self) -> str:
         return f"LiveClient({self.base_url}, {len(self._setup.plan.requests)} mount(s))"
 
 
-def _wait_for_http(server: "LiveServer", plan: "LivePlan", deadline: float) -> Optional[str]:
-    """Wait until the server answers HTTP at all (any status); the problem if it does not."""
-    from wsgidoctor.live.server import fetch
+def _wait_for_http(plan: "LivePlan", start_timeout: float) -> Any:
+    """A readiness check: the server answers HTTP at all (any status)."""
+    from wsgidoctor.live.launcher import fetch
 
-    port = next(iter(server.ports.values()))
-    host = plan.requests[0].host if plan.requests else "localhost"
-    last = "no answer"
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return f"it did not answer HTTP in time ({last})"
-        if server.proc is not None and server.proc.poll() is not None:
-            return f"httpd exited with status {server.proc.returncode}"
-        status, _, error = fetch(port, "/", host, timeout=max(0.2, min(remaining, 2.0)))
-        if status is not None:
-            return None
-        last = error or last
-        time.sleep(0.05)
+    def ready(process: Any) -> Optional[str]:
+        port = process.ports[0]
+        host = plan.requests[0].host if plan.requests else "localhost"
+        deadline = time.monotonic() + start_timeout
+        last = "no answer"
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return f"it did not answer HTTP in time ({last})"
+            if not process.running():
+                return f"httpd exited with status {process.returncode}"
+            status, _, error = fetch(port, "/", host, timeout=max(0.2, min(remaining, 2.0)))
+            if status is not None:
+                return None
+            last = error or last
+            time.sleep(0.05)
+
+    return ready
 
 
 def start_live(report: "Report", options: "Options", start_timeout: float, *, label: str = "") -> LiveClient:
@@ -224,25 +223,16 @@ def start_live(report: "Report", options: "Options", start_timeout: float, *, la
     from wsgidoctor.live.probe import PROBE_SCRIPT
 
     setup = _setup(report, options)
-    problem = ""
-    for attempt in range(START_ATTEMPTS):
-        tmp = tempfile.mkdtemp(prefix=f"wsgidoctor-live-{label + '-' if label else ''}")
-        deadline = time.monotonic() + start_timeout
-        server = LiveServer(setup.httpd, setup.plan, PROBE_SCRIPT, tmp=tmp, env=setup.env, guard=setup.guard,
-                            startup_timeout=start_timeout)
-        try:
-            error = server.start() or _wait_for_http(server, setup.plan, deadline)
-        except LiveError as exc:
-            error = str(exc)
-        if error is None:
-            return LiveClient(server, setup, tmp)
-        logs = server.read_logs()
-        config_text = server.config_text
-        server.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
-        problem = (f"the throwaway server ({setup.httpd}) did not start: {error}.\n"
-                   f"Its error log:\n{_tail(logs)}\n"
-                   f"Its configuration (generated from yours):\n{_tail(config_text.splitlines(), 200)}")
-        if not any("Address already in use" in line for line in logs):
-            break
-    raise LiveStartError(problem)
+    server = LiveServer(setup.httpd, setup.plan, PROBE_SCRIPT, env=setup.env, guard=setup.guard,
+                        startup_timeout=start_timeout, attempts=START_ATTEMPTS,
+                        prefix=f"wsgidoctor-live-{label[:8] + '-' if label else ''}",
+                        ready=_wait_for_http(setup.plan, start_timeout))
+    try:
+        error = server.start()
+    except LiveError as exc:
+        error = str(exc)
+    if error is None:
+        return LiveClient(server, setup, server.tmp or "")
+    raise LiveStartError(f"the throwaway server ({setup.httpd}) did not start: {error}.\n"
+                         f"Its error log:\n{_tail(server.read_logs())}\n"
+                         f"Its configuration (generated from yours):\n{_tail(server.config_text.splitlines(), 200)}")

@@ -1,0 +1,79 @@
+"""Every command runs under a memory limit, and httpd commands that read the configuration run one
+at a time (a `Define` doubled 30 times made one `apache2 -t` use 8.4 GB, and two ran at once)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from wsgidoctor.core import subprocesses as commands
+
+APACHE2 = "/usr/sbin/apache2"
+
+
+def _doubling_config(root: Path, times: int = 30) -> Path:
+    lines = [f"ServerRoot {root}", "Define A0 xxxxxxxxxxxxxxxx"]
+    lines += [f"Define A{i} ${{A{i - 1}}}${{A{i - 1}}}" for i in range(1, times)]
+    lines.append(f"ServerName ${{A{times - 1}}}")
+    conf = root / "httpd.conf"
+    conf.write_text("\n".join(lines) + "\n")
+    return conf
+
+
+@pytest.mark.apache
+def test_an_httpd_command_that_would_eat_the_machine_stops_at_the_limit_with_a_clear_message(tmp_path):
+    conf = _doubling_config(tmp_path)
+    limit = 256 * 1024 * 1024
+    result = commands.run([APACHE2, "-t", "-f", str(conf)], memory_limit=limit, timeout=60)
+    assert not result.ok and not result.timed_out
+    assert result.error == ("stopped at wsgidoctor's memory limit of 256 MiB "
+                            "(the command tried to use more memory than that)")
+
+
+def test_the_limit_is_in_place_before_a_configuration_reading_command_starts(tmp_path):
+    fake = tmp_path / "apache2"  # reports the limit it started with, as its very first action
+    fake.write_text("#!/bin/sh\nexec prlimit --as --output SOFT --noheadings\n")
+    fake.chmod(0o755)
+    result = commands.run([str(fake), "-t"], memory_limit=300 * 1024 * 1024)
+    assert result.ok and result.stdout.split() == [str(300 * 1024 * 1024)]
+    default = commands.run([str(fake), "-M"])
+    assert default.stdout.split() == [str(commands.DEFAULT_MEMORY_LIMIT)]
+
+
+def test_every_other_command_gets_the_limit_too():
+    result = commands.run(["sh", "-c", "sleep 0.2; exec prlimit --as --output SOFT --noheadings"],
+                          memory_limit=300 * 1024 * 1024)
+    assert result.ok and result.stdout.split() == [str(300 * 1024 * 1024)]
+
+
+def test_which_commands_read_the_whole_configuration():
+    hungry = [["/usr/sbin/apache2", "-t"], ["/usr/sbin/httpd", "-f", "x.conf", "-M"],
+              ["/usr/sbin/apachectl", "configtest"], ["apache2", "-D", "DUMP_INCLUDES", "-S"]]
+    light = [["/usr/sbin/apache2", "-V"], ["/usr/sbin/apache2", "-l"], ["/usr/bin/apxs", "-q", "SBINDIR"],
+             ["sh", "-c", "-t"]]
+    assert all(commands.memory_hungry(a) for a in hungry)
+    assert not any(commands.memory_hungry(a) for a in light)
+
+
+def test_configuration_reading_httpd_commands_run_one_at_a_time(tmp_path):
+    """Two of them started together: the second starts only after the first has ended."""
+    fake = tmp_path / "apache2"
+    log = tmp_path / "log"
+    fake.write_text(f"#!/bin/sh\necho start >> {log}\nsleep 0.3\necho end >> {log}\n")
+    fake.chmod(0o755)
+    threads = [threading.Thread(target=commands.run, args=([str(fake), "-t"],)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert log.read_text().split() == ["start", "end", "start", "end"]
+    os.unlink(log)
+    threads = [threading.Thread(target=commands.run, args=([str(fake), "-V"],)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert log.read_text().split() == ["start", "start", "end", "end"]  # -V reads no configuration

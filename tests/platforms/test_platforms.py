@@ -1,0 +1,144 @@
+"""For every real installation: `wsgidoctor report --json` (run as that system's user would) agrees
+with what the real server answers; `report --live` / `check --live` confirm it.
+
+Aspects wsgidoctor gets wrong today are xfail(strict=True) with the reason: fixing wsgidoctor
+makes them pass, and strictness makes the fixer flip them (issue 13)."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, Optional
+
+import pytest
+
+from tests.platforms import installations as inst
+from tests.platforms.conftest import NAMES
+
+pytestmark = [pytest.mark.apache, pytest.mark.platforms]
+
+ASPECTS = ("apache_version", "mpm", "modules", "libpython", "python_version", "mod_wsgi_version",
+           "sys_prefix", "sys_path", "mounts", "live", "check_live")
+
+# (installation, aspect) -> what is wrong today.
+WRONG_TODAY: dict[tuple[str, str], str] = {
+    ("express", "live"): "report --live on a running express root asks only the WSGIScriptAlias mount "
+                         "(/extra), never express's own /shop mount (WSGIHandlerScript + RewriteRule)",
+}
+
+
+def _params() -> list[Any]:
+    out = []
+    for name in NAMES:
+        for aspect in ASPECTS:
+            reason = WRONG_TODAY.get((name, aspect))
+            marks = [pytest.mark.xfail(strict=True, reason=f"issue 13: {reason}")] if reason else []
+            out.append(pytest.param(name, aspect, marks=marks, id=f"{name}-{aspect}"))
+    return out
+
+
+def _mount_fact(obs: inst.Observation, url: str) -> Optional[dict[str, Any]]:
+    for mount in obs.facts.get("config", {}).get("mounts") or []:
+        if mount.get("url") == url:
+            return mount
+    return None
+
+
+def _without_host(group: Optional[str]) -> Optional[str]:
+    """An application group named after host:port|path, without the (throwaway) host:port."""
+    return re.sub(r"^[^|]*\|", "|", group) if group and "|" in group else group
+
+
+def _first(obs: inst.Observation) -> dict[str, Any]:
+    return next(iter(obs.answers.values()))
+
+
+def check_apache_version(obs: inst.Observation) -> None:
+    # The Server header (ServerTokens Full), else the start-up line (express sends "Apache" only).
+    m = re.match(r"Apache/(\S+)", obs.server_header) or re.search(r"AH00489: Apache/(\S+)", obs.error_log)
+    assert m, (obs.server_header, obs.error_log[-2000:])
+    assert obs.facts["apache"]["version"] == m.group(1)
+
+
+def check_mpm(obs: inst.Observation) -> None:
+    real = inst.mpm_from_server(obs)
+    assert real is not None
+    assert obs.facts["apache"]["mpm"]["name"] == real
+    threaded = obs.facts["apache"]["mpm"]["threaded"]
+    assert bool(threaded) == (real != "prefork")
+
+
+def check_modules(obs: inst.Observation) -> None:
+    reported = {m["name"] for m in obs.facts["apache"].get("modules") or [] if m.get("origin") == "shared"}
+    assert reported == inst.modules_from_maps(obs.parent_maps)
+
+
+def check_libpython(obs: inst.Observation) -> None:
+    mapped = {os.path.realpath(inst_path(obs, p)) for libs in obs.worker_libpython.values() for p in libs}
+    library = (obs.facts.get("linkage") or {}).get("python_library") or {}
+    if not mapped:  # a static libpython: nothing to map, and the report must say static
+        assert (obs.facts.get("linkage") or {}).get("static")
+        return
+    assert len(mapped) == 1, mapped
+    assert library.get("path"), library
+    assert os.path.realpath(inst_path(obs, library["path"])) in mapped
+
+
+def inst_path(obs: inst.Observation, path: str) -> str:
+    return str(obs.installation.host_path(path))
+
+
+def _python(obs: inst.Observation) -> dict[str, Any]:
+    """facts.python: from the plain report, or, where the hosting program could not run there (no
+    C compiler), from `report --live`, whose live answers must fill it."""
+    return obs.facts.get("python") or obs.live_report["facts"].get("python") or {}
+
+
+def check_python_version(obs: inst.Observation) -> None:
+    reported = _python(obs).get("version") or ""
+    assert reported.split()[0] == _first(obs)["version"]
+
+
+def check_mod_wsgi_version(obs: inst.Observation) -> None:
+    assert (obs.facts.get("mod_wsgi") or {}).get("version") == _first(obs)["mod_wsgi_version"]
+
+
+def check_sys_prefix(obs: inst.Observation) -> None:
+    assert _python(obs).get("prefix") == _first(obs)["prefix"]
+
+
+def check_sys_path(obs: inst.Observation) -> None:
+    assert _python(obs).get("path") == _first(obs)["path"]
+
+
+def check_mounts(obs: inst.Observation) -> None:
+    for url, answer in obs.answers.items():
+        mount = _mount_fact(obs, url)
+        assert mount is not None, f"no mount {url} in {[m.get('url') for m in obs.facts['config']['mounts']]}"
+        assert (mount["process_group"], mount["application_group"], mount["multithread"]) == \
+            (answer["process_group"], answer["application_group"], answer["multithread"]), url
+
+
+def check_live(obs: inst.Observation) -> None:
+    live = obs.live_report["facts"].get("live") or {}
+    assert live.get("error") is None, live.get("error")
+    for url, answer in obs.answers.items():
+        asked = [m for m in live.get("mounts") or [] if m.get("path", "").startswith(url)]
+        assert asked, f"the live probe asked nothing under {url}"
+        observed = asked[0].get("observed") or {}
+        assert (observed.get("process_group"), _without_host(observed.get("application_group")),
+                observed.get("multithread")) == \
+            (answer["process_group"], _without_host(answer["application_group"]), answer["multithread"]), url
+
+
+def check_check_live(obs: inst.Observation) -> None:
+    assert obs.check_live.returncode in (0, 1, 2), obs.check_live.stderr[-2000:]
+    assert "Traceback" not in obs.check_live.stderr
+
+
+CHECKS = {name[len("check_"):]: fn for name, fn in list(globals().items()) if name.startswith("check_")}
+
+
+@pytest.mark.parametrize("name, aspect", _params())
+def test_report_agrees_with_the_real_server(observe, name: str, aspect: str) -> None:
+    CHECKS[aspect](observe(name))
