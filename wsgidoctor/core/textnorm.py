@@ -14,10 +14,30 @@ _JOURNAL = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [\w./@-]+(?:\[
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _BULLET = re.compile(r"^\s*(?:[*+] |- (?=\S))")
 _QUOTE = re.compile(r"^\s*(> ?)+")
+_HTML_HINT = re.compile(r"</?(?:pre|code|br|p|div|span|tt|samp)\b[^>]*>|&gt;|&#\d+;|&nbsp;", re.I)
+
+
+def utf16_order(data: bytes, sample: int = 4096) -> str | None:
+    """``"utf-16-le"``/``"utf-16-be"`` when ``data`` looks like UTF-16 text without a BOM.
+
+    Windows tools (PowerShell's ``>``, Notepad's "Unicode") write UTF-16: ASCII text then has a
+    NUL byte at every odd (little-endian) or even (big-endian) position.
+    """
+    head = data[:sample - sample % 2]
+    if len(head) < 4:
+        return None
+    pairs = len(head) // 2
+    odd_nul = head[1::2].count(0)
+    even_nul = head[0::2].count(0)
+    if odd_nul >= 0.8 * pairs and even_nul <= 0.05 * pairs:
+        return "utf-16-le"
+    if even_nul >= 0.8 * pairs and odd_nul <= 0.05 * pairs:
+        return "utf-16-be"
+    return None
 
 
 def decode(data: bytes | str) -> str:
-    """Decode bytes as UTF-8, falling back to Latin-1 so that no input is ever rejected."""
+    """Decode bytes: UTF-16 with or without a BOM, else UTF-8, else Latin-1 (no input is rejected)."""
     if isinstance(data, str):
         return data
     if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
@@ -25,6 +45,11 @@ def decode(data: bytes | str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             pass
+    order = utf16_order(data)
+    if order is not None:
+        return data[:len(data) - len(data) % 2].decode(order, "replace")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -41,6 +66,9 @@ def clean_lines(text: bytes | str, *, strip_bullets: bool = True) -> list[str]:
     """
     text = decode(text).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     text = text.replace("\ufeff", "")
+    # "&lt;" alone may be what a file really holds (a config copied from a web page): entities are
+    # decoded only when the text shows it is HTML.
+    html = bool(_HTML_HINT.search(text))
     out: list[str] = []
     for line in text.split("\n"):
         if _FENCE.match(line):
@@ -50,8 +78,10 @@ def clean_lines(text: bytes | str, *, strip_bullets: bool = True) -> list[str]:
         if strip_bullets:
             line = _BULLET.sub("", line)
         if "&" in line:
-            line = (line.replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">")
-                    .replace("&quot;", '"').replace("&amp;", "&"))
+            line = line.replace("&nbsp;", " ")
+            if html:
+                line = (line.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+                        .replace("&amp;", "&"))
         line = line.replace("\u00a0", " ").rstrip()
         out.append(line)
     indents = [len(l) - len(l.lstrip()) for l in out if l.strip()]
@@ -72,7 +102,9 @@ def looks_binary(data: bytes | str, sample: int = 4096) -> bool:
     head = data[:sample]
     if not head:
         return False
-    if b"\x00" in head and not (head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff")):
+    if head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff") or utf16_order(head):
+        return False
+    if b"\x00" in head:
         return True
     bad = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 11))
     return bad / len(head) > 0.1
