@@ -16,6 +16,19 @@ def corpus() -> Path:
     return CORPUS
 
 
+def bare_corpus(folder: str) -> list[Path]:
+    """The corpus captures of ``folder`` that are one undecorated output of the folder's kind.
+
+    The decorated and mixed pastes (``"decorated": true`` in fixtures/corpus/expected.json) are
+    read through the paste reader in tests/paste/test_corpus.py, not by one parser directly.
+    """
+    import json
+
+    expected = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
+    return sorted(p for p in (CORPUS / folder).iterdir()
+                  if p.suffix == ".txt" and not expected.get(f"{folder}/{p.name}", {}).get("decorated"))
+
+
 def read_fixture(rel: str) -> str:
     return (FIXTURES / rel).read_text(encoding="utf-8", errors="surrogateescape")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CORPUS, read_fixture
+from tests.conftest import CORPUS, read_fixture, bare_corpus
 from wsgidoctor.areas import detect_kind, parsers as registry
 from wsgidoctor.apache.parse_config_nice import PARSERS, parse_config_nice, parse_config_vars
 from wsgidoctor.core.textnorm import clean_lines
@@ -49,7 +49,7 @@ EXPECTED = {
 
 
 def test_every_corpus_capture_has_expectations():
-    on_disk = {N + p.name for p in (CORPUS / "config_nice").iterdir()}
+    on_disk = {N + p.name for p in bare_corpus("config_nice")}
     assert on_disk <= set(EXPECTED), sorted(on_disk - set(EXPECTED))
 
 

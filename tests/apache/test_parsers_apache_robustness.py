@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import CORPUS, FIXTURES
+from tests.conftest import CORPUS, FIXTURES, bare_corpus
 from wsgidoctor.areas import parsers as registry
 
 KINDS = ("httpd-V", "httpd-l", "httpd-M", "httpd-t", "apr.h", "config.nice", "config_vars.mk")
@@ -53,7 +53,7 @@ def test_random_bytes(data):
 def _captures():
     out = []
     for kind, folder in FOLDERS.items():
-        out += [(kind, p) for p in sorted((CORPUS / folder).iterdir())]
+        out += [(kind, p) for p in bare_corpus(folder)]
     deb = FIXTURES / "debian12"
     out += [("httpd-V", deb / "apache2ctl-V.txt"), ("httpd-V", deb / "apache2-V-without-envvars.txt"),
             ("httpd-l", deb / "apache2-l.txt"), ("httpd-M", deb / "apache2ctl-M.txt"), ("apr.h", deb / "apr.h"),
@@ -90,7 +90,7 @@ def test_paste_damage_keeps_the_facts(kind, path):
 
 
 def _foreign():
-    out = [p for folder in ("errorlog", "ldd", "otool") for p in sorted((CORPUS / folder).iterdir())]
+    out = [p for folder in ("errorlog", "ldd", "otool") for p in bare_corpus(folder)]
     return out + [FIXTURES / "debian12" / "envvars", FIXTURES / "debian12" / "ldd-mod_wsgi.txt"]
 
 

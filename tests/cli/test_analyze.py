@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import bare_corpus
 from wsgidoctor.cli.app import InputFile, build_analyze, build_from_json
 from wsgidoctor.areas import detect_kind, parsers as registry
 from wsgidoctor.render.json import report_to_dict
@@ -14,8 +15,7 @@ from wsgidoctor.render.json import report_to_dict
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 FOLDER_KIND = {"V": "httpd-V", "l": "httpd-l", "M": "httpd-M", "t_errors": "httpd-t", "apr_h": "apr.h",
                "config_nice": "config.nice", "ldd": "ldd", "otool": "otool-L", "errorlog": "errorlog"}
-CORPUS = sorted(p for p in (FIXTURES / "corpus").glob("*/*.txt")
-                if FOLDER_KIND.get(p.parent.name) in registry())
+CORPUS = sorted(p for folder, kind in FOLDER_KIND.items() if kind in registry() for p in bare_corpus(folder))
 #: Captures too fragmentary to name on their own (SOURCES.md says so); analyze --as handles them.
 AMBIGUOUS = {
     "cpanel-ea4-2.4.46-grep-filtered-etc-apache2-root.txt": (None, "httpd-V"),  # 3 grepped lines

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, bare_corpus
 from wsgidoctor.errorlog import scan_file
 from wsgidoctor.areas import detect_kind, parsers as registry
 from wsgidoctor.areas import diagnose
@@ -28,7 +28,7 @@ def _problems(found):
 
 
 def test_amazon_linux_mod_wsgi_3_5_untagged_patch_mismatch():
-    facts = scan_file(str(_file("amazon-linux")))
+    facts = scan_file(str(_file("amazon-linux-eb")))
     b = facts["banner"]
     assert (b["apache_version"], b["apache_vendor"], b["mod_wsgi_version"], b["python_version"]) == (
         "2.4.41", "Amazon", "3.5", "3.6.8")
@@ -85,7 +85,7 @@ def test_raspbian_accept_mutex_identifier_removed():
 
 
 def test_ubuntu_12_04_apache_2_2_with_mod_python_and_mod_wsgi_3_3():
-    facts = scan_file(str(_file("ubuntu-12.04")))
+    facts = scan_file(str(_file("ubuntu-12.04-apache-2.2.22-old-format-mod_wsgi")))
     b = facts["banner"]
     assert (b["apache_version"], b["mod_wsgi_version"], b["mod_python_version"]) == ("2.2.22", "3.3", "3.3.1")
     assert b["python_version"] is None  # Python/2.7.3 in that banner is mod_python's
@@ -137,7 +137,7 @@ def test_windows_apache_lounge_bare_ah00558_lines_are_noise():
     assert _problems(_findings(facts)) == set()
 
 
-@pytest.mark.parametrize("path", sorted(LOGS.iterdir()), ids=lambda p: p.name[:40])
+@pytest.mark.parametrize("path", bare_corpus("errorlog"), ids=lambda p: p.name[:40])
 def test_every_corpus_log_is_recognised_and_parses_the_same_pasted_or_streamed(path):
     text = path.read_text(encoding="utf-8")
     assert detect_kind(text) == "errorlog"
@@ -156,7 +156,7 @@ def test_other_outputs_are_not_taken_for_error_logs(folder):
     from wsgidoctor.core.textnorm import clean_lines
     from wsgidoctor.errorlog.parse import MESSAGE_FALLBACK
 
-    for path in sorted((CORPUS / folder).iterdir()):
+    for path in bare_corpus(folder):
         text = path.read_text(encoding="utf-8", errors="replace")
         # allowed only as the message fallback: no parser knows the text, but it holds a known message
         assert (detect_kind(text) != "errorlog"

@@ -53,9 +53,14 @@ def _params() -> list[Any]:
 
 
 def check_findings(scenario: Scenario, inst: Installation, doctor: Doctor) -> None:
-    """The expected id fires, cites this installation, and nothing else warns or errs."""
+    """The expected id fires, cites this installation, and nothing else warns or errs. A
+    configuration Apache refuses leaves its module list unread: the report must say so."""
     fired = doctor.ids("error", "warning")
     allowed = ({scenario.expect} if scenario.expect else set()) | set(scenario.also)
+    if getattr(scenario.observe, "refusal", False) and not doctor.report.get("facts", {}).get("apache", {}).get("modules"):
+        incomplete = {i.get("section") for i in doctor.report.get("summary", {}).get("incomplete", [])}
+        if "modules" not in incomplete:
+            raise MissingFinding(f"a refused configuration was not said to leave modules unexamined\n{doctor.summary()}")
     if scenario.expect and scenario.expect not in fired:
         raise MissingFinding(f"{scenario.expect} did not fire\n{doctor.summary()}")
     if fired - allowed:

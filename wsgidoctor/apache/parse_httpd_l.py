@@ -14,7 +14,7 @@ from wsgidoctor.core.parsing import Parser
 from wsgidoctor.apache.text import strip_decoration
 from wsgidoctor.core.textnorm import clean_lines
 
-_HEADER = re.compile(r"^Compiled in modules:?\s*$", re.I)
+_HEADER = re.compile(r"^Compiled[ -]in modules:?\s*$", re.I)  # "Compiled-in" is Apache 1.3
 _SOURCE = re.compile(r"^(?P<name>[A-Za-z0-9_+-]+\.c)$")
 
 #: The source file of each MPM as it appears in ``-l`` (httpd 2.0 to 2.4).

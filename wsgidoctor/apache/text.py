@@ -118,18 +118,20 @@ def join_wrapped(lines: list[str]) -> list[tuple[int, str]]:
     Indented continuation lines (hard wraps) depend on what is being read, so callers handle them.
     """
     out: list[tuple[int, str]] = []
-    pending: Optional[tuple[int, str]] = None
+    parts: list[str] = []  # pieces of a continued line (joined once: no quadratic re-copying)
+    start = 0
     for number, raw in enumerate(lines, start=1):
         line = raw.rstrip()
-        if pending is not None:
-            start, text = pending
-            line = text + " " + line.strip()
-            number = start
-            pending = None
+        if parts:
+            line = line.strip()
+        else:
+            start = number
         if line.endswith("\\"):
-            pending = (number, line[:-1].rstrip())
+            parts.append(line[:-1].rstrip())
             continue
-        out.append((number, line))
-    if pending is not None:
-        out.append(pending)
+        parts.append(line)
+        out.append((start, " ".join(parts)))
+        parts = []
+    if parts:
+        out.append((start, " ".join(parts)))
     return out

@@ -42,16 +42,16 @@ class InputFile:
 
 def build_analyze(inputs: list[InputFile], *, ignore: Iterable[str] = (),
                   stdin: Optional[IO[bytes]] = None) -> Report:
-    """Recognise and parse pasted outputs (httpd -V, -M, ldd, error logs...) and diagnose them."""
-    from wsgidoctor.core.parsing import safe_parse
-    from wsgidoctor.areas import detect_kind, parsers as registry
-    from wsgidoctor.core.textnorm import decode, looks_binary
+    """Read pasted outputs (httpd -V, -M, ldd, error logs... in any decoration, several in one
+    paste), parse each segment, analyse every message line, and diagnose."""
+    from wsgidoctor.core.textnorm import looks_binary
+    from wsgidoctor.paste.facts import paste_facts
+    from wsgidoctor.paste.reader import read_paste
 
     from wsgidoctor.cli.inputs import open_input, without_partial_character
 
     report = Report(mode="analyze")
     stdin = stdin if stdin is not None else sys.stdin.buffer
-    parsers = registry()
     recognised = 0
     for item in inputs:
         opened = open_input(item.name, stdin)
@@ -63,6 +63,7 @@ def build_analyze(inputs: list[InputFile], *, ignore: Iterable[str] = (),
             if looks_binary(head):
                 report.notes.append(f"{label}: binary data, not command output or a log (skipped)")
                 continue
+<<<<<<< HEAD
             if opened.encoding:
                 report.notes.append(f"{label}: read as {opened.encoding.upper()} text")
             head_text = decode(head if opened.complete else without_partial_character(head))
@@ -88,6 +89,26 @@ def build_analyze(inputs: list[InputFile], *, ignore: Iterable[str] = (),
             areas.absorb(report, fragment, ())
             report.raw.append(RawOutput(kind, label, text[:MAX_RAW_KEEP] if truncated else text,
                                         truncated=truncated))
+=======
+            if item.kind is not None and item.kind not in KNOWN_KINDS:
+                raise InputError(f"--as {item.kind}: unknown kind (known: {', '.join(sorted(KNOWN_KINDS))})")
+            if fh is not None and _is_large_log(head, fh, item.kind):
+                recognised += _stream_log(report, fh, head, label)
+                continue
+            rest = fh.read(MAX_PASTE_BYTES - len(head)) if fh is not None else b""
+            if fh is not None and fh.read(1):
+                report.notes.append(f"{label}: only the first {MAX_PASTE_BYTES // (1024 * 1024)} MiB were read")
+            found = paste_facts(read_paste(head + rest, item.kind), label, forced=item.kind is not None)
+            for fragment in found.fragments:
+                areas.absorb(report, fragment, ())
+            report.raw.extend(found.raw)
+            report.notes.extend(found.notes)
+            if found.recognised:
+                recognised += 1
+            else:
+                report.notes.append(f"{label}: not recognised: no output or message wsgidoctor understands was found "
+                                    f"(known: {', '.join(sorted(KNOWN_KINDS))}); use --as KIND to say what it is")
+>>>>>>> main
         finally:
             opened.close()
     if not recognised:
@@ -95,6 +116,7 @@ def build_analyze(inputs: list[InputFile], *, ignore: Iterable[str] = (),
     return areas.finish(report, ignore)
 
 
+<<<<<<< HEAD
 #: A saved report larger than this is refused: real ones are a few MB (raw outputs are capped).
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 #: Arrays and objects nested deeper than this are refused: real reports nest about a dozen deep.
@@ -202,6 +224,41 @@ def _without_lone_surrogates(node: Any) -> Any:
             parent[key] = fixed
             stack.extend((fixed, k) for k in fixed)
     return root[0]
+=======
+#: What ``analyze --as`` accepts: every kind the paste reader names.
+from wsgidoctor.paste.model import KINDS as _PASTE_KINDS  # noqa: E402 - light module, dataclasses only
+
+KNOWN_KINDS = frozenset(_PASTE_KINDS)
+#: A log file larger than this is streamed (bounded memory), not read as a paste.
+STREAM_ABOVE = 4 * 1024 * 1024
+
+
+def _is_large_log(head: bytes, fh: IO[bytes], kind: Optional[str]) -> bool:
+    """True for a big file that is an error log from its first lines (or said to be one)."""
+    try:
+        size = os.fstat(fh.fileno()).st_size
+    except (OSError, ValueError):
+        return False
+    if size <= STREAM_ABOVE:
+        return False
+    if kind is not None:
+        return kind == "errorlog"
+    from wsgidoctor.paste.reader import read_paste
+
+    kinds = {s.kind for s in read_paste(head[:256 * 1024]).segments}
+    return bool(kinds) and kinds <= {"errorlog", "messages", "traceback"}
+
+
+def _stream_log(report: Report, fh: IO[bytes], head: bytes, label: str) -> int:
+    """Stream a large error log through the error-log analysis; 1 (recognised)."""
+    from wsgidoctor.errorlog.parse import parse_file
+    from wsgidoctor.core.textnorm import decode
+
+    fh.seek(0)
+    areas.absorb(report, parse_file(fh), ())
+    report.raw.append(RawOutput("errorlog", label, decode(head[:MAX_RAW_KEEP]), truncated=True))
+    return 1
+>>>>>>> main
 
 
 def build_from_json(path: str, *, ignore: Iterable[str] = (), stdin: Optional[IO[bytes]] = None) -> Report:

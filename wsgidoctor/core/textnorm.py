@@ -14,6 +14,7 @@ _JOURNAL = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [\w./@-]+(?:\[
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _BULLET = re.compile(r"^\s*(?:[*+] |- (?=\S))")
 _QUOTE = re.compile(r"^\s*(> ?)+")
+_HTML_HINT = re.compile(r"</?(?:pre|code|br|p|div|span|tt|samp)\b[^>]*>|&gt;|&#\d+;|&nbsp;", re.I)
 
 
 def utf16_encoding(data: bytes, sample: int = 4096) -> str | None:
@@ -38,13 +39,15 @@ def utf16_encoding(data: bytes, sample: int = 4096) -> str | None:
 
 
 def decode(data: bytes | str) -> str:
-    """Decode bytes as UTF-16 (BOM or NUL pattern), else UTF-8, falling back to Latin-1 so that no
-    input is ever rejected."""
+    """Decode bytes: UTF-16 with or without a BOM, else UTF-8 (a UTF-8 BOM dropped), else Latin-1
+    (no input is rejected)."""
     if isinstance(data, str):
         return data
     utf16 = utf16_encoding(data)
     if utf16 is not None:
         return data[:len(data) - len(data) % 2].decode(utf16, "replace")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -61,6 +64,9 @@ def clean_lines(text: bytes | str, *, strip_bullets: bool = True) -> list[str]:
     """
     text = decode(text).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     text = text.replace("\ufeff", "")
+    # "&lt;" alone may be what a file really holds (a config copied from a web page): entities are
+    # decoded only when the text shows it is HTML.
+    html = bool(_HTML_HINT.search(text))
     out: list[str] = []
     for line in text.split("\n"):
         if _FENCE.match(line):
@@ -70,8 +76,10 @@ def clean_lines(text: bytes | str, *, strip_bullets: bool = True) -> list[str]:
         if strip_bullets:
             line = _BULLET.sub("", line)
         if "&" in line:
-            line = (line.replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">")
-                    .replace("&quot;", '"').replace("&amp;", "&"))
+            line = line.replace("&nbsp;", " ")
+            if html:
+                line = (line.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+                        .replace("&amp;", "&"))
         line = line.replace("\u00a0", " ").rstrip()
         out.append(line)
     indents = [len(l) - len(l.lstrip()) for l in out if l.strip()]
@@ -92,9 +100,9 @@ def looks_binary(data: bytes | str, sample: int = 4096) -> bool:
     head = data[:sample]
     if not head:
         return False
-    if b"\x00" in head:
-        if utf16_encoding(head) is None:
-            return True
+    if utf16_encoding(head) is not None:
         return looks_binary(decode(head), sample)
+    if b"\x00" in head:
+        return True
     bad = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 11))
     return bad / len(head) > 0.1

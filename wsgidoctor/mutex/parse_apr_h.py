@@ -72,19 +72,22 @@ def _definitions(text: str) -> tuple[list[dict[str, Any]], int]:
     lines = clean_lines(_strip_comments(decode(text)))
     # Join backslash-continued preprocessor lines.
     joined: list[tuple[int, str]] = []
-    buffer: Optional[tuple[int, str]] = None
+    parts: list[str] = []  # pieces of a continued line (joined once: no quadratic re-copying)
+    start = 0
     for number, raw in enumerate(lines, start=1):
         line = _LINE_COMMENT.sub("", raw).rstrip()
-        if buffer is not None:
-            line = buffer[1] + " " + line.strip()
-            number = buffer[0]
-            buffer = None
+        if parts:
+            line = line.strip()
+        else:
+            start = number
         if line.endswith("\\"):
-            buffer = (number, line[:-1])
+            parts.append(line[:-1])
             continue
-        joined.append((number, line))
-    if buffer is not None:
-        joined.append(buffer)
+        parts.append(line)
+        joined.append((start, " ".join(parts)))
+        parts = []
+    if parts:
+        joined.append((start, " ".join(parts)))
 
     stack: list[dict[str, Any]] = []  # frames: state, condition text, whether a branch was taken
     found: list[dict[str, Any]] = []
@@ -97,7 +100,7 @@ def _definitions(text: str) -> tuple[list[dict[str, Any]], int]:
         if kw in ("if", "ifdef", "ifndef"):
             guard = False
             if kw == "ifndef":
-                nxt = next((l for _, l in joined[index + 1:] if l.strip()), "")
+                nxt = next((joined[j][1] for j in range(index + 1, len(joined)) if joined[j][1].strip()), "")
                 dm = _DIRECTIVE.match(nxt)
                 guard = bool(dm and dm.group("kw") == "define" and dm.group("rest").split()[:1] == [rest])
             state = _evaluate(kw, rest, guard)
