@@ -6,17 +6,21 @@ if asked. What differs is only where the facts and raw outputs come from.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
 import sys
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Iterable, Optional
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from wsgidoctor.core.errors import InputError
 from wsgidoctor.core.model import RawOutput, Report
 from wsgidoctor.core.hookspec import Options
 from wsgidoctor import areas
+
+if TYPE_CHECKING:
+    from wsgidoctor.cli.inputs import OpenedInput
 
 #: Pasted inputs larger than this are read only up to it (error logs stream instead).
 MAX_PASTE_BYTES = 32 * 1024 * 1024
@@ -44,71 +48,17 @@ def build_analyze(inputs: list[InputFile], *, ignore: Iterable[str] = (),
                   stdin: Optional[IO[bytes]] = None) -> Report:
     """Read pasted outputs (httpd -V, -M, ldd, error logs... in any decoration, several in one
     paste), parse each segment, analyse every message line, and diagnose."""
-    from wsgidoctor.core.textnorm import looks_binary
-    from wsgidoctor.paste.facts import paste_facts
-    from wsgidoctor.paste.reader import read_paste
-
-    from wsgidoctor.cli.inputs import open_input, without_partial_character
+    from wsgidoctor.cli.inputs import open_input
 
     report = Report(mode="analyze")
     stdin = stdin if stdin is not None else sys.stdin.buffer
     recognised = 0
     for item in inputs:
+        if item.kind is not None and item.kind not in KNOWN_KINDS:
+            raise InputError(f"--as {item.kind}: unknown kind (known: {', '.join(sorted(KNOWN_KINDS))})")
         opened = open_input(item.name, stdin)
         try:
-            label, head = opened.label, opened.head
-            if not head.strip():
-                report.notes.append(f"{label}: empty, nothing to analyse")
-                continue
-            if looks_binary(head):
-                report.notes.append(f"{label}: binary data, not command output or a log (skipped)")
-                continue
-<<<<<<< HEAD
-            if opened.encoding:
-                report.notes.append(f"{label}: read as {opened.encoding.upper()} text")
-            head_text = decode(head if opened.complete else without_partial_character(head))
-            kind = item.kind or detect_kind(head_text)
-            if kind is None or kind not in parsers:
-                report.notes.append(f"{label}: not recognised as any output wsgidoctor understands "
-                                    f"(known: {', '.join(sorted(parsers))}); use --as KIND to say what it is")
-                continue
-            parser = parsers[kind]
-            stream_parse = getattr(parser, "parse_file", None)
-            if stream_parse is not None:  # files and standard input alike: every byte, bounded memory
-                fragment = stream_parse(opened.stream)
-                text = head_text[:MAX_RAW_KEEP]
-                truncated = not opened.complete
-            else:
-                data, truncated = opened.read_all(MAX_PASTE_BYTES)
-                text = decode(without_partial_character(data) if truncated else data)
-                if truncated:
-                    report.notes.append(f"{label}: only its first {MAX_PASTE_BYTES // (1024 * 1024)} MiB were "
-                                        f"read ({kind} output is never that long: is it the right input?)")
-                fragment = safe_parse(parser, text)
-            recognised += 1
-            areas.absorb(report, fragment, ())
-            report.raw.append(RawOutput(kind, label, text[:MAX_RAW_KEEP] if truncated else text,
-                                        truncated=truncated))
-=======
-            if item.kind is not None and item.kind not in KNOWN_KINDS:
-                raise InputError(f"--as {item.kind}: unknown kind (known: {', '.join(sorted(KNOWN_KINDS))})")
-            if fh is not None and _is_large_log(head, fh, item.kind):
-                recognised += _stream_log(report, fh, head, label)
-                continue
-            rest = fh.read(MAX_PASTE_BYTES - len(head)) if fh is not None else b""
-            if fh is not None and fh.read(1):
-                report.notes.append(f"{label}: only the first {MAX_PASTE_BYTES // (1024 * 1024)} MiB were read")
-            found = paste_facts(read_paste(head + rest, item.kind), label, forced=item.kind is not None)
-            for fragment in found.fragments:
-                areas.absorb(report, fragment, ())
-            report.raw.extend(found.raw)
-            report.notes.extend(found.notes)
-            if found.recognised:
-                recognised += 1
-            else:
-                report.notes.append(f"{label}: not recognised: no output or message wsgidoctor understands was found "
-                                    f"(known: {', '.join(sorted(KNOWN_KINDS))}); use --as KIND to say what it is")
->>>>>>> main
+            recognised += _analyse_input(report, opened, item.kind)
         finally:
             opened.close()
     if not recognised:
@@ -116,7 +66,76 @@ def build_analyze(inputs: list[InputFile], *, ignore: Iterable[str] = (),
     return areas.finish(report, ignore)
 
 
-<<<<<<< HEAD
+def _analyse_input(report: Report, opened: "OpenedInput", kind: Optional[str]) -> int:
+    """Add one opened input's facts, raw text and notes to ``report``; 1 when something was recognised.
+
+    An error log larger than :data:`STREAM_ABOVE` (a file or standard input alike) is streamed
+    through the error-log analysis with bounded memory; anything else is read as a paste (up to
+    :data:`MAX_PASTE_BYTES`) and split into segments by the paste reader.
+    """
+    from wsgidoctor.cli.inputs import prepend, without_partial_character
+    from wsgidoctor.core.textnorm import looks_binary
+    from wsgidoctor.paste.facts import paste_facts
+    from wsgidoctor.paste.reader import read_paste
+
+    label, head = opened.label, opened.head
+    if not head.strip():
+        report.notes.append(f"{label}: empty, nothing to analyse")
+        return 0
+    if looks_binary(head):
+        report.notes.append(f"{label}: binary data, not command output or a log (skipped)")
+        return 0
+    if opened.encoding:
+        report.notes.append(f"{label}: read as {opened.encoding.upper()} text")
+    data = opened.stream.read(STREAM_ABOVE + 1)
+    if len(data) > STREAM_ABOVE and _is_log(data, kind):
+        stream = opened.stream if opened.rewindable() else prepend(data, opened.stream)
+        from wsgidoctor.errorlog.parse import parse_file
+
+        areas.absorb(report, parse_file(stream), ())
+        text = without_partial_character(data[:MAX_RAW_KEEP]).decode("utf-8", "replace")
+        report.raw.append(RawOutput("errorlog", label, text, truncated=True))
+        return 1
+    if len(data) > STREAM_ABOVE:  # more to come
+        data += opened.stream.read(max(0, MAX_PASTE_BYTES + 1 - len(data)))
+    cut = len(data) > MAX_PASTE_BYTES
+    if cut:
+        report.notes.append(f"{label}: only its first {MAX_PASTE_BYTES // (1024 * 1024)} MiB were read "
+                            "(command output is never that long: is it the right input?)")
+        data = without_partial_character(data[:MAX_PASTE_BYTES])
+    found = paste_facts(read_paste(data, kind), label, forced=kind is not None)
+    for fragment in found.fragments:
+        areas.absorb(report, fragment, ())
+    raw = list(found.raw)
+    if cut and raw:  # the last segment ends where reading stopped
+        raw[-1] = dataclasses.replace(raw[-1], truncated=True)
+    report.raw.extend(raw)
+    report.notes.extend(found.notes)
+    if found.recognised:
+        return 1
+    report.notes.append(f"{label}: not recognised: no output or message wsgidoctor understands was found "
+                        f"(known: {', '.join(sorted(KNOWN_KINDS))}); use --as KIND to say what it is")
+    return 0
+
+
+#: What ``analyze --as`` accepts: every kind the paste reader names.
+from wsgidoctor.paste.model import KINDS as _PASTE_KINDS  # noqa: E402 - light module, dataclasses only
+
+KNOWN_KINDS = frozenset(_PASTE_KINDS)
+#: An error log larger than this is streamed (bounded memory), not read as a paste.
+STREAM_ABOVE = 4 * 1024 * 1024
+
+
+def _is_log(data: bytes, kind: Optional[str]) -> bool:
+    """True when ``data`` (the first bytes of a big input) is an error log, or is said to be one."""
+    if kind is not None:
+        return kind == "errorlog"
+    from wsgidoctor.paste.reader import read_paste
+
+    kinds = {s.kind for s in read_paste(data[:256 * 1024]).segments}
+    return bool(kinds) and kinds <= {"errorlog", "messages", "traceback"}
+
+
 #: A saved report larger than this is refused: real ones are a few MB (raw outputs are capped).
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 #: Arrays and objects nested deeper than this are refused: real reports nest about a dozen deep.
@@ -224,41 +243,6 @@ def _without_lone_surrogates(node: Any) -> Any:
             parent[key] = fixed
             stack.extend((fixed, k) for k in fixed)
     return root[0]
-=======
-#: What ``analyze --as`` accepts: every kind the paste reader names.
-from wsgidoctor.paste.model import KINDS as _PASTE_KINDS  # noqa: E402 - light module, dataclasses only
-
-KNOWN_KINDS = frozenset(_PASTE_KINDS)
-#: A log file larger than this is streamed (bounded memory), not read as a paste.
-STREAM_ABOVE = 4 * 1024 * 1024
-
-
-def _is_large_log(head: bytes, fh: IO[bytes], kind: Optional[str]) -> bool:
-    """True for a big file that is an error log from its first lines (or said to be one)."""
-    try:
-        size = os.fstat(fh.fileno()).st_size
-    except (OSError, ValueError):
-        return False
-    if size <= STREAM_ABOVE:
-        return False
-    if kind is not None:
-        return kind == "errorlog"
-    from wsgidoctor.paste.reader import read_paste
-
-    kinds = {s.kind for s in read_paste(head[:256 * 1024]).segments}
-    return bool(kinds) and kinds <= {"errorlog", "messages", "traceback"}
-
-
-def _stream_log(report: Report, fh: IO[bytes], head: bytes, label: str) -> int:
-    """Stream a large error log through the error-log analysis; 1 (recognised)."""
-    from wsgidoctor.errorlog.parse import parse_file
-    from wsgidoctor.core.textnorm import decode
-
-    fh.seek(0)
-    areas.absorb(report, parse_file(fh), ())
-    report.raw.append(RawOutput("errorlog", label, decode(head[:MAX_RAW_KEEP]), truncated=True))
-    return 1
->>>>>>> main
 
 
 def build_from_json(path: str, *, ignore: Iterable[str] = (), stdin: Optional[IO[bytes]] = None) -> Report:

@@ -88,9 +88,24 @@ class OpenedInput:
         data = self.stream.read(limit + 1)
         return data[:limit], len(data) > limit
 
+    def rewindable(self) -> bool:
+        """True when ``stream`` is the file itself, back at its first byte (grep can read it too)."""
+        if self._own is None or self.stream is not self._own:
+            return False
+        try:
+            self._own.seek(0)
+        except (OSError, ValueError):
+            return False
+        return True
+
     def close(self) -> None:
         if self._own is not None:
             self._own.close()
+
+
+def prepend(head: bytes, rest: IO[bytes]) -> IO[bytes]:
+    """A stream of ``head`` followed by what is left of ``rest``."""
+    return io.BufferedReader(_Prepended(head, rest), buffer_size=_CHUNK)
 
 
 def _read_up_to(fh: IO[bytes], size: int) -> bytes:
