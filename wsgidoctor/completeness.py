@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Optional
 
 from wsgidoctor.core import facts as F
-from wsgidoctor.core.catalogue import derivation, fallback_rule, finding
+from wsgidoctor.core.catalogue import derivation, finding, rule
 from wsgidoctor.core.model import Evidence, Finding, Severity
 
 NOT_EXAMINED = finding(
@@ -112,34 +112,17 @@ def incomplete_sections(facts: dict[str, Any]) -> None:
         facts["incomplete"] = found
 
 
-#: Sections whose examination stops at an error of another section, which then says why: httpd
-#: or its configuration failing (httpd-command-failed, httpd-modules-failed or a specific error)
-#: stops the Apache sections; a libpython that cannot be loaded stops the Python section.
-_BLOCKED_BY = {"apache": None, "modules": None, "python": ("linkage", "apache", "install")}
+@rule
+def sections_examined(facts: dict[str, Any]) -> Iterable[Finding]:
+    """One warning naming every incomplete section, why, and how to make its examination possible.
 
-
-def _accounted_for(section: str, serious: list[Finding]) -> bool:
-    """Whether an error or warning already explains why ``section`` was not examined."""
-    if any(f.section == section for f in serious):
-        return True
-    if section not in _BLOCKED_BY:
-        return False
-    blockers = _BLOCKED_BY[section]
-    return any(f.severity is Severity.ERROR and (blockers is None or f.section in blockers) for f in serious)
-
-
-@fallback_rule
-def sections_examined(facts: dict[str, Any], findings: list[Finding]) -> Iterable[Finding]:
-    """A warning naming the incomplete sections that no error or warning already accounts for."""
-    gaps = facts.get("incomplete")
-    if not isinstance(gaps, dict) or not gaps:
+    It fires even when an error already explains the cause (a refused configuration leaves the
+    module list unread): the error says what is wrong, this says what was therefore not verified.
+    """
+    found = facts.get("incomplete")
+    if not isinstance(found, dict) or not found:
         return
     from wsgidoctor.core.catalogue import SECTIONS
-
-    serious = [f for f in findings if f.severity is not Severity.INFO]
-    found = {k: v for k, v in gaps.items() if not _accounted_for(k, serious)}
-    if not found:
-        return
 
     lines = [f"{SECTIONS.get(k, k)}: {v.get('reason')} — to examine it: {v.get('fix')}"
              for k, v in found.items() if isinstance(v, dict)]

@@ -25,8 +25,9 @@ def test_httpd_bin_true_is_an_error_not_a_healthy_report():
     assert code == 2
     assert data["summary"]["status"] == "error"
     assert {i["section"] for i in data["summary"]["incomplete"]} >= {"apache", "modules"}
-    # the error already says why: no second, vaguer warning about the same sections
-    assert "sections-not-examined" not in {f["id"] for f in data["findings"]}
+    # the error says what is wrong; the warning says what was therefore not verified, and how to
+    not_examined = [f for f in data["findings"] if f["id"] == "sections-not-examined"]
+    assert not_examined and "--httpd" in not_examined[0]["detail"]
     assert "✓ Apache build" not in done.stdout and "? Apache build" in done.stdout
 
 
@@ -37,6 +38,7 @@ def test_a_configuration_httpd_cannot_load_is_an_error_and_the_modules_section_i
     refused = [f for f in data["findings"] if f["severity"] == "error" and "mod_nothing.so" in f["detail"]]
     assert refused, [f["id"] for f in data["findings"]]
     assert "httpd-modules-failed" not in {f["id"] for f in data["findings"]}  # said once, by the refusal
+    assert "sections-not-examined" in {f["id"] for f in data["findings"]}
     assert any(i["section"] == "modules" for i in data["summary"]["incomplete"])
     done = wsgidoctor("check", "--config", str(conf))
     assert "Apache modules" in done.stdout and "✓ Apache modules" not in done.stdout

@@ -54,8 +54,8 @@ def build_analyze(inputs: list[InputFile], *, ignore: Iterable[str] = (),
     stdin = stdin if stdin is not None else sys.stdin.buffer
     recognised = 0
     for item in inputs:
-        if item.kind is not None and item.kind not in KNOWN_KINDS:
-            raise InputError(f"--as {item.kind}: unknown kind (known: {', '.join(sorted(KNOWN_KINDS))})")
+        if item.kind is not None and item.kind not in known_kinds():
+            raise InputError(f"--as {item.kind}: unknown kind (known: {', '.join(sorted(known_kinds()))})")
         opened = open_input(item.name, stdin)
         try:
             recognised += _analyse_input(report, opened, item.kind)
@@ -114,14 +114,21 @@ def _analyse_input(report: Report, opened: "OpenedInput", kind: Optional[str]) -
     if found.recognised:
         return 1
     report.notes.append(f"{label}: not recognised: no output or message wsgidoctor understands was found "
-                        f"(known: {', '.join(sorted(KNOWN_KINDS))}); use --as KIND to say what it is")
+                        f"(known: {', '.join(sorted(known_kinds()))}); use --as KIND to say what it is")
     return 0
 
 
-#: What ``analyze --as`` accepts: every kind the paste reader names.
 from wsgidoctor.paste.model import KINDS as _PASTE_KINDS  # noqa: E402 - light module, dataclasses only
 
-KNOWN_KINDS = frozenset(_PASTE_KINDS)
+
+
+def known_kinds() -> frozenset[str]:
+    """What ``analyze --as`` accepts: every kind the paste reader names and every registered parser's."""
+    from wsgidoctor.areas import parsers
+
+    return frozenset(_PASTE_KINDS) | frozenset(parsers())
+
+
 #: An error log larger than this is streamed (bounded memory), not read as a paste.
 STREAM_ABOVE = 4 * 1024 * 1024
 

@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 from wsgidoctor.core.model import RawOutput
 from wsgidoctor.core.parsing import safe_parse
-from wsgidoctor.paste.model import PARSER_OF, Paste, PasteLine, Segment
+from wsgidoctor.paste.model import KINDS, PARSER_OF, Paste, PasteLine, Segment
 
 #: Kinds of which a paste gives facts once: a second ``-V`` in the same paste (a quoted reply and
 #: the poster's own) is kept as raw output but does not mix its facts into the first.
@@ -21,6 +21,11 @@ _ONCE = frozenset({"httpd-V", "httpd-v", "httpd-l", "httpd-M", "ldd", "otool-L",
                    "apr.h", "config.nice", "config_vars.mk", "express-startup", "wsgi-environ"})
 
 _CODED = re.compile(r"\b(?:AH\d{5}|WSGI\d{4}):")
+#: The reader's own kinds; a registered parser of any other kind (SELinux and AppArmor outputs, a
+#: plugin's) is given the paste when its detector recognises it.
+_READER_KINDS = frozenset(KINDS) | frozenset(PARSER_OF.values())
+#: How sure a detector of another kind must be.
+_OTHER_KIND_CONFIDENCE = 0.5
 
 
 @dataclass
@@ -75,6 +80,8 @@ def paste_facts(paste: Paste, label: str, *, forced: bool = False) -> PasteFacts
             out.notes.append(f"{where}: another {parser.description} in the same paste; its facts were not used")
             continue
         out.fragments.append(safe_parse(parser, seg.text))
+    if not forced:
+        _other_kinds(paste, registry, label, out)
     if forced and paste.segments and paste.segments[0].kind not in registry and not paste.segments[0].is_messages:
         out.notes.append(f"{label}: no parser reads {paste.segments[0].kind}")
     messages = paste.message_lines() if not forced or paste.segments[0].is_messages else []
@@ -86,6 +93,25 @@ def paste_facts(paste: Paste, label: str, *, forced: bool = False) -> PasteFacts
             out.fragments.append({"errorlog": facts})
             out.raw.append(RawOutput("errorlog", label, _numbered_text(messages)))
     return out
+
+
+def _other_kinds(paste: Paste, registry: dict[str, Any], label: str, out: PasteFacts) -> None:
+    """Give the paste to each registered parser the reader has no signatures for, when its own
+    detector recognises the paste's lines (those parsers skip the lines that are not theirs)."""
+    others = [p for kind, p in registry.items() if kind not in _READER_KINDS]
+    if not others or not paste.lines:
+        return
+    texts = [line.text for line in paste.lines]
+    for parser in others:
+        try:
+            sure = parser.detect(texts)
+        except Exception:  # noqa: BLE001 - a plugin's detector must not stop the analysis
+            continue
+        if sure >= _OTHER_KIND_CONFIDENCE:
+            text = "\n".join(texts) + "\n"
+            out.kinds.append(parser.kind)
+            out.raw.append(RawOutput(parser.kind, label, text))
+            out.fragments.append(safe_parse(parser, text))
 
 
 def _chosen_segments(segments: list[Segment]) -> list[Segment]:
