@@ -218,9 +218,12 @@ def assert_finding(report: Subject, finding_id: str) -> list[Finding]:
 def _mpm_evidence(subject: Subject) -> list[str]:
     out = []
     for source, text in _raw_texts(subject, "httpd-V"):
-        for number, line in enumerate(text.splitlines(), 1):
+        # a segment of a paste is named ``path:N``, N being the line of the paste it starts at
+        segment = re.fullmatch(r"(.+):(\d+)", source)
+        name, first = (segment.group(1), int(segment.group(2))) if segment else (source, 1)
+        for number, line in enumerate(text.splitlines(), first):
             if line.strip().startswith("Server MPM:"):
-                out.append(f"{source} (line {number}): {line.strip()}")
+                out.append(f"{name} (line {number}): {line.strip()}")
     return out
 
 
