@@ -201,7 +201,9 @@ def _run(argv: tuple[str, ...], timeout: float, env: Optional[Mapping[str, str]]
         return CommandResult(argv, error=f"cannot run {argv[0]}: {exc}")
     if not wrapped:
         limit_memory(proc.pid, memory_limit, force=True)
-    lifetime.checkpoint("command:" + os.path.basename(argv[0]))
+    if os.environ.get(lifetime.PAUSE_ENV):
+        name = "command:" + os.path.basename(argv[0])
+        lifetime.checkpoint(name, *(f"{name} {arg}" for arg in argv[1:] if arg.startswith("-")))
 
     pending_input = memoryview(input_data or b"")
     buffers = {proc.stdout: bytearray(), proc.stderr: bytearray()}

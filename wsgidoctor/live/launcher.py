@@ -87,6 +87,7 @@ def fetch(port: int, path: str, host: str, timeout: float = REQUEST_TIMEOUT) -> 
         conn.request("GET", url_path(path), headers={"Host": host.encode("idna").decode("ascii")
                                                      if not host.isascii() else host,
                                                      "Connection": "close", "User-Agent": "wsgidoctor-live"})
+        lifetime.checkpoint("request:" + path)  # sent, the server working on it
         resp = conn.getresponse()
         return resp.status, resp.read(MAX_BODY), None
     except socket.timeout:
@@ -192,6 +193,7 @@ class ApacheProcess:
                 return f"{name} exited with status {self.proc.returncode} while starting"
             if self.ready_file is None or self._ready_file_written():
                 if not self.ports or self._listening(self.ports[0]):
+                    lifetime.checkpoint("launcher-ready")
                     return None
             time.sleep(0.01)
         return f"the server did not start within {timeout:g}s"
@@ -309,6 +311,7 @@ class Throwaway:
         """Stop the server and remove its directory (idempotent)."""
         try:
             self.process.stop(grace)
+            lifetime.checkpoint("launcher-stopped")  # its processes gone, its directory not yet
         finally:
             remove_dir(self.dir)
 
