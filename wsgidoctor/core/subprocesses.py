@@ -27,7 +27,9 @@ DEFAULT_MEMORY_LIMIT = 2 * 1024 * 1024 * 1024
 #: httpd commands that read the whole configuration (and so can be made to use any amount of
 #: memory by it) run one at a time.
 _HTTPD_NAMES = ("httpd", "apache2", "apachectl", "apache2ctl", "httpd2")
-_CONFIG_READING = ("-t", "-M", "-S", "-T", "configtest")
+#: ``-V`` too: with the MPM a loadable module (Debian, most distributions) httpd reads the whole
+#: configuration to load it before it prints its build settings.
+_CONFIG_READING = ("-t", "-M", "-S", "-T", "-V", "configtest")
 _hungry_lock = threading.Lock()
 
 
