@@ -184,6 +184,7 @@ def test_the_count_sees_a_server_left_when_nothing_watches(sites, stage):
     and its daemon's socket (and the test above would fail); the helper then ends what it found."""
     outcome = _interrupt("healthy", sites["healthy"], stage, signal.SIGKILL, settle=2.0,
                          WSGIDOCTOR_NO_WATCHDOG="1")
+    print(f"\ncontrol at {stage}: {outcome}")
     assert outcome.reached
     assert outcome.processes >= 2 and outcome.files > 0 and outcome.sockets > 0, outcome
 
@@ -192,4 +193,5 @@ def test_the_count_sees_files_left_when_nothing_watches(sites):
     """The control for files alone: the server stopped, its directory not yet removed."""
     outcome = _interrupt("healthy", sites["healthy"], "launcher-stopped", signal.SIGKILL, settle=2.0,
                          WSGIDOCTOR_NO_WATCHDOG="1")
+    print(f"\ncontrol at launcher-stopped: {outcome}")
     assert outcome.reached and outcome.processes == 0 and outcome.files > 0, outcome
