@@ -1,4 +1,4 @@
-"""Interrupting ``wsgidoctor check --live`` leaves nothing: SIGINT, SIGTERM and SIGKILL at forty moments.
+"""Interrupting ``wsgidoctor check --live`` leaves nothing: SIGINT, SIGTERM and SIGKILL at twenty stages.
 
 Twenty named stages (``WSGIDOCTOR_PAUSE_AT``: wsgidoctor pauses there and says so in a file; see
 STAGES) on a healthy site and on one whose daemon group crash-loops (a Python home that does not
@@ -164,7 +164,7 @@ def _interrupt(site: str, conf: Path, stage: str, sig: signal.Signals, settle: f
     return Outcome(site, stage, sig.name, proc.returncode, reached, len(processes), files, sockets, len(sems))
 
 
-def test_interrupted_at_forty_moments_by_three_signals_nothing_is_left(sites):
+def test_interrupted_at_twenty_stages_on_two_sites_by_three_signals_nothing_is_left(sites):
     assert len(set(STAGES)) == 20
     runs = [(site, conf, stage, sig) for site, conf in sites.items() for stage in STAGES for sig in SIGNALS]
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
