@@ -36,13 +36,20 @@ def _first_error(facts: dict[str, Any]) -> Optional[str]:
     return None
 
 
+#: How a command stopped at wsgidoctor's memory limit is described (core.subprocesses).
+_MEMORY_LIMIT_HIT = "stopped at wsgidoctor's memory limit"
+_MEMORY_FIX = ("find what makes httpd need that much memory to read the configuration (Defines or "
+               "variables expanded into each other, a huge Include): `apachectl -t` shows it")
+_WRONG_BINARY_FIX = "pass --httpd naming the real Apache httpd binary"
+
+
 def _apache(facts: dict[str, Any]) -> Optional[dict[str, str]]:
     if not F.get(facts, "install.httpd") or F.get(facts, "apache.version"):
         return None
     cmd = F.get(facts, "install.version_command") or {}
     why = cmd.get("error") or (f"exit code {cmd['exit_code']}" if cmd.get("exit_code") else "it printed no version")
     return {"reason": f"`{cmd.get('command') or 'httpd -V'}` gave no build information ({why})",
-            "fix": "pass --httpd naming the real Apache httpd binary"}
+            "fix": _MEMORY_FIX if _MEMORY_LIMIT_HIT in str(why) else _WRONG_BINARY_FIX}
 
 
 def _modules(facts: dict[str, Any]) -> Optional[dict[str, str]]:
@@ -53,8 +60,9 @@ def _modules(facts: dict[str, Any]) -> Optional[dict[str, str]]:
         return None
     error = _first_error(facts) or cmd.get("error") or "no module list"
     fix = ("fix the configuration error shown (or pass --config/--server-root for the configuration "
-           "the server really uses)") if F.get(facts, "apache.version") else \
-        "pass --httpd naming the real Apache httpd binary"
+           "the server really uses)") if F.get(facts, "apache.version") else _WRONG_BINARY_FIX
+    if _MEMORY_LIMIT_HIT in str(cmd.get("error") or ""):
+        fix = _MEMORY_FIX
     return {"reason": f"`{cmd.get('command') or 'httpd -M'}` listed no modules: {error}", "fix": fix}
 
 

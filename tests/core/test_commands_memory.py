@@ -24,10 +24,11 @@ def _doubling_config(root: Path, times: int = 30) -> Path:
 
 
 @pytest.mark.apache
-def test_an_httpd_command_that_would_eat_the_machine_stops_at_the_limit_with_a_clear_message(tmp_path):
+@pytest.mark.parametrize("flag", ["-t", "-V"])  # -V reads the configuration too (Debian's MPM is a module)
+def test_an_httpd_command_that_would_eat_the_machine_stops_at_the_limit_with_a_clear_message(tmp_path, flag):
     conf = _doubling_config(tmp_path)
     limit = 256 * 1024 * 1024
-    result = commands.run([APACHE2, "-t", "-f", str(conf)], memory_limit=limit, timeout=60)
+    result = commands.run([APACHE2, flag, "-f", str(conf)], memory_limit=limit, timeout=60)
     assert not result.ok and not result.timed_out
     assert result.error == ("stopped at wsgidoctor's memory limit of 256 MiB "
                             "(the command tried to use more memory than that)")
@@ -51,8 +52,9 @@ def test_every_other_command_gets_the_limit_too():
 
 def test_which_commands_read_the_whole_configuration():
     hungry = [["/usr/sbin/apache2", "-t"], ["/usr/sbin/httpd", "-f", "x.conf", "-M"],
-              ["/usr/sbin/apachectl", "configtest"], ["apache2", "-D", "DUMP_INCLUDES", "-S"]]
-    light = [["/usr/sbin/apache2", "-V"], ["/usr/sbin/apache2", "-l"], ["/usr/bin/apxs", "-q", "SBINDIR"],
+              ["/usr/sbin/apachectl", "configtest"], ["apache2", "-D", "DUMP_INCLUDES", "-S"],
+              ["/usr/sbin/apache2", "-f", "x.conf", "-V"]]
+    light = [["/usr/sbin/apache2", "-v"], ["/usr/sbin/apache2", "-l"], ["/usr/bin/apxs", "-q", "SBINDIR"],
              ["sh", "-c", "-t"]]
     assert all(commands.memory_hungry(a) for a in hungry)
     assert not any(commands.memory_hungry(a) for a in light)
@@ -71,9 +73,25 @@ def test_configuration_reading_httpd_commands_run_one_at_a_time(tmp_path):
         t.join(30)
     assert log.read_text().split() == ["start", "end", "start", "end"]
     os.unlink(log)
-    threads = [threading.Thread(target=commands.run, args=([str(fake), "-V"],)) for _ in range(2)]
+    threads = [threading.Thread(target=commands.run, args=([str(fake), "-l"],)) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(30)
-    assert log.read_text().split() == ["start", "start", "end", "end"]  # -V reads no configuration
+    assert log.read_text().split() == ["start", "start", "end", "end"]  # -l reads no configuration
+
+
+@pytest.mark.apache
+def test_a_configuration_too_big_to_read_is_said_so_not_blamed_on_the_binary(tmp_path):
+    """The whole pipeline on that configuration: the sections httpd could not fill say what to do
+    about the memory, not "pass --httpd naming the real Apache httpd binary"."""
+    from wsgidoctor import areas
+    from wsgidoctor.core.hookspec import Options
+
+    conf = _doubling_config(tmp_path, times=28)  # 4 GiB asked: past the 2 GiB limit, quickly
+    report = areas.finish(areas.collect(Options(config=str(conf), httpd=APACHE2, load_plugins=False)))
+    incomplete = report.facts.get("incomplete", {})
+    assert {"apache", "modules"} <= set(incomplete), incomplete
+    for section in ("apache", "modules"):
+        assert "memory limit" in incomplete[section]["reason"]
+        assert "--httpd" not in incomplete[section]["fix"] and "memory" in incomplete[section]["fix"]

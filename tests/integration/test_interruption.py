@@ -1,9 +1,9 @@
-"""Interrupting ``wsgidoctor check --live`` leaves nothing: SIGINT, SIGTERM and SIGKILL at twenty moments.
+"""Interrupting ``wsgidoctor check --live`` leaves nothing: SIGINT, SIGTERM and SIGKILL at twenty stages.
 
-Ten named stages (``WSGIDOCTOR_PAUSE_AT``: wsgidoctor pauses there and says so in a file) on a
-healthy site and on one whose daemon group crash-loops (a Python home that does not exist): twenty
-moments, each interrupted by each signal. After each run everything that belonged to it is
-counted, independently of wsgidoctor's own bookkeeping:
+Twenty named stages (``WSGIDOCTOR_PAUSE_AT``: wsgidoctor pauses there and says so in a file; see
+STAGES) on a healthy site and on one whose daemon group crash-loops (a Python home that does not
+exist): forty moments, each interrupted by each signal (120 runs). After each run everything that
+belonged to it is counted, independently of wsgidoctor's own bookkeeping:
 
 - processes: every process whose environment carries the run's own mark (``WSGIDOCTOR_OWNER`` set
   by the test; wsgidoctor keeps it and adds its own, and every descendant inherits it, including
@@ -35,8 +35,31 @@ from tests.support.live_helpers import HTTPD, needs_apache, processes_marked, wr
 
 pytestmark = [pytest.mark.apache, pytest.mark.slow, needs_apache]
 
-STAGES = ("start", "command:sh", "command:apache2", "command:apxs", "command:wsgidoctor-host",
-          "launcher-configured", "launcher-waiting", "live-asking", "launcher-stopping", "render")
+#: Where wsgidoctor is paused, in the order a run meets them (each ``lifetime.checkpoint`` name).
+STAGES = (
+    "start",                     # the verb begins
+    "probe:discovery",           # finding the installation (running servers, the control script)
+    "command:sh",                # the control script's envvars being sourced
+    "command:apache2 -V",        # httpd -V running
+    "command:apache2 -M",        # httpd -M running (reads the whole configuration)
+    "command:apxs",              # apxs -q running
+    "reading:apr.h",             # apr.h open
+    "command:apache2 -t",        # httpd -t -D DUMP_INCLUDES running
+    "reading:config",            # wsgidoctor's own reader inside the configuration
+    "command:wsgidoctor-host",   # the hosting program running (Python as mod_wsgi embeds it)
+    "launcher-configured",       # throwaway directory and httpd.conf written, httpd not started
+    "launcher-waiting",          # httpd started, its pid file not yet written
+    "launcher-ready",            # pid file written and port answering, not yet asked
+    "live-asking",               # about to send the probe requests
+    "request:/app",              # a request to the daemon-mode mount in flight
+    "request:/embedded",         # a request to the embedded-mode mount in flight
+    "launcher-stopping",         # the stop begun, the server still running
+    "launcher-stopped",          # its processes ended, its directory not yet removed
+    "redact",                    # half-way through the redaction
+    "render",                    # about to print
+)
+#: How many runs go at once: most of a run's time is spent waiting (for its stage, for the sweep).
+PARALLEL = 4
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGKILL)
 REPO = Path(__file__).resolve().parents[2]
 
@@ -141,9 +164,10 @@ def _interrupt(site: str, conf: Path, stage: str, sig: signal.Signals, settle: f
     return Outcome(site, stage, sig.name, proc.returncode, reached, len(processes), files, sockets, len(sems))
 
 
-def test_interrupted_at_twenty_moments_by_three_signals_nothing_is_left(sites):
+def test_interrupted_at_twenty_stages_on_two_sites_by_three_signals_nothing_is_left(sites):
+    assert len(set(STAGES)) == 20
     runs = [(site, conf, stage, sig) for site, conf in sites.items() for stage in STAGES for sig in SIGNALS]
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
         outcomes = list(pool.map(lambda r: _interrupt(*r), runs))
     totals = {k: sum(getattr(o, k) for o in outcomes) for k in ("processes", "files", "sockets", "semaphores")}
     print(f"\n{len(outcomes)} interrupted runs; left behind: {totals}")
@@ -154,9 +178,20 @@ def test_interrupted_at_twenty_moments_by_three_signals_nothing_is_left(sites):
     assert [o for o in outcomes if o.exit_code != expected[o.sig]] == []
 
 
-def test_the_count_sees_what_is_left_when_nothing_watches(sites):
-    """The control: without the watchdog, a SIGKILL while the server runs leaves it (and the test
-    above would fail); the helper then ends what it found."""
-    outcome = _interrupt("healthy", sites["healthy"], "live-asking", signal.SIGKILL, settle=2.0,
+@pytest.mark.parametrize("stage", ["launcher-ready", "request:/app"])
+def test_the_count_sees_a_server_left_when_nothing_watches(sites, stage):
+    """The control: without the watchdog, a SIGKILL while the server runs leaves it, its files
+    and its daemon's socket (and the test above would fail); the helper then ends what it found."""
+    outcome = _interrupt("healthy", sites["healthy"], stage, signal.SIGKILL, settle=2.0,
                          WSGIDOCTOR_NO_WATCHDOG="1")
-    assert outcome.reached and outcome.processes >= 2 and outcome.files > 0
+    print(f"\ncontrol at {stage}: {outcome}")
+    assert outcome.reached
+    assert outcome.processes >= 2 and outcome.files > 0 and outcome.sockets > 0, outcome
+
+
+def test_the_count_sees_files_left_when_nothing_watches(sites):
+    """The control for files alone: the server stopped, its directory not yet removed."""
+    outcome = _interrupt("healthy", sites["healthy"], "launcher-stopped", signal.SIGKILL, settle=2.0,
+                         WSGIDOCTOR_NO_WATCHDOG="1")
+    print(f"\ncontrol at launcher-stopped: {outcome}")
+    assert outcome.reached and outcome.processes == 0 and outcome.files > 0, outcome

@@ -23,15 +23,11 @@ STARTUP = re.compile(r"mod_wsgi|AH00163|AH00489|AH00094|AH00558|Python")
 
 
 def capture(installation: inst.Installation, target: Path) -> None:
-    base = str(installation.chroot / "tmp") if installation.chroot else None
-    root, seen = platform_servers.make_root(base, "/tmp" if installation.chroot else None)
-    shutil.copyfile(inst.APP, root / "app" / "answer.wsgi")
-    prefix = ["chroot", str(installation.chroot)] if installation.chroot else []
     text = inst.BASE % {"load": installation.load, "user": installation.user}
     target.mkdir(parents=True, exist_ok=True)
+    server = platform_servers.start(installation.httpd, text, env=installation.env, chroot=installation.chroot,
+                                    prepare=inst.install_app)
     try:
-        server = platform_servers.start(installation.httpd, text, root=root, seen_root=seen,
-                                        env=installation.env, prefix=prefix)
         try:
             server.ask("/embedded")
             server.ask("/daemon")
@@ -39,7 +35,8 @@ def capture(installation: inst.Installation, target: Path) -> None:
             server.stop()
         lines = [line for line in server.error_log().splitlines() if STARTUP.search(line)]
         (target / "errorlog-startup.txt").write_text("\n".join(lines[:40]) + "\n")
-        (target / "httpd.conf").write_text((root / "httpd.conf").read_text())
+        (target / "httpd.conf").write_text((server.root / "httpd.conf").read_text())
+        seen = server.seen_root
         for flag in ("-V", "-M", "-l"):
             out = installation.command([installation.httpd, "-d", seen, "-f", f"{seen}/httpd.conf", flag])
             (target / f"httpd{flag}.txt").write_text(out.stdout + out.stderr)
@@ -47,7 +44,7 @@ def capture(installation: inst.Installation, target: Path) -> None:
         if nice.is_file():
             shutil.copyfile(nice, target / "config.nice")
     finally:
-        platform_servers.remove_root(root)
+        server.remove()
 
 
 def main(names: list[str]) -> int:

@@ -50,13 +50,14 @@ def observe(installation: inst.Installation) -> inst.Observation:
     extra.write_text(f'WSGIScriptAlias /extra "{app}" process-group=127.0.0.1:{port} application-group=%{{GLOBAL}}\n'
                      f'<Directory "{work}/app">\n    Require all granted\n</Directory>\n')
     env = {"PATH": f"{venv}/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "HOME": "/root"}
-    argv = [str(venv / "bin" / "mod_wsgi-express"), "start-server", *express_args(app, root, port, extra,
-                                                                                   work / "static")]
     conf = str(root / "httpd.conf")
     report_argv = [installation.wsgidoctor(), "report", "--json", "--no-redact", "--config", conf]
     try:
-        server = platform_servers.launch(argv, root=work, port=port, env=env, pid_file=root / "httpd.pid", wait=60)
-        server.log_name = "server/error_log"
+        # what `start-server` does: setup-server, then the root's apachectl start in the foreground
+        setup = source_builds.express(venv, "setup-server", *express_args(app, root, port, extra, work / "static"))
+        assert setup.returncode == 0, setup.stdout + setup.stderr
+        server = platform_servers.start_control(root / "apachectl", root=work, port=port, env=env,
+                                                pid_file=root / "httpd.pid", log_name="server/error_log", wait=60)
         try:
             header = inst.server_header_at(server, "/shop/")
             answers = {m: server.ask(path) for m, path in MOUNTS.items()}

@@ -141,16 +141,11 @@ def parse_json(proc: subprocess.CompletedProcess) -> dict[str, Any]:
 def observe(inst: Installation, mounts: tuple[str, ...] = MOUNTS) -> Observation:
     """Start the installation's server, ask it, run wsgidoctor against it, stop it; the server's
     directory is removed whatever happens."""
-    base = str(inst.chroot / "tmp") if inst.chroot else None
-    root, seen = platform_servers.make_root(base, "/tmp" if inst.chroot else None)
+    text = BASE % {"load": inst.load, "user": inst.user}
+    server = platform_servers.start(inst.httpd, text, env=inst.env, chroot=inst.chroot, prepare=install_app)
     try:
-        shutil.copyfile(APP, root / "app" / "answer.wsgi")
-        os.chmod(root / "app" / "answer.wsgi", 0o644)
-        text = BASE % {"load": inst.load, "user": inst.user}
-        prefix = ["chroot", str(inst.chroot)] if inst.chroot else []
-        conf = f"{seen}/httpd.conf"
+        conf = f"{server.seen_root}/httpd.conf"
         argv = [inst.wsgidoctor(), "report", "--json", "--no-redact", "--httpd", inst.httpd, "--config", conf]
-        server = platform_servers.start(inst.httpd, text, root=root, seen_root=seen, env=inst.env, prefix=prefix)
         try:
             header = server_header_at(server, mounts[0])
             answers = {m: server.ask(m) for m in mounts}
@@ -165,9 +160,15 @@ def observe(inst: Installation, mounts: tuple[str, ...] = MOUNTS) -> Observation
         check = inst.command([inst.wsgidoctor(), "check", "--live", "--httpd", inst.httpd, "--config", conf])
         httpd_l = inst.command([inst.httpd, "-l"]).stdout
     finally:
-        platform_servers.remove_root(root)
+        server.remove()
     return Observation(inst, header, answers, parent_maps, libs, httpd_l, log, report, report_proc.returncode,
                        live, check, conf)
+
+
+def install_app(root: Path) -> None:
+    """The answering application in the server's ``app/``, readable by Apache's user."""
+    shutil.copyfile(APP, root / "app" / "answer.wsgi")
+    os.chmod(root / "app" / "answer.wsgi", 0o644)
 
 
 def modules_from_maps(maps: list[str]) -> set[str]:

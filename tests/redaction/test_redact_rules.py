@@ -103,6 +103,15 @@ def test_names_that_are_not_secret(name):
     ("sshpass -p sshpass-23 ssh host", "sshpass-23", "sshpass -p <redacted> ssh host"),
     ("htpasswd -bc /etc/htpasswd bob htpw-24", "htpw-24", "htpasswd -bc /etc/htpasswd bob <redacted>"),
     ("openssl rsa -in k.pem -passin pass:openssl-25", "openssl-25", "-passin pass:<redacted>"),
+    # a secret name assigned an expression: its literals (not a call's first argument, the name)
+    ('    DB_PASSWORD = os.getenv("DB_PASSWORD", "getenv-26")', "getenv-26",
+     'DB_PASSWORD = os.getenv("DB_PASSWORD", "<redacted>")'),
+    ("SECRET_KEY = config('SECRET_KEY', default='decouple-27')", "decouple-27",
+     "SECRET_KEY = config('SECRET_KEY', default='<redacted>')"),
+    ('password = settings.get("db") or "fallback-28"', "fallback-28", 'password = settings.get("db") or "<redacted>"'),
+    # joined CamelCase names before a colon (YAML, logged settings)
+    ("RedisPassword: yaml-29", "yaml-29", "RedisPassword: <redacted>"),
+    ("  smtpAuthToken: yaml-30", "yaml-30", "smtpAuthToken: <redacted>"),
 ])
 def test_secret_is_blanked_and_its_name_kept(text, secret, kept):
     out = redact_text(text)
@@ -140,6 +149,9 @@ def test_secret_is_blanked_and_its_name_kept(text, secret, kept):
     "RequestHeader unset Authorization",
     "mysql -u root -p shop",
     'settings["SECRET_KEY"] = os.environ["SECRET_KEY"]',
+    'PASSWORD = os.environ["DB_PASSWORD"]',
+    'token = request.headers.get("Authorization")',
+    "Password: see the vault",
     "CACHE_BYPASS=1",
     "RewriteRule ^/search$ /find?q=apache&page=2 [R]",
     'AuthDBDUserPWQuery "SELECT password FROM users WHERE user = %s"',

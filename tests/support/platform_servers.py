@@ -1,60 +1,55 @@
-"""A throwaway Apache from configuration text: start, wait until it answers, ask, stop by pid.
+"""Throwaway servers of the real installations of tests/platforms, started by the project's launcher.
 
-Minimal on purpose (tests/platforms only) so that it can be swapped for the project's one launcher
-(wsgidoctor/live/) once that takes arbitrary configurations. The configuration text may use
-``{root}`` (the server's directory, as the server sees it) and ``{port}``. ``prefix`` runs httpd
-through another program that execs it, e.g. ``["chroot", DIR]``: the pid is then still httpd's.
+:func:`start` renders a configuration text that may use ``{root}`` (the server's directory, as
+the server sees it) and ``{port}``, and starts it with :func:`wsgidoctor.live.launcher.launch`,
+inside the installation's chroot when it has one (the directory is then made in the chroot's
+/tmp). :func:`start_control` starts an express root with its own control script. Either way the
+server is httpd itself (a chroot and a control script exec it), stopped by its own pid, and its
+directory stays until :meth:`Server.remove` so that its logs and configuration can be read after
+the stop.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional
+
+from wsgidoctor.live.launcher import ApacheProcess, LaunchFailed, Throwaway, fetch, free_ports, launch
 
 WAIT = 20.0
+#: How long httpd may take over a SIGTERM before its processes are killed (its shutdown logged).
+STOP_GRACE = 5.0
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 @dataclass
 class Server:
-    """A running throwaway httpd (our child, leader of its own session)."""
+    """A running throwaway httpd of one installation."""
 
-    process: subprocess.Popen
+    process: ApacheProcess
     port: int
     root: Path  # the directory as this process sees it
     seen_root: str  # the same directory as the server sees it (inside a chroot)
     log_name: str = "error.log"
+    throwaway: Optional[Throwaway] = None  # when the launcher made the directory
 
     @property
     def pid(self) -> int:
-        return self.process.pid
+        """httpd's pid (the parent of its children)."""
+        pid = self.process.server_pid()
+        assert pid is not None, "the server is not running"
+        return pid
 
     def get(self, path: str, timeout: float = 20.0) -> tuple[int, str]:
         """GET a path on 127.0.0.1: ``(status, body)``; status 0 when nothing answered."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            conn.request("GET", path, headers={"Host": f"localhost:{self.port}"})
-            resp = conn.getresponse()
-            return resp.status, resp.read().decode("utf-8", "replace")
-        except (OSError, http.client.HTTPException):
-            return 0, ""
-        finally:
-            conn.close()
+        status, body, _ = fetch(self.port, path, f"localhost:{self.port}", timeout)
+        return status or 0, body.decode("utf-8", "replace")
 
     def ask(self, path: str) -> dict[str, Any]:
         """The JSON answer of the app at ``path`` (AssertionError with the error log otherwise)."""
@@ -69,82 +64,55 @@ class Server:
             return ""
 
     def stop(self) -> None:
-        """SIGTERM to our httpd, then SIGKILL to its session (only its own processes)."""
-        if self.process.poll() is None:
-            try:
-                self.process.send_signal(signal.SIGTERM)
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
+        """Stop httpd by its pid (SIGTERM, then SIGKILL to its session); the directory stays."""
+        self.process.stop(grace=STOP_GRACE)
+
+    def remove(self) -> None:
+        """Stop it if still running and remove the directory the launcher made (idempotent)."""
+        if self.throwaway is not None:
+            self.throwaway.stop(grace=STOP_GRACE)
+        else:
+            self.stop()
 
 
-def make_root(base: Optional[str] = None, seen_base: Optional[str] = None) -> tuple[Path, str]:
-    """A fresh server directory under ``base`` (default: the system's temporary directory), and
-    its name as the server sees it when ``base`` is ``seen_base`` seen from a chroot."""
-    root = Path(tempfile.mkdtemp(prefix="wsgidoctor-platform-", dir=base))
-    os.chmod(root, 0o755)
-    for sub in ("run", "app"):
-        (root / sub).mkdir()
-        os.chmod(root / sub, 0o755)
-    seen = str(root) if base is None or seen_base is None else seen_base.rstrip("/") + "/" + root.name
-    return root, seen
+def start(httpd: str, config_text: str, *, env: Mapping[str, str], chroot: Optional[Path] = None,
+          prepare: Optional[Callable[[Path], None]] = None, wait: float = WAIT) -> Server:
+    """Start ``httpd`` (as the installation sees it) with the configuration text in a directory of
+    its own holding ``run/`` and ``app/`` (``prepare(dir)`` fills it); return once its pid file is
+    written and the port answers. Raises RuntimeError (the server stopped) otherwise."""
 
+    def fill(tmp: str) -> None:
+        for sub in ("run", "app"):
+            os.mkdir(os.path.join(tmp, sub), 0o755)
+        if prepare is not None:
+            prepare(Path(tmp))
 
-def start(httpd: str, config_text: str, *, root: Path, seen_root: Optional[str] = None,
-          env: Mapping[str, str], prefix: Sequence[str] = (), port: Optional[int] = None,
-          args: Sequence[str] = (), wait: float = WAIT) -> Server:
-    """Write ``root/httpd.conf`` from the text and start httpd in the foreground; return once its
-    pid file is written and the port answers. Raises RuntimeError (server stopped) otherwise."""
-    seen = seen_root or str(root)
-    port = port or free_port()
-    conf = config_text.replace("{root}", seen).replace("{port}", str(port))
-    (root / "httpd.conf").write_text(conf)
-    argv = [*prefix, httpd, "-d", seen, "-f", f"{seen}/httpd.conf", *args, "-DFOREGROUND"]
-    return launch(argv, root=root, seen_root=seen, port=port, env=env, wait=wait)
+    def config_for(seen: str, ports: dict[str, int]) -> str:
+        return config_text.replace("{root}", seen).replace("{port}", str(ports["main"]))
 
-
-def launch(argv: Sequence[str], *, root: Path, port: int, env: Mapping[str, str], seen_root: Optional[str] = None,
-           pid_file: Optional[Path] = None, wait: float = WAIT) -> Server:
-    """Run ``argv`` (which must exec a foreground httpd) and wait until httpd wrote our pid into
-    ``pid_file`` (default ``root/run/httpd.pid``) and the port answers."""
-    pid_file = pid_file or root / "run" / "httpd.pid"
-    out = open(root / "stderr.log", "wb")
     try:
-        proc = subprocess.Popen(list(argv), env=dict(env), stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                start_new_session=True)
-    finally:
-        out.close()
-    server = Server(proc, port, root, seen_root or str(root))
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        try:
-            written = pid_file.read_text().strip() == str(proc.pid)
-        except OSError:
-            written = False
-        if written:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    return server
-            except OSError:
-                pass
-        time.sleep(0.05)
-    server.stop()
-    stderr = (root / "stderr.log").read_text(errors="replace")
-    raise RuntimeError(f"{argv[0]} did not start (status {proc.returncode}):\n{stderr}\n{server.error_log()[-3000:]}")
+        throwaway = launch(httpd, config_for, env=env, prepare=fill, pid_file="run/httpd.pid",
+                           startup_timeout=wait, prefix="wsgidoctor-platform-", dir_mode=0o755,
+                           chroot=str(chroot) if chroot else None)
+    except LaunchFailed as exc:
+        raise RuntimeError(f"{httpd} did not start: {exc}\n" + "\n".join(exc.logs[-60:])) from None
+    seen = throwaway.dir[len(str(chroot)):] if chroot else throwaway.dir
+    return Server(throwaway.process, throwaway.port, Path(throwaway.dir), seen, throwaway=throwaway)
 
 
-def remove_root(root: Path) -> None:
-    shutil.rmtree(root, ignore_errors=True)
+def start_control(apachectl: Path, *, root: Path, port: int, env: Mapping[str, str], pid_file: Path,
+                  log_name: str, wait: float = WAIT) -> Server:
+    """Start a server with its control script's ``start`` in the foreground (an express root in
+    ``root``); return once ``pid_file`` holds httpd's pid and the port answers."""
+    process = ApacheProcess(str(apachectl), "", env, ports=[port], control=[str(apachectl), "start"],
+                            ready_file=str(pid_file), output=str(root / "stderr.log"))
+    server = Server(process, port, root, str(root), log_name)
+    problem = process.start() or process.wait_ready(wait)
+    if problem is not None:
+        server.stop()
+        output = (root / "stderr.log").read_text(errors="replace") if (root / "stderr.log").exists() else ""
+        raise RuntimeError(f"{apachectl} start: {problem}\n{output}\n{server.error_log()[-3000:]}")
+    return server
 
 
 def mapped_libpython(pid: int, strip: str = "") -> list[str]:

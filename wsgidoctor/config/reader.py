@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from wsgidoctor.config import lexer, names
+from wsgidoctor.core import lifetime
 
 #: httpd's AP_MAX_INCLUDE_DEPTH.
 MAX_INCLUDE_DEPTH = 128
@@ -220,6 +221,7 @@ class _State:
         if len(self.tree.files) >= MAX_FILES:
             self.note("too-many-files", f"stopped after {MAX_FILES} files", *where)
             return
+        lifetime.checkpoint("reading:config")
         data, error = self.reader(path)
         if data is None:
             kind = "missing-file" if error and "No such file" in error else "unreadable-file"

@@ -21,6 +21,7 @@ import os
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Mapping, Optional, Sequence
 
+from wsgidoctor.core import lifetime
 from wsgidoctor.core import subprocesses as commands
 from wsgidoctor.core import facts as factlib
 from wsgidoctor.core.model import RawOutput
@@ -84,7 +85,7 @@ class ProbeContext:
         For inputs too large for :meth:`read_text` (error logs); the caller closes the file.
         """
         try:
-            return open(path, "rb"), None
+            fh = open(path, "rb")
         except FileNotFoundError:
             return None, f"{path}: no such file"
         except IsADirectoryError:
@@ -93,6 +94,8 @@ class ProbeContext:
             return None, f"{path}: permission denied"
         except OSError as exc:
             return None, f"{path}: {exc.strerror or exc}"
+        lifetime.checkpoint("reading:" + os.path.basename(path))
+        return fh, None
 
     def read_text(self, path: str, limit: int = 4 * 1024 * 1024) -> tuple[Optional[str], Optional[str]]:
         """Read at most ``limit`` bytes of a text file: ``(text, None)`` or ``(None, reason)``."""

@@ -446,14 +446,17 @@ def ignore_signals() -> None:
 
 # -- test hook ----------------------------------------------------------------------------------
 
-def checkpoint(stage: str) -> None:
-    """Pause forever at ``stage`` when $WSGIDOCTOR_PAUSE_AT names it (the interruption tests).
+def checkpoint(*stages: str) -> None:
+    """Pause forever when $WSGIDOCTOR_PAUSE_AT names one of ``stages`` (the interruption tests).
 
-    The stage is appended to $WSGIDOCTOR_PAUSE_FILE first, so a test knows when to signal.
+    Several names for one moment: a general one and a precise one (``command:apache2`` and
+    ``command:apache2 -M``). The stage is appended to $WSGIDOCTOR_PAUSE_FILE first, so a test
+    knows when to signal.
     """
     wanted = os.environ.get(PAUSE_ENV)
-    if not wanted or wanted != stage:
+    if not wanted or wanted not in stages:
         return
+    stage = wanted
     path = os.environ.get(PAUSE_FILE_ENV)
     if path:
         with open(path, "a") as fh:

@@ -27,7 +27,9 @@ DEFAULT_MEMORY_LIMIT = 2 * 1024 * 1024 * 1024
 #: httpd commands that read the whole configuration (and so can be made to use any amount of
 #: memory by it) run one at a time.
 _HTTPD_NAMES = ("httpd", "apache2", "apachectl", "apache2ctl", "httpd2")
-_CONFIG_READING = ("-t", "-M", "-S", "-T", "configtest")
+#: ``-V`` too: with the MPM a loadable module (Debian, most distributions) httpd reads the whole
+#: configuration to load it before it prints its build settings.
+_CONFIG_READING = ("-t", "-M", "-S", "-T", "-V", "configtest")
 _hungry_lock = threading.Lock()
 
 
@@ -201,7 +203,9 @@ def _run(argv: tuple[str, ...], timeout: float, env: Optional[Mapping[str, str]]
         return CommandResult(argv, error=f"cannot run {argv[0]}: {exc}")
     if not wrapped:
         limit_memory(proc.pid, memory_limit, force=True)
-    lifetime.checkpoint("command:" + os.path.basename(argv[0]))
+    if os.environ.get(lifetime.PAUSE_ENV):
+        name = "command:" + os.path.basename(argv[0])
+        lifetime.checkpoint(name, *(f"{name} {arg}" for arg in argv[1:] if arg.startswith("-")))
 
     pending_input = memoryview(input_data or b"")
     buffers = {proc.stdout: bytearray(), proc.stderr: bytearray()}

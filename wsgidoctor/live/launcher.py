@@ -87,6 +87,7 @@ def fetch(port: int, path: str, host: str, timeout: float = REQUEST_TIMEOUT) -> 
         conn.request("GET", url_path(path), headers={"Host": host.encode("idna").decode("ascii")
                                                      if not host.isascii() else host,
                                                      "Connection": "close", "User-Agent": "wsgidoctor-live"})
+        lifetime.checkpoint("request:" + path)  # sent, the server working on it
         resp = conn.getresponse()
         return resp.status, resp.read(MAX_BODY), None
     except socket.timeout:
@@ -97,12 +98,15 @@ def fetch(port: int, path: str, host: str, timeout: float = REQUEST_TIMEOUT) -> 
         conn.close()
 
 
-def short_private_dir(prefix: str = "wsgidoctor-") -> str:
+def short_private_dir(prefix: str = "wsgidoctor-", chroot: Optional[str] = None) -> str:
     """A new 0700 directory with a path short enough for AF_UNIX sockets inside it.
 
-    $TMPDIR when its path is short, else /tmp, /var/tmp or /dev/shm; registered with
+    $TMPDIR when its path is short, else /tmp, /var/tmp or /dev/shm (those of ``chroot``, when
+    given: the server sees the path without the chroot's prefix); registered with
     :mod:`wsgidoctor.core.lifetime` so that it is removed however wsgidoctor ends.
     """
+    if chroot:
+        return lifetime.make_dir(os.path.join(chroot, "tmp"), prefix)
     candidates = [tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm"]
     base = next((c for c in candidates if len(c) + len(prefix) + 8 <= MAX_DIR_LENGTH
                  and os.path.isdir(c) and os.access(c, os.W_OK | os.X_OK)), None)
@@ -118,9 +122,11 @@ def remove_dir(path: str) -> None:
 class ApacheProcess:
     """One httpd started in the foreground from a configuration file (see the module docstring).
 
-    ``wrapper`` goes before httpd on the command line (the scenario tests run it as pid 1 of a
-    PID namespace of its own with ``unshare``); ``ready_file`` is a file httpd writes once every
-    listener is bound (its pid file).
+    ``wrapper`` goes before httpd on the command line and forks it (the scenario tests run it as
+    pid 1 of a PID namespace of its own with ``unshare --fork``); ``chroot`` runs httpd inside that
+    directory (``chroot DIR httpd ...``: httpd keeps the pid; ``config`` and ``server_root`` are
+    then paths as httpd sees them, ``ready_file`` and ``output`` as seen from here);
+    ``ready_file`` is a file httpd writes once every listener is bound (its pid file).
     """
 
     httpd: str
@@ -134,6 +140,7 @@ class ApacheProcess:
     wrapper: Sequence[str] = ()
     control: Sequence[str] = ()  # a control script's start command instead of ``httpd -f config`` (express)
     extra_args: Sequence[str] = ()  # after -DFOREGROUND: more -D defines, as a real server's command line has
+    chroot: Optional[str] = None
     memory_limit: Optional[int] = MEMORY_LIMIT
     proc: Optional[subprocess.Popen] = field(default=None, init=False)
     mark: str = field(default_factory=lifetime.new_mark, init=False)
@@ -141,10 +148,11 @@ class ApacheProcess:
 
     @property
     def argv(self) -> list[str]:
+        inside = ["chroot", self.chroot] if self.chroot else []
         if self.control:
-            return [*self.wrapper, *self.control, "-DFOREGROUND", *self.extra_args]
+            return [*self.wrapper, *inside, *self.control, "-DFOREGROUND", *self.extra_args]
         root = ["-d", self.server_root] if self.server_root else []
-        return [*self.wrapper, self.httpd, *root, "-f", self.config, "-DFOREGROUND", *self.extra_args]
+        return [*self.wrapper, *inside, self.httpd, *root, "-f", self.config, "-DFOREGROUND", *self.extra_args]
 
     @property
     def pid(self) -> Optional[int]:
@@ -192,6 +200,7 @@ class ApacheProcess:
                 return f"{name} exited with status {self.proc.returncode} while starting"
             if self.ready_file is None or self._ready_file_written():
                 if not self.ports or self._listening(self.ports[0]):
+                    lifetime.checkpoint("launcher-ready")
                     return None
             time.sleep(0.01)
         return f"the server did not start within {timeout:g}s"
@@ -258,7 +267,7 @@ class ApacheProcess:
         self.leftovers = session_members(proc.pid)
 
     def server_pid(self) -> Optional[int]:
-        """httpd's pid as seen from here (with a wrapper: the wrapper's only child)."""
+        """httpd's pid as seen from here (with a wrapper: the wrapper's only child; chroot execs)."""
         assert self.proc is not None
         if not self.wrapper:
             return self.proc.pid
@@ -309,6 +318,7 @@ class Throwaway:
         """Stop the server and remove its directory (idempotent)."""
         try:
             self.process.stop(grace)
+            lifetime.checkpoint("launcher-stopped")  # its processes gone, its directory not yet
         finally:
             remove_dir(self.dir)
 
@@ -338,7 +348,7 @@ def launch(httpd: str, config_for: ConfigFor, *, env: Mapping[str, str], port_ke
            attempts: int = 3, startup_timeout: float = STARTUP_TIMEOUT, prefix: str = "wsgidoctor-",
            dir_mode: int = 0o700, group: Optional[str] = None,
            ready: Optional[Callable[[ApacheProcess], Optional[str]]] = None,
-           extra_args: Sequence[str] = ()) -> Throwaway:
+           extra_args: Sequence[str] = (), chroot: Optional[str] = None) -> Throwaway:
     """Start a throwaway httpd with the configuration ``config_for(dir, ports)``.
 
     A fresh short private directory per attempt (``dir_mode``, group ``group`` when given and we
@@ -347,12 +357,15 @@ def launch(httpd: str, config_for: ConfigFor, *, env: Mapping[str, str], port_ke
     ``error_log`` and ``pid_file`` are relative to the directory. When a port was taken
     meanwhile the server is started again on other ports (unless ``ports`` were given). Raises
     :class:`LaunchFailed` with the logs when it does not start. ``extra_args`` follow httpd's own
-    arguments on its command line.
+    arguments on its command line. With ``chroot`` (an installation of another system, root
+    only), httpd runs inside that directory and the private directory is made in its /tmp:
+    ``config_for`` then gets the directory as httpd sees it, ``prepare`` and the result as seen
+    from here.
     """
     last: Optional[LaunchFailed] = None
     for attempt in range(attempts):
         try:
-            tmp = short_private_dir(prefix)
+            tmp = short_private_dir(prefix, chroot)
         except lifetime.Stopping as exc:
             raise LaunchFailed(str(exc), [], "", dict(ports or {}), attempt + 1) from None
         chosen = dict(ports) if ports else dict(zip(port_keys, free_ports(len(port_keys), avoid_ports)))
@@ -362,7 +375,8 @@ def launch(httpd: str, config_for: ConfigFor, *, env: Mapping[str, str], port_ke
             own(tmp, dir_mode, group)
             if prepare is not None:
                 prepare(tmp)
-            text = config_for(tmp, chosen)
+            seen = tmp[len(chroot.rstrip("/")):] if chroot else tmp
+            text = config_for(seen, chosen)
             if check is not None:
                 check(text, chosen)
             conf = os.path.join(tmp, "httpd.conf")
@@ -370,9 +384,11 @@ def launch(httpd: str, config_for: ConfigFor, *, env: Mapping[str, str], port_ke
             with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
                 fh.write(text)
             lifetime.checkpoint("launcher-configured")
-            process = ApacheProcess(httpd, conf, env, ports=list(chosen.values()), server_root=tmp, cwd=tmp,
+            process = ApacheProcess(httpd, os.path.join(seen, "httpd.conf"), env, ports=list(chosen.values()),
+                                    server_root=seen, cwd=tmp,
                                     ready_file=os.path.join(tmp, pid_file) if pid_file else None,
-                                    output=os.path.join(tmp, "stderr.log"), extra_args=tuple(extra_args))
+                                    output=os.path.join(tmp, "stderr.log"), extra_args=tuple(extra_args),
+                                    chroot=chroot)
             problem = process.start() or process.wait_ready(startup_timeout)
             if problem is None and ready is not None:
                 problem = ready(process)

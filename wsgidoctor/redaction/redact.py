@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from wsgidoctor.core import lifetime
 from wsgidoctor.core.model import Report
 from wsgidoctor.redaction import MARKER
 from wsgidoctor.redaction.directives import secret_arguments
@@ -42,6 +43,7 @@ def redact_report(report: Report, *, hosts: bool = False, users: bool = False,
     """
     secrets = SecretScrubber()
     out = map_report(report, secrets.text, facts=lambda facts: _facts(facts, None, secrets))
+    lifetime.checkpoint("redact")  # the first pass done, the known secrets not yet scrubbed
     out = map_report(out, secrets.scrub_known)
     counts: dict[str, int] = dict(secrets.counts)
     rules = list(SECRET_RULES)

@@ -46,7 +46,10 @@ _SETENV_FLAG = re.compile(
 _ASSIGN_HEAD = re.compile(
     r"(?P<q>[\"']?)(?<![\w.-])(?P<name>-{0,2}[A-Za-z_][A-Za-z0-9_.-]*)(?P=q)"
     r"(?P<sep>[ \t]*=>?[ \t]*|[ \t]*:[ \t]+|[ \t]*:(?=[\"']))")
-_VARIABLE_SHAPED = re.compile(r"^-{0,2}(?:[A-Z][A-Z0-9]*|\w*[_.-]\w*)$")
+_VARIABLE_SHAPED = re.compile(r"^-{0,2}(?:[A-Z][A-Z0-9]*|\w*[_.-]\w*|[A-Za-z][a-z0-9]+[A-Z]\w*)$")
+#: A value that is code, not a literal: a call or a subscript (``os.getenv(``, ``os.environ[``).
+_EXPRESSION = re.compile(r"[A-Za-z_][\w.]*[(\[]$")
+_LITERAL = re.compile(_QUOTED)
 _ASSIGN_VALUE = re.compile(
     r"(?P<scheme>" + _AUTH_SCHEME + r"[ \t]+)?(?P<value>" + _QUOTED + r"|[^\s'\"&<>{}\[\]()`](?:[^\s'\"&<>`]|`(?=[^\s'\"&<>`]))*)")
 _ALREADY_BLANK = re.compile(r"(?:" + _AUTH_SCHEME + r"[ \t]+)?[\"']?" + re.escape(MARKER))
@@ -314,12 +317,33 @@ class SecretScrubber:
             if m is None or _ALREADY_BLANK.match(text, head.end()):
                 continue
             value = m.group("value")
+            if _EXPRESSION.search(value):
+                last = self._expression_literals(text, m.start("value"), edits)
+                continue
             if not self.secret_value(head.group("name"), value):
                 continue
             self.remember(value, "secret-names")
             edits.append((m.start("value"), m.end("value"), _blank(value)))
             last = m.end()
         return _splice(text, edits)
+
+    def _expression_literals(self, text: str, start: int, edits: list[tuple[int, int, str]]) -> int:
+        """A secret name assigned an expression (``PW = os.getenv("PW", "default")``, ``PW = f() or
+        "x"``): its string literals are blanked, except a call's or a subscript's first argument
+        (the name of a variable or a key). Where the statement ends."""
+        end = len(text)
+        for stop in ("\n", ";"):
+            found = text.find(stop, start)
+            if found != -1:
+                end = min(end, found)
+        for lit in _LITERAL.finditer(text, start, end):
+            before = text[start:lit.start()].rstrip()
+            value = lit.group(0)
+            if before.endswith(("(", "[")) or MARKER in value or is_trivial(_unquote(value)):
+                continue
+            self.remember(value, "secret-names")
+            edits.append((lit.start(), lit.end(), _blank(value)))
+        return end
 
     def _shape(self, rule: str, check: Optional[Callable[[str], bool]]) -> Callable[["re.Match[str]"], str]:
         def repl(m: "re.Match[str]") -> str:
