@@ -20,11 +20,8 @@ pytestmark = [pytest.mark.apache, pytest.mark.platforms]
 ASPECTS = ("apache_version", "mpm", "modules", "libpython", "python_version", "mod_wsgi_version",
            "sys_prefix", "sys_path", "mounts", "live", "check_live")
 
-# (installation, aspect) -> what is wrong today.
-WRONG_TODAY: dict[tuple[str, str], str] = {
-    ("express", "live"): "report --live on a running express root asks only the WSGIScriptAlias mount "
-                         "(/extra), never express's own /shop mount (WSGIHandlerScript + RewriteRule)",
-}
+# (installation, aspect) -> what is wrong today (nothing: every aspect agrees everywhere).
+WRONG_TODAY: dict[tuple[str, str], str] = {}
 
 
 def _params() -> list[Any]:
@@ -120,15 +117,23 @@ def check_mounts(obs: inst.Observation) -> None:
 
 
 def check_live(obs: inst.Observation) -> None:
+    """`report --live` asked every mount the real server answered on, reached the way the real
+    request was (the same request handler: a WSGIScriptAlias, or express's RewriteRule to its
+    WSGIHandlerScript), and saw what the real server saw there."""
     live = obs.live_report["facts"].get("live") or {}
     assert live.get("error") is None, live.get("error")
     for url, answer in obs.answers.items():
-        asked = [m for m in live.get("mounts") or [] if m.get("path", "").startswith(url)]
-        assert asked, f"the live probe asked nothing under {url}"
+        asked = [m for m in live.get("mounts") or [] if m.get("url") == url and m.get("answer")]
+        assert asked, f"the live probe got no answer from the mount {url}: {live.get('mounts')}"
+        got = asked[0]["answer"]
         observed = asked[0].get("observed") or {}
         assert (observed.get("process_group"), _without_host(observed.get("application_group")),
-                observed.get("multithread")) == \
-            (answer["process_group"], _without_host(answer["application_group"]), answer["multithread"]), url
+                observed.get("multithread"), observed.get("multiprocess")) == \
+            (answer["process_group"], _without_host(answer["application_group"]), answer["multithread"],
+             answer["multiprocess"]), url
+        assert got["environ"].get("mod_wsgi.request_handler") == answer["request_handler"], url
+        assert got["python"]["prefix"] == answer["prefix"], url
+        assert asked[0]["mismatches"] == {}, url
 
 
 def check_check_live(obs: inst.Observation) -> None:
