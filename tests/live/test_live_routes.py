@@ -8,10 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.install.test_express_root import root  # noqa: F401 - the captured root, as a fixture
+from tests.install.test_express_root import read_root, root  # noqa: F401 - root: the captured root, a fixture
 from wsgidoctor.config.model import build_model
-from wsgidoctor.config.reader import read_config
-from wsgidoctor.install import express
 from wsgidoctor.live.plan import TMP, plan
 from wsgidoctor.wsgi.predict import predict_mounts
 
@@ -20,11 +18,7 @@ MIRROR = f"{TMP}/root"
 
 def _plan(root: Path, text_edit=lambda t: t):
     (root / "httpd.conf").write_text(text_edit((root / "httpd.conf").read_text()))
-    found = express.express_root(str(root))
-    env = {"MOD_WSGI_MODULES_DIRECTORY": "/usr/lib/apache2/modules", "MOD_WSGI_USER": "www-data",
-           "MOD_WSGI_GROUP": "www-data", "MOD_WSGI_SERVER_ROOT": str(root)}
-    tree = read_config(found.config_file, str(root), environ=env, defines=found.defines,
-                       static_modules=["core.c", "mod_so.c"], apache_version=(2, 4, 62))
+    tree = read_root(root)
     model = build_model(tree)
     modules = {d.args[0]: d.args[1] for d in tree.named("LoadModule")}
     return model, plan(model, predict_mounts(model, local_host="localhost"), module_paths=modules,
