@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import FIXTURES
 from wsgidoctor.config.model import build_model
-from wsgidoctor.config.reader import read_config
+from wsgidoctor.config.reader import ConfigTree, read_config
 from wsgidoctor.install import express
 from wsgidoctor.wsgi.predict import predict_mounts
 
@@ -59,13 +59,17 @@ def test_its_environment_is_sourced_without_running_httpd(root, tmp_path):
     assert not marker.exists()
 
 
-def test_the_express_mount_is_predicted_in_its_daemon_group(root):
+def read_root(root: Path) -> ConfigTree:
+    """The root's httpd.conf read as its apachectl has httpd read it (its environment and -D flags)."""
     found = express.express_root(str(root))
     env = {"MOD_WSGI_MODULES_DIRECTORY": "/usr/lib/apache2/modules", "MOD_WSGI_USER": "www-data",
            "MOD_WSGI_GROUP": "www-data", "MOD_WSGI_SERVER_ROOT": str(root)}
-    tree = read_config(found.config_file, str(root), environ=env, defines=found.defines,
+    return read_config(found.config_file, str(root), environ=env, defines=found.defines,
                        static_modules=["core.c", "mod_so.c"], apache_version=(2, 4, 62))
-    model = build_model(tree)
+
+
+def test_the_express_mount_is_predicted_in_its_daemon_group(root):
+    model = build_model(read_root(root))
     handler = [a for a in model.aliases if a.handler]
     assert [(a.handler, a.url, a.via.name) for a in handler] == [("wsgi-handler", "/app", "RewriteRule")]
     mounts = predict_mounts(model, local_host="localhost")

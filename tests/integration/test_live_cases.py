@@ -351,3 +351,30 @@ def test_two_live_checks_at_once_do_not_interfere(tmp_path):
         (m,) = assert_predictions_confirmed(report, 1)
         assert m["observed"]["application_group"] == f"par{i}.example:1809{i}|/app"
         assert_nothing_left(report.facts["live"])
+
+
+def test_a_relative_python_home_means_what_it_means_to_a_server_started_as_a_service(open_tmp):
+    """httpd started by apachectl or systemd runs in / (it detaches with chdir("/")), so mod_wsgi
+    and Python read a relative WSGIPythonHome from /. The throwaway server runs there too: its
+    answer is the real server's (checked by hand with `apache2 -k start`: sys.prefix
+    '//tmp/.../venv') and the hosting program's, not 'Unable to stat Python home'."""
+    from tests.support.express import report
+    from tests.support.live_helpers import HTTPD
+
+    venv = open_tmp / "venv"
+    subprocess.run(["/usr/bin/python3", "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True)
+    subprocess.run(["chmod", "-R", "a+rX", str(venv)], check=True)
+    conf = write_case(open_tmp / "etc", f"""\
+Listen 18099
+ServerName relative.example
+WSGIPythonHome {os.path.relpath(venv, "/")}
+WSGIScriptAlias /app {open_tmp}/srv/app.wsgi
+""")
+    data, _ = report("--live", "--httpd", HTTPD, "--config", str(conf))
+    ids = {f["id"] for f in data["findings"]}
+    assert "live-probe-failed" not in ids, data["facts"]["live"]["error_log"][-10:]
+    (m,) = data["facts"]["live"]["mounts"]
+    (run,) = data["facts"]["hosting"]["runs"]
+    assert m["answer"]["python"]["prefix"] == run["python"]["prefix"]
+    assert m["answer"]["python"]["prefix"].lstrip("/") == os.path.relpath(venv, "/")  # "//tmp/...": Python's own
+    assert "emulation-live-disagree" not in ids

@@ -78,3 +78,18 @@ def test_emulation_and_live_disagree_on_prefix_path_and_group():
     assert "sys.prefix: emulated '/srv/venv', live '/usr'" in f.detail
     assert "sys.path" in f.detail and "process group: emulated 'd', live 'other'" in f.detail
     assert {e.source for e in f.evidence} == {"hosting program", "live probe"}
+
+
+def test_a_mount_the_emulation_did_not_run_is_compared_with_the_run_of_its_groups():
+    # mod_wsgi-express: its WSGIHandlerScript mount shares the daemon group and %{GLOBAL} with a
+    # WSGIScriptAlias; the hosting program runs that interpreter once, for the alias
+    live = _live("/usr", ["/usr/lib/python3.11"])
+    entry = live["mounts"][0]
+    entry["mount"] = {"file": "/etc/httpd.conf", "line": 99}
+    entry["expected"] = {"process_group": "d", "application_group": "h|/app"}
+    facts = {"hosting": {"runs": [_run("/srv/venv", ["/srv/app", "/usr/lib/python3.11"])]}, "live": live}
+    (f,) = ids(facts)
+    assert "sys.prefix: emulated '/srv/venv', live '/usr'" in f.detail
+    assert "sys.path: only the emulation has ['/srv/app']" in f.detail
+    entry["expected"] = {"process_group": "other", "application_group": ""}  # another interpreter
+    assert ids(facts) == []

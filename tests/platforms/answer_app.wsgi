@@ -24,6 +24,9 @@ def application(environ, start_response):
         "multithread": environ["wsgi.multithread"],
         "multiprocess": environ["wsgi.multiprocess"],
         "mod_wsgi_version": version,
+        # how the request reached the application: 'wsgi-script' (WSGIScriptAlias) or the
+        # WSGIHandlerScript's handler name (mod_wsgi-express: RewriteRule [H=wsgi-handler])
+        "request_handler": environ.get("mod_wsgi.request_handler"),
     }).encode("utf-8")
     start_response("200 OK", [("Content-Type", "application/json"),
                               ("Content-Length", str(len(body)))])

@@ -26,7 +26,7 @@ def capture(installation: inst.Installation, target: Path) -> None:
     text = inst.BASE % {"load": installation.load, "user": installation.user}
     target.mkdir(parents=True, exist_ok=True)
     server = platform_servers.start(installation.httpd, text, env=installation.env, chroot=installation.chroot,
-                                    prepare=inst.install_app)
+                                    prepare=installation.prepare_root)
     try:
         try:
             server.ask("/embedded")

@@ -20,6 +20,7 @@ BUILDERS: dict[str, Callable[[], Optional[inst.Installation]]] = {
                                            "Debian 11 chroot: apache2 + libapache2-mod-wsgi-py3, no C compiler"),
     "source-httpd": inst.source_httpd,
     "module-config": inst.module_config,
+    "module-config-loadfile": inst.module_config_loadfile,
     "express": express.installation,
 }
 NAMES = list(BUILDERS)

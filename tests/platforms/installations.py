@@ -16,7 +16,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from tests.support import chroots, platform_servers, source_builds
 
@@ -61,6 +61,8 @@ class Installation:
     user: str = "www-data"
     chroot: Optional[Path] = None
     env: dict[str, str] = field(default_factory=lambda: dict(PLAIN_ENV))
+    #: Puts what the load lines name under ``{root}`` into the server's fresh directory.
+    prepare: Optional[Callable[[Path], None]] = None
 
     def host_path(self, seen: str) -> Path:
         return Path(str(self.chroot) + seen) if self.chroot else Path(seen)
@@ -73,6 +75,12 @@ class Installation:
         if self.chroot:
             return chroots.run(self.chroot, argv, timeout=timeout)
         return subprocess.run(argv, capture_output=True, text=True, env=dict(PLAIN_ENV), timeout=timeout)
+
+    def prepare_root(self, root: Path) -> None:
+        """Fill a fresh server directory: the answering application, and what ``prepare`` puts."""
+        install_app(root)
+        if self.prepare is not None:
+            self.prepare(root)
 
     def wsgidoctor(self) -> str:
         return "wsgidoctor" if self.chroot else HOST_WSGIDOCTOR
@@ -142,7 +150,7 @@ def observe(inst: Installation, mounts: tuple[str, ...] = MOUNTS) -> Observation
     """Start the installation's server, ask it, run wsgidoctor against it, stop it; the server's
     directory is removed whatever happens."""
     text = BASE % {"load": inst.load, "user": inst.user}
-    server = platform_servers.start(inst.httpd, text, env=inst.env, chroot=inst.chroot, prepare=install_app)
+    server = platform_servers.start(inst.httpd, text, env=inst.env, chroot=inst.chroot, prepare=inst.prepare_root)
     try:
         conf = f"{server.seen_root}/httpd.conf"
         argv = [inst.wsgidoctor(), "report", "--json", "--no-redact", "--httpd", inst.httpd, "--config", conf]
@@ -245,3 +253,40 @@ def module_config() -> Optional[Installation]:
     ])
     return Installation("module-config", "pip's mod_wsgi wired into Debian 12's apache2 with the lines "
                         "`mod_wsgi-express module-config` prints", "/usr/sbin/apache2", load)
+
+
+def module_config_loadfile() -> Optional[Installation]:
+    """pip's mod_wsgi wired with what `module-config` prints where the module relies on the host
+    for Python (macOS framework builds, conda): LoadFile libpython + LoadModule + WSGIPythonHome.
+    On Linux module-config prints no LoadFile (the module names its libpython), so the module is
+    made such here: pip's build with its DT_NEEDED libpython and run path removed (patchelf), in
+    the server's directory; only the LoadFile then provides Python."""
+    venv = source_builds.pip_venv("debian")
+    if venv is None or shutil.which("patchelf") is None:
+        return None
+    printed = source_builds.module_config(venv)
+    module = re.search(r'^LoadModule wsgi_module "?([^"\n]+)"?$', printed, re.M)
+    home = re.search(r"^WSGIPythonHome .*$", printed, re.M)
+    assert module and home, printed
+    lib = subprocess.run([str(venv / "bin" / "python"), "-c",
+                          "import sysconfig, os; print(os.path.join(sysconfig.get_config_var('LIBDIR'),"
+                          " sysconfig.get_config_var('INSTSONAME')))"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+
+    def prepare(root: Path) -> None:
+        target = root / "mod_wsgi-hostpython.so"
+        shutil.copyfile(module.group(1), target)
+        subprocess.run(["patchelf", "--remove-needed", os.path.basename(lib), "--remove-rpath", str(target)],
+                       check=True)
+        os.chmod(target, 0o644)
+
+    load = "\n".join([
+        f"LoadModule mpm_event_module {DEBIAN_MODULES}/mod_mpm_event.so",
+        f"LoadModule authz_core_module {DEBIAN_MODULES}/mod_authz_core.so",
+        f'LoadFile "{lib}"',
+        'LoadModule wsgi_module "{root}/mod_wsgi-hostpython.so"',
+        home.group(0),
+    ])
+    return Installation("module-config-loadfile", "pip's mod_wsgi (no DT_NEEDED libpython) wired into Debian "
+                        "12's apache2 with LoadFile libpython + LoadModule + WSGIPythonHome", "/usr/sbin/apache2",
+                        load, prepare=prepare)

@@ -20,11 +20,8 @@ pytestmark = [pytest.mark.apache, pytest.mark.platforms]
 ASPECTS = ("apache_version", "mpm", "modules", "libpython", "python_version", "mod_wsgi_version",
            "sys_prefix", "sys_path", "mounts", "live", "check_live")
 
-# (installation, aspect) -> what is wrong today.
-WRONG_TODAY: dict[tuple[str, str], str] = {
-    ("express", "live"): "report --live on a running express root asks only the WSGIScriptAlias mount "
-                         "(/extra), never express's own /shop mount (WSGIHandlerScript + RewriteRule)",
-}
+# (installation, aspect) -> what is wrong today (nothing: every aspect agrees everywhere).
+WRONG_TODAY: dict[tuple[str, str], str] = {}
 
 
 def _params() -> list[Any]:
@@ -103,37 +100,101 @@ def check_mod_wsgi_version(obs: inst.Observation) -> None:
     assert (obs.facts.get("mod_wsgi") or {}).get("version") == _first(obs)["mod_wsgi_version"]
 
 
+def _python_of_mount(obs: inst.Observation, url: str) -> dict[str, Any]:
+    """The Python the report says this mount runs in: the hosting program's run for the mount's
+    process and application group (mounts sharing both share the interpreter), else (no hosting
+    program there) what `report --live` saw at that mount."""
+    mount = _mount_fact(obs, url) or {}
+    for run in (obs.facts.get("hosting") or {}).get("runs") or []:
+        if (run.get("process_group"), run.get("application_group")) == \
+                (mount.get("process_group"), mount.get("application_group")) and run.get("python"):
+            return run["python"]
+    for asked in (obs.live_report["facts"].get("live") or {}).get("mounts") or []:
+        if asked.get("url") == url and asked.get("answer"):
+            return asked["answer"]["python"]
+    return {}
+
+
 def check_sys_prefix(obs: inst.Observation) -> None:
     assert _python(obs).get("prefix") == _first(obs)["prefix"]
+    for url, answer in obs.answers.items():
+        assert _python_of_mount(obs, url).get("prefix") == answer["prefix"], url
 
 
 def check_sys_path(obs: inst.Observation) -> None:
     assert _python(obs).get("path") == _first(obs)["path"]
+    for url, answer in obs.answers.items():
+        assert _python_of_mount(obs, url).get("path") == answer["path"], url
 
 
 def check_mounts(obs: inst.Observation) -> None:
     for url, answer in obs.answers.items():
         mount = _mount_fact(obs, url)
         assert mount is not None, f"no mount {url} in {[m.get('url') for m in obs.facts['config']['mounts']]}"
-        assert (mount["process_group"], mount["application_group"], mount["multithread"]) == \
-            (answer["process_group"], answer["application_group"], answer["multithread"]), url
+        assert (mount["process_group"], mount["application_group"], mount["multithread"], mount["multiprocess"]) == \
+            (answer["process_group"], answer["application_group"], answer["multithread"], answer["multiprocess"]), url
 
 
 def check_live(obs: inst.Observation) -> None:
+    """`report --live` asked every mount the real server answered on, reached the way the real
+    request was (the same request handler: a WSGIScriptAlias, or express's RewriteRule to its
+    WSGIHandlerScript), and saw what the real server saw there."""
     live = obs.live_report["facts"].get("live") or {}
     assert live.get("error") is None, live.get("error")
     for url, answer in obs.answers.items():
-        asked = [m for m in live.get("mounts") or [] if m.get("path", "").startswith(url)]
-        assert asked, f"the live probe asked nothing under {url}"
+        asked = [m for m in live.get("mounts") or [] if m.get("url") == url and m.get("answer")]
+        assert asked, f"the live probe got no answer from the mount {url}: {live.get('mounts')}"
+        got = asked[0]["answer"]
         observed = asked[0].get("observed") or {}
         assert (observed.get("process_group"), _without_host(observed.get("application_group")),
-                observed.get("multithread")) == \
-            (answer["process_group"], _without_host(answer["application_group"]), answer["multithread"]), url
+                observed.get("multithread"), observed.get("multiprocess")) == \
+            (answer["process_group"], _without_host(answer["application_group"]), answer["multithread"],
+             answer["multiprocess"]), url
+        assert got["environ"].get("mod_wsgi.request_handler") == answer["request_handler"], url
+        assert got["python"]["prefix"] == answer["prefix"], url
+        assert asked[0]["mismatches"] == {}, url
+
+
+def _rows(text: str, title: str) -> dict[str, str]:
+    """The rows of one section of `check`'s text output (wrapped values joined)."""
+    rows: dict[str, str] = {}
+    label = None
+    inside = False
+    for line in text.splitlines():
+        if not line.startswith(" "):
+            inside = line[2:].strip() == title if line[:1] in "✓?✗!" else inside and bool(line.strip())
+            label = None
+            continue
+        if not inside:
+            continue
+        m = re.match(r"^    (\S.*?)\s{2,}(\S.*)$", line)
+        if m:  # a row: four spaces, the label, the value
+            label = m.group(1)
+            rows[label] = m.group(2)
+        elif line.startswith("     ") and label is not None:  # its value, wrapped
+            rows[label] += " " + line.strip()
+        else:  # a finding (two spaces) and its text
+            label = None
+    return rows
 
 
 def check_check_live(obs: inst.Observation) -> None:
-    assert obs.check_live.returncode in (0, 1, 2), obs.check_live.stderr[-2000:]
-    assert "Traceback" not in obs.check_live.stderr
+    """`check --live` confirms, in its own words, each mount the real server answered on (the
+    prediction that agrees with the real server's answer, confirmed by the throwaway server) and
+    shows the real server's sys.prefix."""
+    out, err = obs.check_live.stdout, obs.check_live.stderr
+    assert obs.check_live.returncode in (0, 1, 2), err[-2000:]
+    assert "Traceback" not in err
+    groups = _rows(out, "Process group, application group and threading")
+    for url, answer in obs.answers.items():
+        row = next((v for k, v in groups.items() if k.startswith("Mount ") and k.endswith(url)), None)
+        assert row is not None, (url, groups)
+        assert row.endswith("; confirmed live"), (url, row)
+        assert row.startswith(f"process group {answer['process_group'] or '(embedded)'}, "), (url, row)
+        assert f"multithread {'yes' if answer['multithread'] else 'no'}, " \
+               f"multiprocess {'yes' if answer['multiprocess'] else 'no'}; " in row, (url, row)
+    python = _rows(out, "Python installation in use")
+    assert python.get("sys.prefix") == _first(obs)["prefix"], python
 
 
 CHECKS = {name[len("check_"):]: fn for name, fn in list(globals().items()) if name.startswith("check_")}

@@ -282,29 +282,29 @@ def _handler_of(d: Directive) -> Optional[str]:
     return None
 
 
-def _document_roots(tree: ConfigTree) -> list[str]:
-    return [d.args[0].rstrip("/") or "/" for d in tree.named("DocumentRoot") if d.args]
+def route_mapping(via: Directive, tree: ConfigTree) -> tuple[str, Optional[Directive]]:
+    """The URL a routing directive applies under, and what places it there.
 
-
-def _url_of(via: Directive, tree: ConfigTree) -> str:
-    """The URL a routing directive applies under: its <Location>, or its <Directory> mapped
-    through DocumentRoot or an Alias; "/" when it cannot be placed more precisely."""
+    Its <Location> (placed by no directive), or its <Directory> mapped through DocumentRoot or an
+    Alias (that directive); ``("/", None)`` when it cannot be placed more precisely.
+    """
     for section in reversed(via.sections):
         words = lexer.split_words(section.args)
         if not words or words[0] == "~":
             continue
         if section.kind == "location":
-            return words[0]
+            return words[0], None
         if section.kind == "directory":
             directory = words[0].rstrip("/") or "/"
-            for root in _document_roots(tree):
-                if directory == root or directory.startswith(root + "/"):
-                    return directory[len(root):] or "/"
+            for d in tree.named("DocumentRoot"):
+                root = (d.args[0].rstrip("/") or "/") if d.args else None
+                if root and (directory == root or directory.startswith(root + "/")):
+                    return directory[len(root):] or "/", d
             for alias in tree.named("Alias"):
                 if len(alias.args) >= 2 and directory.startswith(alias.args[1].rstrip("/")):
                     rest = directory[len(alias.args[1].rstrip("/")):]
-                    return (alias.args[0].rstrip("/") + rest) or "/"
-    return "/"
+                    return (alias.args[0].rstrip("/") + rest) or "/", alias
+    return "/", None
 
 
 def handler_mounts(tree: ConfigTree) -> list[ScriptAlias]:
@@ -329,7 +329,7 @@ def handler_mounts(tree: ConfigTree) -> list[ScriptAlias]:
             if _handler_of(via) != name:
                 continue
             out.append(ScriptAlias(
-                url=_url_of(via, tree), target=target, match=False, options=opts,
+                url=route_mapping(via, tree)[0], target=target, match=False, options=opts,
                 process_group="" if pg == "%{GLOBAL}" else pg,
                 application_group="" if ag == "%{GLOBAL}" else ag,
                 callable_object=opts.get("callable-object"), errors=tuple(errors), directive=hd,

@@ -384,8 +384,10 @@ def launch(httpd: str, config_for: ConfigFor, *, env: Mapping[str, str], port_ke
             with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
                 fh.write(text)
             lifetime.checkpoint("launcher-configured")
+            # in "/", as httpd started as a service runs (it detaches with chdir("/"); systemd's
+            # default): a relative WSGIPythonHome or python-path means there what it means here
             process = ApacheProcess(httpd, os.path.join(seen, "httpd.conf"), env, ports=list(chosen.values()),
-                                    server_root=seen, cwd=tmp,
+                                    server_root=seen, cwd="/",
                                     ready_file=os.path.join(tmp, pid_file) if pid_file else None,
                                     output=os.path.join(tmp, "stderr.log"), extra_args=tuple(extra_args),
                                     chroot=chroot)

@@ -7,7 +7,8 @@ User/Group when root) and nothing else of theirs: it listens on 127.0.0.1 only, 
 own, and every path it writes (pid file, runtime dir, locks, sockets, error log) is inside its
 own temporary directory. Each WSGI mount keeps its URL and virtual host name, and its script is
 replaced by the probe application placed at the same path under ``<tmp>/root`` (so that
-``<Directory>`` sections still apply). Requests carry the Host header a browser would send to
+``<Directory>`` sections still apply); a ``WSGIHandlerScript`` mount (mod_wsgi-express) is reached
+through its own route (see :mod:`wsgidoctor.live.routes`). Requests carry the Host header a browser would send to
 the real server, so group names come out exactly as they would there.
 """
 
@@ -17,12 +18,12 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
-from wsgidoctor.config import names
-from wsgidoctor.config.lexer import split_words
 from wsgidoctor.config.model import ConfigModel
 from wsgidoctor.wsgi.predict import (DEFAULT_VERSION, Mount, Version, embedded_threading,
                                        listen_port_of, server_name_of)
 from wsgidoctor.config.reader import Directive
+from wsgidoctor.live.conftext import TMP, directive_line, emit_scoped, mirror, quote
+from wsgidoctor.live.routes import HandlerRoute, NoRoute, handler_route
 from wsgidoctor.config.servers import Server
 
 #: LoadModule identifiers carried over from the user's configuration: the MPM, what the WSGI
@@ -70,6 +71,7 @@ class LivePlan:
     listen_keys: list[str]
     requests: list[LiveRequest]
     scripts: list[str]  # where the probe must be installed (under "@TMP@/root")
+    directories: list[str] = field(default_factory=list)  # to make under "@TMP@/root" (routes' <Directory>)
     notes: list[str] = field(default_factory=list)
     group: Optional[str] = None  # Apache's group (its files are readable by it and root only)
 
@@ -78,18 +80,6 @@ class LivePlan:
         for key, port in ports.items():
             text = text.replace(f"@PORT:{key}@", str(port))
         return text
-
-
-def _q(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _line(d: Directive, raw: Optional[str] = None) -> str:
-    return f"{d.name} {d.raw if raw is None else raw}".rstrip()
-
-
-def _mirror(root: str, path: str) -> str:
-    return os.path.join(root, path.lstrip("/"))
 
 
 def _server_key(server: Server) -> str:
@@ -111,50 +101,16 @@ def _daemon_line(d: Directive, as_root: bool = True) -> str:
     from wsgidoctor.config.wsgi import daemon_process
 
     dp = daemon_process(d)
-    parts = [_q(dp.name)]
+    parts = [quote(dp.name)]
     for key, value in dp.given.items():
         if key == "processes":
             value = str(min(dp.processes, MAX_DAEMON_PROCESSES))
         if not as_root and key in NOT_AS_USER:
             continue
-        parts.append(f"{key}={_q(value)}")
+        parts.append(f"{key}={quote(value)}")
     if not as_root:
-        parts.append(f"home={_q(TMP)}")
+        parts.append(f"home={quote(TMP)}")
     return "WSGIDaemonProcess " + " ".join(parts)
-
-
-def _section_open(section: Any, mirror_root: str) -> Optional[str]:
-    """A section opener for the throwaway config; None when it cannot be carried over."""
-    kind = section.kind
-    words = split_words(section.args)
-    if kind == "directory" and words and words[0] != "~":
-        return f"<Directory {_q(_mirror(mirror_root, words[0]))}>"
-    if kind in ("location", "locationmatch", "files", "filesmatch", "if", "elseif", "else"):
-        return section.opener
-    return None
-
-
-def _emit_scoped(lines: list[str], directives: Sequence[Directive], mirror_root: str, notes: list[str],
-                 indent: str = "") -> None:
-    """Write directives at server level, or inside copies of their directory-level sections."""
-    for d in directives:
-        scoped = [s for s in d.sections if s.kind in names.DIRECTORY_LEVEL]
-        if not scoped:
-            lines.append(indent + _line(d))
-            continue
-        openers = [_section_open(s, mirror_root) for s in scoped]
-        if any(o is None for o in openers):
-            notes.append(f"{d.where}: {d.name} inside {scoped[-1].opener} is not reproduced")
-            continue
-        for depth, opener in enumerate(openers):
-            lines.append(indent + "  " * depth + opener)
-        lines.append(indent + "  " * len(openers) + _line(d))
-        for depth, s in reversed(list(enumerate(scoped))):
-            lines.append(indent + "  " * depth + f"</{s.name}>")
-
-
-#: Stands for the throwaway server's temporary directory until it exists.
-TMP = "@TMP@"
 
 
 def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str, str],
@@ -172,29 +128,29 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
     run = os.path.join(tmp, "run")
     lines = [
         "# wsgidoctor live mode: a throwaway server, removed when the check ends",
-        f"ServerRoot {_q(tmp)}",
-        f"PidFile {_q(os.path.join(run, 'httpd.pid'))}",
-        f"DefaultRuntimeDir {_q(run)}",
-        f"ErrorLog {_q(os.path.join(tmp, 'error.log'))}",
+        f"ServerRoot {quote(tmp)}",
+        f"PidFile {quote(os.path.join(run, 'httpd.pid'))}",
+        f"DefaultRuntimeDir {quote(run)}",
+        f"ErrorLog {quote(os.path.join(tmp, 'error.log'))}",
         "LogLevel info",
         f"Mutex fcntl:{run} default",
         "Timeout 10",
-        f"WSGISocketPrefix {_q(os.path.join(run, 'wsgi'))}",
+        f"WSGISocketPrefix {quote(os.path.join(run, 'wsgi'))}",
     ]
     for path in load_files:
-        lines.append(f"LoadFile {_q(path)}")
+        lines.append(f"LoadFile {quote(path)}")
     for ident, path in module_paths.items():
         if ident.startswith("mpm_") or ident in KEEP_MODULES:
-            lines.append(f"LoadModule {ident} {_q(path)}")
+            lines.append(f"LoadModule {ident} {quote(path)}")
     if as_root and user:
-        lines.append(f"User {_q(user)}")
+        lines.append(f"User {quote(user)}")
         if group:
-            lines.append(f"Group {_q(group)}")
+            lines.append(f"Group {quote(group)}")
 
     main = model.main
     # chosen mounts: one request per (server, process group, application group) combination
     chosen: list[tuple[int, Mount]] = []
-    seen: set[tuple[str, Any, Any, Any]] = set()
+    seen: set[tuple[str, Any, Any, Any, Any]] = set()
     for i, m in enumerate(mounts):
         if m.request_path is None:
             notes.append(f"{m.alias.directive.where}: no URL matching WSGIScriptAliasMatch {m.alias.url} "
@@ -202,8 +158,10 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
             continue
         if any(p["kind"] == "shadowed" for p in m.problems):
             continue
+        # a handler mount is reached by its own route (a RewriteRule, SetHandler): asked apart
         key = (m.server.key, m.process_group, m.application_group_spec.value, m.alias.url
-               if m.application_group_spec.value in (None, "%{RESOURCE}") else None)
+               if m.application_group_spec.value in (None, "%{RESOURCE}") else None,
+               m.alias.url if m.alias.handler else None)
         if key in seen:
             continue
         seen.add(key)
@@ -211,6 +169,17 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
     if len(chosen) > max_mounts:
         notes.append(f"{len(chosen)} mounts found; the first {max_mounts} are asked")
         chosen = chosen[:max_mounts]
+    routes: dict[int, HandlerRoute] = {}  # id(alias) -> how its requests reach the handler
+    for _, m in chosen:
+        if m.alias.handler and id(m.alias) not in routes:
+            try:
+                routes[id(m.alias)] = handler_route(model, m.alias, mirror_root, module_paths)
+            except NoRoute as exc:
+                notes.append(f"{m.alias.directive.where}: WSGIHandlerScript {m.alias.handler} is asked through "
+                             f"a WSGIScriptAlias {m.alias.url} with the same options: {exc}")
+    for ident in sorted({i for r in routes.values() for i in r.modules} - set(KEEP_MODULES)):
+        lines.append(f"LoadModule {ident} {quote(module_paths[ident])}")
+    directories = list(dict.fromkeys(d for r in routes.values() for d in r.directories))
 
     servers_used: list[Server] = []
     for _, m in chosen:
@@ -229,17 +198,17 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
     top = [d for d in model.tree.directives if model.server_of(d).is_main]
     for d in top:
         if not d.sections and d.name.lower() in {n.lower() for n in KEEP_MPM}:
-            lines.append(_line(d))
+            lines.append(directive_line(d))
     lines.append("StartServers 1")
     if model.mpm.name == "prefork":
         lines += ["MinSpareServers 1", "MaxSpareServers 2"]
     elif model.mpm.name in ("event", "worker"):
         lines += [f"MinSpareThreads {model.mpm.threads_per_child()}"]
     if main.name_at is not None:
-        lines.append(_line(main.name_at))
+        lines.append(directive_line(main.name_at))
     for d in top:
         if not d.sections and d.name in KEEP_GLOBAL:
-            lines.append(_line(d))
+            lines.append(directive_line(d))
     # only the daemon groups the asked mounts use are started (300 groups must not start 300)
     wanted = {m.process_group for _, m in chosen if m.process_group}
     dynamic = any("%{" in str(m.process_group_spec.value or "") for _, m in chosen)
@@ -252,7 +221,7 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
     for d in top:
         if d.name == "WSGIDaemonProcess" and not d.sections and needed(d):
             lines.append(_daemon_line(d, as_root))
-    _emit_scoped(lines, [d for d in top if d.name in KEEP_ANYWHERE], mirror_root, notes)
+    emit_scoped(lines, [d for d in top if d.name in KEEP_ANYWHERE], mirror_root, notes)
 
     requests: list[LiveRequest] = []
     scripts: list[str] = []
@@ -268,15 +237,20 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
             if id(a) in written:
                 continue
             written.add(id(a))
-            target = _mirror(mirror_root, a.target)
+            route = routes.get(id(a))
+            if route is not None:
+                out += [indent + line for line in route.lines if indent + line not in out]
+                scripts.append(route.script)
+                continue
+            target = mirror(mirror_root, a.target)
             if m.script_is_directory:
                 target = target.rstrip("/") + "/"
-            opts = " ".join(f"{k}={_q(v)}" for k, v in a.options.items())
-            # a WSGIHandlerScript mount is asked through a WSGIScriptAlias with the same options
+            opts = " ".join(f"{k}={quote(v)}" for k, v in a.options.items())
+            # a WSGIHandlerScript whose route cannot be reproduced: a WSGIScriptAlias, same options
             name = "WSGIScriptAlias" if a.handler else a.directive.name
-            out.append(f"{indent}{name} {_q(a.url)} {_q(target)} {opts}".rstrip())
+            out.append(f"{indent}{name} {quote(a.url)} {quote(target)} {opts}".rstrip())
             if m.script:
-                scripts.append(_mirror(mirror_root, m.script))
+                scripts.append(mirror(mirror_root, m.script))
         return out
 
     # the main server's aliases are inherited by every virtual host: written once, at top level
@@ -290,7 +264,8 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
             expected = {"process_group": m.process_group, "application_group": m.application_group,
                         "multithread": m.multithread, "multiprocess": m.multiprocess}
             requests.append(LiveRequest(
-                mount_index=i, listen_key=_server_key(server), path=m.request_path or "/",
+                mount_index=i, listen_key=_server_key(server),
+                path=routes[id(m.alias)].ask_path if id(m.alias) in routes else m.request_path or "/",
                 host=_host_header(name.lower(), listen_port_of(model, server), server.ssl),
                 vhost=m.vhost, url=m.alias.url, expected=expected))
         own = [(i, m) for i, m in entries if not model.server_of(m.alias.directive).is_main]
@@ -299,7 +274,7 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
         lines.append(f"<VirtualHost 127.0.0.1:@PORT:{_server_key(server)}@>")
         name = server_name_of(model, server, local_host) or "localhost"
         if server.name_at is not None:
-            lines.append("  " + _line(server.name_at))
+            lines.append("  " + directive_line(server.name_at))
         else:  # keep httpd's name and port for this vhost (the address port is ours now)
             port = next((p for p in server.address_ports if p), 0)
             lines.append(f"  ServerName {name}:{port}" if port else f"  ServerName {name}")
@@ -309,7 +284,7 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
         for d in vdirs:
             if d.name == "WSGIDaemonProcess" and all(s.kind == "virtualhost" for s in d.sections) and needed(d):
                 lines.append("  " + _daemon_line(d, as_root))
-        _emit_scoped(lines, [d for d in vdirs if d.name in KEEP_ANYWHERE], mirror_root, notes, "  ")
+        emit_scoped(lines, [d for d in vdirs if d.name in KEEP_ANYWHERE], mirror_root, notes, "  ")
         lines += alias_lines(own, "  ")
         lines.append("</VirtualHost>")
 
@@ -327,7 +302,7 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
                          f"Listen 127.0.0.1:@PORT:{key}@")
         lines.append(f"<VirtualHost 127.0.0.1:@PORT:{key}@>")
         if server.name_at is not None:
-            lines.append("  " + _line(server.name_at))
+            lines.append("  " + directive_line(server.name_at))
         lines += ["  " + _daemon_line(d, as_root) for d in daemons]
         lines.append("</VirtualHost>")
 
@@ -340,8 +315,8 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
     elif not chosen:
         # nothing mounted in the configuration: ask a probe in embedded mode of the main server
         # (in the main interpreter, as the hosting program's default run, so the two compare)
-        target = _mirror(mirror_root, "/wsgidoctor/" + "wsgidoctor_probe.wsgi")
-        lines.append(f"WSGIScriptAlias {PROBE_URL} {_q(target)} application-group=%{{GLOBAL}}")
+        target = mirror(mirror_root, "/wsgidoctor/" + "wsgidoctor_probe.wsgi")
+        lines.append(f"WSGIScriptAlias {PROBE_URL} {quote(target)} application-group=%{{GLOBAL}}")
         scripts.append(target)
         multithread, multiprocess = embedded_threading(model.mpm, version)
         expected = {"process_group": "", "application_group": "", "multithread": multithread,
@@ -349,4 +324,5 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
         requests.append(LiveRequest(mount_index=-1, listen_key="main", path=PROBE_URL,
                                     host="localhost", vhost="main server", url=PROBE_URL, expected=expected))
     return LivePlan(template="\n".join(lines) + "\n", listen_keys=listen_keys, requests=requests,
-                    scripts=scripts, notes=notes, group=group if as_root and user else None)
+                    scripts=scripts, notes=notes, directories=directories,
+                    group=group if as_root and user else None)

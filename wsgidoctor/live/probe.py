@@ -163,6 +163,8 @@ def _url_mode(ctx: ProbeContext, url: str) -> dict[str, Any]:
             if best is None or len(u) > len(best.get("url") or ""):
                 best = m
     if best is not None:
+        entry["mount"] = {"file": best.get("file"), "line": best.get("line")}
+        entry["vhost"] = best.get("vhost")
         entry["expected"] = {k: best.get(k) for k in _WSGI_KEYS}
         if answer:
             entry["mismatches"] = mismatches(entry["expected"], entry["observed"])

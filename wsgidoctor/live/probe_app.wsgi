@@ -112,3 +112,8 @@ def application(environ, start_response):
                               ("Content-Length", str(len(body))),
                               ("Cache-Control", "no-store")])
     return [body]
+
+
+# mod_wsgi calls a WSGIHandlerScript's 'handle_request' (mod_wsgi-express mounts its application
+# that way): the probe answers there too.
+handle_request = application

@@ -103,6 +103,9 @@ _WSGI_KEYS = ("process_group", "application_group", "multithread", "multiprocess
 
 
 def _matching_run(runs: list[dict[str, Any]], entry: Mapping[str, Any]) -> Optional[dict[str, Any]]:
+    """The emulated run of the mount this live answer came from: the same mount, else the run of
+    the mount's predicted process and application group (mounts sharing both share the
+    interpreter: the hosting program runs each pair once)."""
     mount = entry.get("mount") or {}
     for r in runs:
         rm = r.get("mount") or {}
@@ -110,12 +113,31 @@ def _matching_run(runs: list[dict[str, Any]], entry: Mapping[str, Any]) -> Optio
                 and (rm.get("vhost") in (None, entry.get("vhost"))):
             return r
     if entry.get("mount_index", 0) == -1 or not mount:
-        return next((r for r in runs if r.get("mount") is None), None)
+        found = next((r for r in runs if r.get("mount") is None), None)
+        if found is not None:
+            return found
+    expected = entry.get("expected") or {}
+    pg, ag = expected.get("process_group"), expected.get("application_group")
+    if isinstance(pg, str) and isinstance(ag, str):
+        return next((r for r in runs if (r.get("process_group"), r.get("application_group")) == (pg, ag)), None)
     return None
 
 
 def _short_version(v: Any) -> Any:
     return str(v).split()[0] if isinstance(v, str) else v
+
+
+def _difference(key: str, emulated: Any, live: Any) -> str:
+    """One difference in words; for lists (sys.path) the entries only one side has come first."""
+    text = f"{key}: emulated {emulated!r}, live {live!r}"
+    if isinstance(emulated, list) and isinstance(live, list):
+        only_emulated = [p for p in emulated if p not in live]
+        only_live = [p for p in live if p not in emulated]
+        parts = ([f"only the emulation has {only_emulated!r}"] if only_emulated else []) + \
+                ([f"only the live server has {only_live!r}"] if only_live else [])
+        if parts:
+            text = f"{key}: {', '.join(parts)} (emulated {emulated!r}, live {live!r})"
+    return text
 
 
 @rule
@@ -147,7 +169,7 @@ def emulation_live_disagree(facts: dict[str, Any]) -> Iterable[Finding]:
         if not diffs:
             continue
         where = f"{entry.get('path')} ({entry.get('vhost')})"
-        listed = "; ".join(f"{k}: emulated {a!r}, live {b!r}" for k, a, b in diffs)
+        listed = "; ".join(_difference(k, a, b) for k, a, b in diffs)
         evidence = [Evidence("hosting program", f"{k} = {a!r}") for k, a, _ in diffs] + \
                    [Evidence("live probe", f"{k} = {b!r}") for k, _, b in diffs]
         yield DISAGREE.make(f"For {where}: {listed}.", evidence)

@@ -133,13 +133,18 @@ class LiveServer:
             os.makedirs(os.path.join(tmp, sub), exist_ok=True)
             own(os.path.join(tmp, sub), 0o750, group)
         for script in (s.replace(TMP, tmp) for s in self.plan.scripts):
-            d = os.path.dirname(script)
-            os.makedirs(d, exist_ok=True)
-            while d.startswith(os.path.join(tmp, "root")) and len(d) > len(tmp):
-                own(d, 0o750, group)
-                d = os.path.dirname(d)
+            self._make_dir(os.path.dirname(script), tmp)
             shutil.copyfile(self.probe_source, script)
             own(script, 0o640, group)
+        for directory in self.plan.directories:
+            self._make_dir(directory.replace(TMP, tmp), tmp)
+
+    def _make_dir(self, d: str, tmp: str) -> None:
+        """A directory under the throwaway mirror, it and its parents there readable by Apache's group."""
+        os.makedirs(d, exist_ok=True)
+        while d.startswith(os.path.join(tmp, "root")) and len(d) > len(tmp):
+            own(d, 0o750, self.plan.group)
+            d = os.path.dirname(d)
 
     def start(self) -> Optional[str]:
         """Start httpd and wait until it accepts connections; the error text if it does not."""
