@@ -76,6 +76,20 @@ def undecorate(text: str) -> list[PasteLine]:
     return _rejoin(out, raw)
 
 
+def ends_in_open_fence(text: str) -> bool:
+    """True when ``text`` ends inside a markdown code block that is never closed (the copy was
+    cut mid-block), counting fences on their own lines and glued to a line's start or end."""
+    inside = False
+    for line in text.split("\n"):
+        line = _QUOTE.sub("", line)
+        if _FENCE_LINE.match(line):
+            inside = not inside
+        else:
+            for _ in _FENCE_GLUED.finditer(line):
+                inside = not inside
+    return inside
+
+
 def _compose_names(raw: list[str]) -> frozenset[str]:
     """Service names used as ``name | `` prefixes on at least two lines (docker compose)."""
     names = Counter()
