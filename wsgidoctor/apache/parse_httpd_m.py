@@ -22,8 +22,8 @@ from wsgidoctor.core.textnorm import clean_lines
 
 _HEADER = re.compile(r"^Loaded Modules:\s*$", re.I)
 _MODULE = re.compile(r"^(?P<name>[A-Za-z0-9_]+) \((?P<origin>static|shared)\)$")
-#: The beginning of a module line, cut: "status_module (", "status_mod", "proxy_module (sha".
-_PARTIAL = re.compile(r"^[a-z0-9_]+_mod(?:u(?:l(?:e)?)?)?(?: \(?(?:s\w*)?)?$|^[a-z0-9_]+_module \(\w*$")
+#: The beginning of a module line, cut: "status_module (", "status_mod", "negot", "proxy_module (sha".
+_PARTIAL = re.compile(r"^[a-z][a-z0-9_]*(?: \(\w*)?$")
 _MPM = re.compile(r"^mpm_\w+_module$")
 _ELLIPSIS = re.compile(r"^(?:\u2026|\.{3,}|\[\.\.\.\]|\(\.\.\.\))$")
 
@@ -111,10 +111,11 @@ def _cut_sign(modules: list[dict[str, str]], rest: list[str]) -> Optional[str]:
     return None
 
 
-def pasted_list_cut(apache: dict[str, Any], *, ends_in_open_fence: bool) -> Optional[str]:
+def pasted_list_cut(apache: dict[str, Any], *, ends_in_open_fence: bool, last_line: Optional[str] = None) -> Optional[str]:
     """Why a module list a person pasted is probably not whole, beyond what :func:`parse` sees.
 
-    People cut long lists without marking it. Two signs: the paste ends inside a markdown fence
+    People cut long lists without marking it. Three signs: the paste's one line after the list
+    (``last_line``) is the beginning of a module line; the paste ends inside a markdown fence
     that was never closed (the copy stops mid-block), and the list lacks mime_module, which
     Apache's own default configuration and every distribution's load (a real server maps file
     types), so a list without it is a head or a selection. Not applied to output wsgidoctor ran
@@ -123,6 +124,8 @@ def pasted_list_cut(apache: dict[str, Any], *, ends_in_open_fence: bool) -> Opti
     modules = apache.get("modules") or []
     if not modules or apache.get("modules_truncated"):
         return None
+    if last_line is not None and _PARTIAL.match(strip_decoration(last_line).strip()):
+        return f"the paste ends with '{last_line.strip()}', a module line cut off"
     if ends_in_open_fence:
         return "the paste ends inside a code block that is never closed"
     if not any(m.get("name") == "mime_module" for m in modules):

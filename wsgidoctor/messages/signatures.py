@@ -84,7 +84,8 @@ EVENT_TYPES: tuple[EventType, ...] = (
     # "Cannot load X" alone: the poster cut the loader's reason (only a module path is taken).
     EventType("module-load-failed", ('Cannot load',),
               _re(r"Cannot load (?P<module>.+?) into server: (?P<reason>.*)"
-                  r"|Cannot load (?P<module2>\S+\.(?:so|dll|dylib|bundle|pyd|a)\b\S*)\s*(?:into server\s*)?$"),
+                  r"|Cannot load (?P<module2>\S+\.(?:so|dll|dylib|bundle|pyd|a)\b\S*|/\S+)"
+                  r"(?:\s+i(?:n(?:t(?:o(?:\s+\w*:?)?)?)?)?)?\s*$"),
               key="module"),
     EventType("module-incompatible", ('not compatible',),
               _re(r"[Mm]odule \"?(?P<module>[^\"]+?)\"? is not compatible with this version of Apache"
@@ -159,9 +160,9 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType("script-timeout", ('Script timed out',),
               _re(r"Script timed out before returning headers(?:: (?P<script>.*))?"), key="script"),
     EventType("wsgi-daemon-duplicate", ('duplicates previous',),
-              _re(r"Name duplicates previous WSGI daemon definition")),
+              _re(r"Name duplicates previous WSGI daemon\b")),
     EventType("wsgi-option-invalid", ('Invalid option to WSGI',),
-              _re(r"Invalid option to WSGI (?P<what>[\w ]+?) definition"), key="what"),
+              _re(r"Invalid option to WSGI (?P<what>daemon process|[\w ]+?)(?: definition|\s|$)"), key="what"),
     EventType("code-signing", ('Code signing',),
               _re(r"Code signing absent - not loading module at: (?P<module>\S+)"), codes=("AH06665",), key="module"),
     # A loader's own line without httpd's "Cannot load X into server:" around it (Solaris

@@ -124,7 +124,9 @@ def _judge_pasted_list(fragment: dict[str, Any], paste: Paste, seg: Segment, whe
     apache = fragment.get("apache")
     if not isinstance(apache, dict):
         return
-    cut = pasted_list_cut(apache, ends_in_open_fence=paste.ends_in_open_fence and paste.ends_with(seg))
+    after = [line.text for line in paste.lines if line.number > seg.lines[-1].number and line.text.strip()]
+    cut = pasted_list_cut(apache, ends_in_open_fence=paste.ends_in_open_fence and paste.ends_with(seg),
+                          last_line=after[0] if len(after) == 1 else None)
     if cut:
         apache["modules_truncated"] = True
         apache["modules_cut"] = cut
