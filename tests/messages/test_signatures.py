@@ -192,15 +192,9 @@ LOADER_SAMPLES = [
 ]
 
 
-@pytest.mark.parametrize("text, name, fields", LOADER_SAMPLES, ids=[s[1] for s in LOADER_SAMPLES])
-def test_a_loader_line_on_its_own_is_its_load_failure(text, name, fields):
-    found = classify(parse_line(text))
-    assert found is not None and found[0] == name, found
-    for key, value in fields.items():
-        assert found[1].get(key) == value, (key, found[1])
 
-
-@pytest.mark.parametrize("text, name, fields", SAMPLES, ids=[f"{s[1]}-{i}" for i, s in enumerate(SAMPLES)])
+@pytest.mark.parametrize("text, name, fields", SAMPLES + LOADER_SAMPLES,
+                         ids=[f"{s[1]}-{i}" for i, s in enumerate(SAMPLES + LOADER_SAMPLES)])
 def test_each_event_is_recognised_with_its_values(text, name, fields):
     found = classify(parse_line(text))
     assert found is not None, text
