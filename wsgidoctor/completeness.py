@@ -4,8 +4,9 @@ A section whose facts are missing is not healthy, it is unexamined: the derivati
 ``incomplete.<section> = {reason, fix}`` for each one, the renderers show it instead of ✓, and one
 warning (``sections-not-examined``) names them all with how to make the examination possible.
 
-Only reports of this machine (``check``/``report``, which have ``install`` facts) are judged: a
-pasted output covers what it covers.
+Only reports of this machine (``check``/``report``, which have ``install`` facts) are judged and
+warned about: a pasted output covers what it covers; the one gap marked in a paste is a module
+list that is not whole (it cannot prove that a module is absent).
 """
 
 from __future__ import annotations
@@ -52,9 +53,18 @@ def _apache(facts: dict[str, Any]) -> Optional[dict[str, str]]:
             "fix": _MEMORY_FIX if _MEMORY_LIMIT_HIT in str(why) else _WRONG_BINARY_FIX}
 
 
+def _modules_cut(facts: dict[str, Any]) -> Optional[dict[str, str]]:
+    """A module list that is not whole (cut by its author or by an output limit) proves no absence."""
+    if not (F.get(facts, "apache.modules") and F.get(facts, "apache.modules_truncated")):
+        return None
+    why = F.get(facts, "apache.modules_cut") or "it was cut off"
+    return {"reason": f"the module list is not whole ({why}): a module it does not show may still be loaded",
+            "fix": "give the whole output of `apachectl -M` (or run `wsgidoctor check` on the server)"}
+
+
 def _modules(facts: dict[str, Any]) -> Optional[dict[str, str]]:
     if F.get(facts, "apache.modules"):
-        return None
+        return _modules_cut(facts)
     cmd = F.get(facts, "apache.modules_command") or {}
     if not cmd:
         return None
@@ -108,8 +118,12 @@ _CHECKS = {"apache": _apache, "modules": _modules, "mutex": _mutex, "linkage": _
 
 @derivation(order=90)
 def incomplete_sections(facts: dict[str, Any]) -> None:
-    """``incomplete.<section> = {reason, fix}`` for each section of this machine left unexamined."""
+    """``incomplete.<section> = {reason, fix}`` for each section of this machine left unexamined,
+    and, for pasted outputs, a module list that is not whole."""
     if not isinstance(facts.get("install"), dict) or not F.get(facts, "install.httpd"):
+        cut = _modules_cut(facts)
+        if cut:
+            facts["incomplete"] = {"modules": cut}
         return
     found = {}
     for section, check in _CHECKS.items():
@@ -128,8 +142,8 @@ def sections_examined(facts: dict[str, Any]) -> Iterable[Finding]:
     module list unread): the error says what is wrong, this says what was therefore not verified.
     """
     found = facts.get("incomplete")
-    if not isinstance(found, dict) or not found:
-        return
+    if not isinstance(found, dict) or not found or not F.get(facts, "install.httpd"):
+        return  # a paste covers what it covers: its gaps are shown in their sections, not warned about
     from wsgidoctor.core.catalogue import SECTIONS
 
     lines = [f"{SECTIONS.get(k, k)}: {v.get('reason')} — to examine it: {v.get('fix')}"

@@ -33,7 +33,7 @@ EXPECTED = {
         first="core_module", last="log_config_module", syntax_ok=True, warnings=2),
     "corpus/M/rhel7-httpd-2.4-AH00558-ipv6-truncated-no-core.txt": dict(
         origins={"static": 2, "shared": 11}, has=[("so_module", "static")], lacks=["core_module"],
-        first="so_module", last="authn_file_module", syntax_ok=None, warnings=1),
+        first="so_module", last="authn_file_module", syntax_ok=None, warnings=1, truncated=True),
     "corpus/M/ubuntu-16.04-apache2-2.4.18-event-with-wsgi-debian-statics.txt": dict(
         origins={"static": 8, "shared": 19}, has=[("watchdog_module", "static"), ("version_module", "static"),
                                                   ("unixd_module", "static"), ("mpm_event_module", "shared"),

@@ -127,11 +127,32 @@ def test_wsgi_not_loaded_fix_depends_on_the_distribution():
     debian = build(DEB, replace=(" wsgi_module (shared)\n", ""))
     (f,) = mine(debian)
     assert "a2enmod wsgi" in f.fix
-    source = build([("httpd-M", C + "M/rhel7-httpd-2.4-AH00558-ipv6-truncated-no-core.txt"),
+    source = build([("httpd-M", "debian12/configtest/M-minimal-prefork-wsgi.txt"),
                     ("config.nice", C + "config_nice/source-build-included-apr-with-mpm-worker-minimal.txt")],
-                   {"apache": {"configure": {"dirs": {"libexecdir": "/opt/httpd/modules"}}}})
+                   {"apache": {"configure": {"dirs": {"libexecdir": "/opt/httpd/modules"}}}},
+                   replace=(" wsgi_module (shared)\n", ""))
     (f,) = mine(source)
     assert "LoadModule wsgi_module /opt/httpd/modules/mod_wsgi.so" in f.fix
+
+
+def test_a_module_list_that_is_not_whole_proves_no_absence():
+    """A list cut at either end (no core_module first, no MPM, a last line cut mid-word) says
+    nothing about wsgi_module: no finding, and the modules section is marked incomplete."""
+    whole = read_fixture("debian12/configtest/M-minimal-prefork-wsgi.txt").replace(" wsgi_module (shared)\n", "")
+    assert [f.id for f in mine(parsed_m(whole))] == ["wsgi-module-not-loaded"]
+    for cut in (whole.replace(" core_module (static)\n", ""),  # head cut
+                whole.replace(" mpm_prefork_module (shared)\n", ""),  # no MPM: a selection
+                whole + " status_module (sh"):  # cut mid-line
+        facts = parsed_m(cut)
+        assert mine(facts) == []
+        assert "not whole" in facts["incomplete"]["modules"]["reason"]
+
+
+def parsed_m(text: str) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    F.merge(facts, registry()["httpd-M"].parse(text))
+    derive_all(facts)
+    return facts
 
 
 def test_invalid_wsgi_command_cites_file_and_line():

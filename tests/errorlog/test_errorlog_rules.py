@@ -226,3 +226,44 @@ def test_python_versions_in_the_log():
     assert found["running-module-differs"].severity is Severity.WARNING
     assert "mod_wsgi 4.9.4" in found["running-module-differs"].detail
     assert "running-module-differs" not in run(BANNER, mod_wsgi={"version": "4.9.4"})
+
+
+ABORTED = f"{T} [core:notice] [pid 100:tid 100] AH00051: child pid 812 exit signal Aborted (6), possible coredump in /etc/apache2"
+SEGV = f"{T} [core:notice] [pid 100:tid 100] AH00051: child pid 813 exit signal Segmentation fault (11)"
+PY_FAILED = ["Fatal Python error: Py_Initialize: Unable to get the locale encoding",
+             "ModuleNotFoundError: No module named 'encodings'"]
+
+
+def test_children_aborted_by_a_failed_python_start_are_that_one_cause():
+    found = run(BANNER, CMD, ABORTED, *PY_FAILED)
+    assert problems(found) == {"python-init-failed"}
+    assert "aborted (SIGABRT, AH00051)" in found["python-init-failed"].detail
+
+
+def test_a_segfault_beside_a_failed_python_start_is_still_its_own_finding():
+    assert problems(run(BANNER, CMD, ABORTED, SEGV, *PY_FAILED)) == {"python-init-failed", "apache-child-crashed"}
+    assert problems(run(BANNER, CMD, ABORTED)) == {"apache-child-crashed"}  # no Python failure: a crash
+
+
+def test_an_import_error_without_its_failed_to_exec_line_is_still_an_import_failure():
+    found = run("ImportError: /opt/py/lib/python2.7/lib-dynload/_io.so: undefined symbol: PyUnicodeUCS2_Replace")
+    f = found["wsgi-script-import-failed"]
+    assert "PyUnicodeUCS2_Replace" in f.detail and "Unicode width" in f.detail
+
+
+def test_an_apache_22_traceback_line_goes_with_the_latest_failed_to_exec_line():
+    t = "[Thu Mar 23 19:02:08 2017] [error]"
+    found = run(f"{t} mod_wsgi (pid=1965): Target WSGI script '/srv/app.wsgi' cannot be loaded as Python module.",
+                f"{t} Traceback (most recent call last):",
+                f"{t} ImportError: No module named django")
+    assert problems(found) == {"wsgi-script-import-failed"}
+    assert "/srv/app.wsgi" in found["wsgi-script-import-failed"].detail
+
+
+def test_a_mutex_failure_without_errno_is_most_likely_semaphores_and_says_so():
+    found = run("[core:emerg] [pid ***] [util_mutex.c(394):] [AH00023: Couldn't create the rewrite-map mutex ]")
+    assert problems(found) == {"sysv-semaphores-exhausted"}
+    assert "no error number" in found["sysv-semaphores-exhausted"].detail
+    found = run(f"{T} [core:emerg] [pid 1] (13)Permission denied: AH00023: Couldn't create the rewrite-map mutex "
+                "(file /var/lock/apache2/rewrite-map.1)")
+    assert problems(found) == {"mutex-directory-invalid"}

@@ -2,7 +2,7 @@
 
 Three kinds of input, each said where it comes from:
 
-- real public pastes (fixtures/messages/pastes/, copied from the shared corpus; see fixtures/messages/README.md), analysed as a user
+- real public pastes (fixtures/corpus/, sources in fixtures/corpus/SOURCES.md), analysed as a user
   would paste them (`wsgidoctor analyze FILE`);
 - a real capture of this machine: Debian 12's apache2 with mod_wsgi 4.9.4 started by the test
   harness with a daemon group whose home= does not exist, a script that stats a non-ASCII path
@@ -37,21 +37,21 @@ def analyze_text(tmp_path: Path, text: str) -> dict[str, object]:
 
 
 REAL_PASTES = [
-    ("messages/pastes/certbot-apache2ctl-configtest-name-duplicates-previous-wsgi-daemon-definition-quoted-wrapped.txt",
+    ("corpus/t_errors/certbot-apache2ctl-configtest-name-duplicates-previous-wsgi-daemon-definition-quoted-wrapped.txt",
      {"wsgi-daemon-duplicate"}),
-    ("messages/pastes/debian-mod_wsgi-express-tmp-httpd.conf-apachectl-configtest-invalid-option-to-wsgi-daemon-"
+    ("corpus/t_errors/debian-mod_wsgi-express-tmp-httpd.conf-apachectl-configtest-invalid-option-to-wsgi-daemon-"
      "process-definition-fenced.txt", {"wsgi-option-unknown"}),
-    ("messages/pastes/macos-10.12-anaconda-3.5.3-mod_wsgi-express-libgcc_s-conda-bld-placehold-path-image-not-found-"
+    ("corpus/t_errors/macos-10.12-anaconda-3.5.3-mod_wsgi-express-libgcc_s-conda-bld-placehold-path-image-not-found-"
      "backticks.txt", {"dyld-library-not-loaded"}),
-    ("messages/pastes/macos-10.14-system-apache-mod_wsgi-express-anaconda-libpython3.5m-code-signature-library-"
+    ("corpus/t_errors/macos-10.14-system-apache-mod_wsgi-express-anaconda-libpython3.5m-code-signature-library-"
      "validation-backticks.txt", {"macos-code-signing"}),
-    ("messages/pastes/macos-anaconda3-python3.5-mod_wsgi-express-rpath-libpython3.5m.dylib-image-not-found-"
+    ("corpus/t_errors/macos-anaconda3-python3.5-mod_wsgi-express-rpath-libpython3.5m.dylib-image-not-found-"
      "backticks.txt", {"libpython-not-found"}),
-    ("messages/pastes/macos-arm64-homebrew-httpd-2.4.59-source-mod_wsgi-python2-symbol-not-found-flat-namespace-"
+    ("corpus/t_errors/macos-arm64-homebrew-httpd-2.4.59-source-mod_wsgi-python2-symbol-not-found-flat-namespace-"
      "_PyBool_Type.txt", {"module-undefined-symbol"}),
-    ("messages/pastes/windows-xampp-python3.11-store-app-httpd-k-restart-german-load-errors-venv-prompts.txt",
+    ("corpus/mixed/windows-xampp-python3.11-store-app-httpd-k-restart-german-load-errors-venv-prompts.txt",
      {"windows-dll-not-found", "module-load-denied"}),
-    ("messages/pastes/ubuntu-service-apache2-restart-fail-configtest-invalid-command-WSGIDaemonProcess-root-"
+    ("corpus/t_errors/ubuntu-service-apache2-restart-fail-configtest-invalid-command-WSGIDaemonProcess-root-"
      "prompts.txt", {"wsgi-module-not-loaded"}),
     ("messages/debian12-mod_wsgi-4.9.4-homeless-daemon-ascii-locale-syntax-error.log",
      {"daemon-configure-failed", "python-locale-ascii-error", "wsgi-script-compile-failed"}),

@@ -163,10 +163,38 @@ SAMPLES = [
      "daemon process 'app'. Daemon group will not start.", "mod-wsgi-code", {"code": "WSGI0012", "severity": "alert"}),
     ("[Mon Jan 01 12:00:00.000000 2026] [wsgi:alert] [pid 1] WSGI0025: Daemon process configuration failed; "
      "process left in unspecified state.", "daemon-configure-failed", {}),
+    # "Cannot load X" with the loader's reason cut off by the poster (systemctl status, mod_wsgi#580)
+    ("/etc/apache2/mods-enabled/wsgi.load: Cannot load /home/pi/venv/lib/python3.7/site-packages/mod_wsgi/server/"
+     "mod_wsgi-py37.cpython-37m-arm-linux-gnueabihf.so", "module-load-failed",
+     {"module": "/home/pi/venv/lib/python3.7/site-packages/mod_wsgi/server/mod_wsgi-py37.cpython-37m-arm-linux-gnueabihf.so"}),
+    # LoadFile of a static libpython (pyenv without --enable-shared; macOS dyld, mod_wsgi#257)
+    ("httpd (mod_wsgi-express) : Syntax error on line 156 of /tmp/mod_wsgi-localhost:8000:501/httpd.conf: Cannot "
+     "load /Users/u/.pyenv/versions/2.7.14/lib/libpython2.7.a into server: dlopen(/Users/u/.pyenv/versions/2.7.14/"
+     "lib/libpython2.7.a, 10): no suitable image found.", "libpython-static",
+     {"library": "/Users/u/.pyenv/versions/2.7.14/lib/libpython2.7.a"}),
+    # the time cut off by the poster; an older mod_wsgi names no daemon group (mod_wsgi#340)
+    (" [wsgi:error] [pid 4305] [client 1.1.1.10:9787] Truncated or oversized response headers received from daemon "
+     "process", "daemon-truncated-headers", {}),
+    # a custom ErrorLogFormat: no time, pid masked, source file, message in brackets, no errno (kloxong#33)
+    ("[core:emerg] [pid ***] [util_mutex.c(394):] [AH00023: Couldn't create the rewrite-map mutex ]",
+     "mutex-create-failed", {"which": "rewrite-map mutex"}),
+]
+
+#: Lines only a loader prints (``NOT_LOGGED``): quoted on their own from ``systemctl status`` or a
+#: program's stderr. (line, event, fields)
+LOADER_SAMPLES = [
+    ("/home/admin/.pyenv/versions/3.10.2/envs/app/lib/python3.10/site-packages/mod_wsgi/server/mod_wsgi-py310."
+     "cpython-310-x86_64-linux-gnu.so: cannot open shared object file: Permission denied", "module-load-denied", {}),
+    ("/usr/lib/apache2/modules/mod_wsgi.so: cannot open shared object file: No such file or directory",
+     "module-load-failed", {"module": "/usr/lib/apache2/modules/mod_wsgi.so"}),
+    ("/usr/sbin/apache2: error while loading shared libraries: libpython3.8.so.1.0: cannot open shared object file: "
+     "No such file or directory", "libpython-missing", {"library": "libpython3.8.so.1.0"}),
 ]
 
 
-@pytest.mark.parametrize("text, name, fields", SAMPLES, ids=[f"{s[1]}-{i}" for i, s in enumerate(SAMPLES)])
+
+@pytest.mark.parametrize("text, name, fields", SAMPLES + LOADER_SAMPLES,
+                         ids=[f"{s[1]}-{i}" for i, s in enumerate(SAMPLES + LOADER_SAMPLES)])
 def test_each_event_is_recognised_with_its_values(text, name, fields):
     found = classify(parse_line(text))
     assert found is not None, text

@@ -20,7 +20,7 @@ from wsgidoctor.apache.rules import where_included
 from wsgidoctor.config.rules import CONFIG_REJECTED, WRONG_CONTEXT
 from wsgidoctor.core import facts as F
 from wsgidoctor.core.catalogue import FindingSpec, rule
-from wsgidoctor.core.model import Evidence, Finding
+from wsgidoctor.core.model import Evidence, Finding, Severity
 from wsgidoctor.errorlog import rules as log_rules
 from wsgidoctor.linkage import rules as linkage_rules
 from wsgidoctor.linkage.rules import MAGIC, NOT_FOUND
@@ -86,6 +86,9 @@ def _event_finding(err: Mapping[str, Any], facts: dict[str, Any]) -> Optional[tu
         return log_rules.LOAD_DENIED, "The loader may not read or map the file.", None
     if event == "module-incompatible":
         return MAGIC, "The module was built for another Apache.", None
+    if event == "libpython-static":
+        why, fix = log_rules.static_libpython(fields)
+        return linkage_rules.STATIC, why, fix
     if event == "module-load-failed":
         return log_rules.LOAD_FAILED, "", None
     if event == "mod-python-conflict":
@@ -121,7 +124,9 @@ def configuration_refused(facts: dict[str, Any]) -> Iterable[Finding]:
         else:
             grouped[key] = (spec, [place], evidence, why, fix)
     for spec, places, evidence, why, fix in grouped.values():
-        yield spec.make(f"Apache refuses the configuration {'; '.join(places)} {why}".strip(), evidence, fix=fix)
+        # A refused configuration is an error whatever the cause's usual severity.
+        yield spec.make(f"Apache refuses the configuration {'; '.join(places)} {why}".strip(), evidence, fix=fix,
+                        severity=Severity.ERROR)
     if not errors and F.get(facts, "apache.configtest.ok") is False:
         shown = [str(w) for w in F.get(facts, "apache.startup_warnings") or ()][:3]
         yield CONFIG_REJECTED.make(

@@ -15,6 +15,7 @@ shows them, but they may have been fixed since.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any, Iterable, Mapping, Optional
 
 from wsgidoctor.core import facts as F
@@ -25,6 +26,7 @@ from wsgidoctor.core.model import Evidence, Finding, Severity
 from wsgidoctor.core.catalogue import FindingSpec, finding, rule
 from wsgidoctor.linkage.rules import NOT_FOUND as LIBPYTHON_NOT_FOUND, MAGIC as MAGIC_MISMATCH, VERSION as VERSION_MISMATCH
 from wsgidoctor.linkage.rules import LIBRARY_NOT_LOADED, CODE_SIGNING, WINDOWS_DLL, WINDOWS_WIN32, NEEDS_IBT
+from wsgidoctor.linkage.rules import STATIC as LIBPYTHON_STATIC
 from wsgidoctor.apache.rules import WSGI_NOT_LOADED
 from wsgidoctor.config.rules import MOD_PYTHON as MOD_PYTHON_CONFLICT, DAEMON_DUPLICATE, OPTION_UNKNOWN, DAEMON_MODE_WINDOWS
 from wsgidoctor.python.rules import HOME_INVALID as PYTHON_HOME_INVALID, PATCH_MISMATCH, INIT_FAILED as PYTHON_INIT_FAILED, FOUND_VIA_PATH
@@ -324,6 +326,16 @@ SIMPLE_EVENTS: dict[str, tuple[FindingSpec, str]] = {
 }
 
 
+def static_libpython(fields: Mapping[str, Any]) -> tuple[str, str]:
+    """Why Apache cannot load ``fields['library']`` (a libpythonX.Y.a) and how to fix it."""
+    library = fields.get("library") or "libpython*.a"
+    return (f"{library} is a static archive: LoadFile (or LoadModule) can only load a shared library, "
+            "and this Python was built without one (no --enable-shared), so mod_wsgi cannot use it.",
+            "Rebuild that Python with a shared library (pyenv: `PYTHON_CONFIGURE_OPTS=--enable-shared "
+            "pyenv install X.Y.Z`; macOS also --enable-framework), reinstall mod_wsgi with it, and point "
+            "LoadFile at the libpythonX.Y.so/.dylib (`mod_wsgi-express module-config` prints the lines).")
+
+
 def undefined_symbol(fields: Mapping[str, Any], f: dict[str, Any]) -> tuple[str, Optional[str]]:
     """Why a module lacks ``fields['symbol']`` and how to fix it (the same in a log and in ``-t``)."""
     symbol, owner = fields.get("symbol", "?"), fields.get("owner")
@@ -560,6 +572,9 @@ def python_start(f: dict[str, Any]) -> Iterable[Finding]:
     evidence = view.evidence(home_ev, dump_ev, fatal, missing, init)
     followed = [(log, log.event(n), label) for log, _ in _request_views(f) for n, label in CONSEQUENCES
                 if log.event(n) and (log.log is view.log or n != "daemon-died")]
+    crashed = view.event("child-crashed")
+    if crashed and _aborted_by_python(view, crashed):
+        followed.append((view, crashed, "Apache's child processes aborted (SIGABRT, AH00051)"))
     if followed:
         sentences.append("As a result " + "; ".join(f"{label} ({log.cite(ev)})" for log, ev, label in followed) + ".")
         for log, ev, _ in followed:
@@ -629,6 +644,11 @@ def module_load(f: dict[str, Any]) -> Iterable[Finding]:
                    if ex.get("found") else "")
         yield _make(MAGIC_MISMATCH, view, f"Apache refused {ex.get('module', 'a module')}{numbers} "
                     f"({view.cite(ev)}).", view.evidence(ev), [ev])
+    ev = view.event("libpython-static") if "libpython-static" not in now else None
+    if ev:
+        why, fix = static_libpython((ev.get("examples") or [{}])[0].get("fields") or {})
+        yield _make(LIBPYTHON_STATIC, view, f"Apache could not load the Python library ({view.cite(ev)}). {why}",
+                    view.evidence(ev), [ev], fix=fix, severity=Severity.ERROR)
     ev = view.event("module-load-failed") if "module-load-failed" not in now else None
     if ev:
         yield _make(LOAD_FAILED, view, f"\"{view.quote(ev)}\" ({view.cite(ev)}).", view.evidence(ev), [ev])
@@ -715,6 +735,13 @@ def _daemon_connect(view: LogView, main: LogView) -> Iterable[Finding]:
                     view.evidence(ev), [ev])
 
 
+def _aborted_by_python(view: LogView, crashed: Mapping[str, Any]) -> bool:
+    """True when every crash is SIGABRT (6) and Python failed to start: "Fatal Python error"
+    calls abort(), so the aborted children are that failure, not a second cause."""
+    signals = set(view.values(crashed, "signal")) | set(crashed.get("by") or {})
+    return _python_failed(view) and signals == {"6"}
+
+
 def _daemon_trouble(view: LogView) -> str:
     """A sentence naming daemon start-up failures or deaths seen in the same log, if any."""
     found = []
@@ -767,8 +794,9 @@ def _daemon_responses(f: dict[str, Any], view: LogView, main: LogView) -> Iterab
     ev = view.event("daemon-truncated-headers")
     if ev:
         trouble = _daemon_trouble(main)
+        groups = view.tally(ev)
         yield _make(TRUNCATED_HEADERS, view,
-                    f"Daemon group(s) {view.tally(ev)} closed the connection before sending complete "
+                    f"{'Daemon group(s) ' + groups if groups else 'A daemon process'} closed the connection before sending complete "
                     f"headers ({view.cite(ev)}). {trouble}", view.evidence(ev), [ev])
 
 
@@ -788,6 +816,8 @@ def daemon_deaths(f: dict[str, Any]) -> Iterable[Finding]:
         yield _make(CRASH_LOOP, view, detail, view.evidence(died, terminated), [died],
                     severity=None if loop else Severity.WARNING)
     crashed = view.event("child-crashed")
+    if crashed and _aborted_by_python(view, crashed):
+        crashed = None  # Python's start failure aborted them: reported with that cause
     if crashed:
         names = ", ".join(sorted({f"{(ex.get('fields') or {}).get('signame')} ({(ex.get('fields') or {}).get('signal')})"
                                   for ex in crashed.get("examples") or ()}))
@@ -834,7 +864,15 @@ def mutexes(f: dict[str, Any]) -> Iterable[Finding]:
             fix = ("mod_wsgi creates its accept lock next to the daemon sockets: make the "
                    "WSGISocketPrefix directory exist and be writable, or choose another mechanism "
                    "with `WSGIAcceptMutex`.")
-        spec = MUTEX_DIRECTORY if errno in ("2", "13") and "lock" not in which else MUTEX_UNAVAILABLE
+        if errno is None:
+            # The log format shows no errno (a custom ErrorLogFormat without %E, or the poster cut
+            # it): the common cause of a mutex Apache cannot create is semget()'s ENOSPC.
+            detail += (" The line shows no error number, so the reason is not certain; by far the most "
+                       "common one is that the system's SysV semaphores are used up (errno 28, \"No space "
+                       "left on device\"); (13) or (2) would point at the lock directory instead.")
+            spec, fix = SEMAPHORES_EXHAUSTED, None
+        else:
+            spec = MUTEX_DIRECTORY if errno in ("2", "13") and "lock" not in which else MUTEX_UNAVAILABLE
         yield _make(spec, view, detail, view.evidence(ev) + _config_lines(f, ("mutex",)), [ev], fix=fix)
     ev = view.event("accept-mutex-removed")
     if ev:
@@ -906,6 +944,9 @@ def _application_events(f: dict[str, Any], view: LogView) -> Iterable[Finding]:
         if xy:
             detail += f" mod_wsgi runs Python {xy}; the environment providing these must be of that version."
         yield _make(SCRIPT_IMPORT_FAILED, view, detail, view.evidence(failed, imports), [failed, imports])
+    elif imports and not failed:
+        # The "Failed to exec" line is not in the text (cut, or a bare pasted traceback line).
+        yield _make(SCRIPT_IMPORT_FAILED, view, _import_detail(f, view, imports), view.evidence(imports), [imports])
     elif failed:
         yield _make(SCRIPT_LOAD_FAILED, view, f"Loading {', '.join(view.values(failed, 'script'))} raised an "
                     f"exception ({view.cite(failed)}).", view.evidence(failed), [failed])
@@ -917,6 +958,27 @@ def _application_events(f: dict[str, Any], view: LogView) -> Iterable[Finding]:
     ev = view.event("client-denied")
     if ev:
         yield from _client_denied(f, view, ev)
+
+
+def _import_detail(f: dict[str, Any], view: LogView, imports: Mapping[str, Any]) -> str:
+    """What an ImportError with no "Failed to exec" line before it says."""
+    modules = view.tally(imports) or ", ".join(view.values(imports, "module"))
+    detail = f"Python code under mod_wsgi failed on an import error: {modules or 'see the quoted line'} ({view.cite(imports)})."
+    symbols = [s for s in (_UNDEFINED_IN.search(str((ex.get("fields") or {}).get("detail") or ""))
+                           for ex in imports.get("examples") or ()) if s]
+    if symbols:
+        symbol = symbols[0].group("symbol")
+        detail += (f" The extension module was built for another Python than the one mod_wsgi runs: it needs "
+                   f"{symbol}, which that Python lacks")
+        detail += (" (PyUnicodeUCS2_* / PyUnicodeUCS4_*: a Python 2 built with the other Unicode width)."
+                   if "UCS" in symbol else ".")
+    xy = _python_xy(f, view)
+    if xy:
+        detail += f" mod_wsgi runs Python {xy}; the packages it imports must be installed for that Python."
+    return detail
+
+
+_UNDEFINED_IN = re.compile(r"undefined symbol: (?P<symbol>\S+)")
 
 
 def _client_denied(f: dict[str, Any], view: LogView, ev: Mapping[str, Any]) -> Iterable[Finding]:

@@ -144,7 +144,7 @@ class LogScanner:
         self.command_line: Optional[str] = None
         self.path_config: Optional[dict[str, Any]] = None
         self._dump_budget = 0  # lines of an open path-configuration dump still allowed
-        self._exec_failed: dict[int, tuple[int, str]] = {}  # pid -> (line, script)
+        self._exec_failed: dict[Optional[int], tuple[int, str]] = {}  # pid (None: latest) -> (line, script)
         self._prev_tail = b""
         self._peek_command_line = 0  # lines still to look at for the command line after a banner
 
@@ -230,11 +230,13 @@ class LogScanner:
         elif name == "python-version-mismatch":
             self.compiled = (fields.get("compiled", ""), "log")
             self.runtime = (fields.get("runtime", ""), "log")
-        elif name == "script-exec-failed" and line.pid is not None:
+        elif name == "script-exec-failed":
             if len(self._exec_failed) > 4096:
                 self._exec_failed.clear()
-            self._exec_failed[line.pid] = (number, fields.get("script", ""))
-        elif name in ("import-error", "no-module-encodings") and line.pid is not None:
+            self._exec_failed[line.pid] = self._exec_failed[None] = (number, fields.get("script", ""))
+        elif name in ("import-error", "no-module-encodings"):
+            # A line without a pid (Apache 2.2 prints none on traceback lines) goes with the
+            # latest "Failed to exec" line of any process.
             failed = self._exec_failed.get(line.pid)
             if failed and 0 <= number - failed[0] <= IMPORT_WINDOW:
                 fields["script"] = failed[1]

@@ -419,16 +419,40 @@ def wrong_architecture(f: dict[str, Any]) -> Iterable[Finding]:
                                   Evidence(elf.get("httpd") or "httpd", f"ELFCLASS{hclass} {hmach}")])
 
 
+#: Directories that are private on every Linux distribution (Debian 0700, RHEL 0550, owner root):
+#: no other user may enter them, whatever this machine's modes are.
+_PRIVATE_DIRS = ("/root/",)
+
+
+def _pasted_unreadable(f: dict[str, Any]) -> Optional[dict[str, str]]:
+    """``linkage.unreadable`` for a pasted ldd/otool output (not examined on this machine): a
+    libpython resolved inside a directory that is private everywhere."""
+    if not isinstance(f.get("linkage"), dict) or "unreadable" in f["linkage"]:
+        return None  # examined on this machine: the probe's answer stands
+    path = F.get(f, "linkage.python_library.path")
+    if not isinstance(path, str):
+        return None
+    private = next((d for d in _PRIVATE_DIRS if path.startswith(d)), None)
+    if private is None:
+        return None
+    return {"user": None, "path": private.rstrip("/"), "library": path,
+            "mode": "drwx------ root (dr-xr-x--- on RHEL), as distributions create it",
+            "reason": "no search permission on that directory for any user but root"}
+
+
 @rule
 def libpython_unreadable(f: dict[str, Any]) -> Iterable[Finding]:
-    u = F.get(f, "linkage.unreadable")
+    u = F.get(f, "linkage.unreadable") or _pasted_unreadable(f)
     if not u:
         return
-    detail = (f"Apache's user {u['user']} cannot get to {u['library']}: {u['path']} ({u['mode']}) — "
+    user = u.get("user")
+    who = f"Apache's user {user}" if user else "Apache's user"
+    detail = (f"{who} cannot get to {u['library']}: {u['path']} ({u['mode']}) — "
               f"{u['reason']}. The library loads in the root parent, but Python initialises in the "
               "children as that user and cannot read its standard library.")
-    fix = (f"Move the Python installation out of {u['path']}, or allow {u['user']} through: "
-           f"`setfacl -m u:{u['user']}:x {u['path']}` (or chmod o+x), then restart Apache.")
+    user = user or "www-data"  # a pasted output does not say; Debian's name, RHEL's is apache
+    fix = (f"Move the Python installation out of {u['path']}, or allow Apache's user ({user}) through: "
+           f"`setfacl -m u:{user}:x {u['path']}` (or chmod o+x), then restart Apache.")
     yield UNREADABLE.make(detail=detail, evidence=[Evidence(u["path"], u["mode"])], fix=fix)
 
 

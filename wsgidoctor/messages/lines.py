@@ -5,6 +5,7 @@ pasted):
 
 - 2.4: ``[Sun Nov 22 10:00:00.123456 2026] [wsgi:error] [pid 12:tid 34] (13)Permission denied:
   [client 10.0.0.1:5678] AH01630: message``; the module may be empty (``[:warn]``, mod_wsgi 3.x);
+- the same with the time cut off by the poster, or left out by a custom ErrorLogFormat;
 - 2.2: ``[Tue Aug 21 19:33:26 2012] [error] [client 10.0.0.1] message``;
 - bare lines without a prefix: Python's own stderr (the path-configuration dump, ``Fatal Python
   error``), ``AH00558: httpd: ...`` written before the log was opened, pasted fragments.
@@ -21,7 +22,7 @@ from typing import Optional
 _DECORATION = re.compile(r"^(?:[ \t]*(?:>[ \t]?|[*+][ \t]|-[ \t](?=\S)))*[ \t]*")
 _JOURNAL = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [\w./@-]+(?:\[\d+\])?: ")
 _PREFIX_24 = re.compile(
-    r"\[(?P<time>[^\]\[]{8,48})\] \[(?P<module>[\w.-]*):(?P<level>[a-z]+\d?)\]"
+    r"(?:\[(?P<time>[^\]\[]{8,48})\] )?\[(?P<module>[\w.-]*):(?P<level>[a-z]+\d?)\]"
     r"(?: \[pid (?P<pid>\d+)(?::tid (?P<tid>\d+))?\])? ?")
 _PREFIX_22 = re.compile(
     r"\[(?P<time>[^\]\[]{8,48})\] \[(?P<level>emerg|alert|crit|error|warn|notice|info|debug)\] ")

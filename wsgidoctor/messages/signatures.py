@@ -33,7 +33,7 @@ from wsgidoctor.messages.symbols import symbol_owner
 NEEDLES: tuple[bytes, ...] = (
     b"configured --", b"Python", b"WSGI", b"rocess '", b"ImportError", b"odule", b"Cannot load",
     b"exit signal", b"ccept ", b"client denied", b"caught SIG", b"restart", b"mod_wsgi (",
-    b"timed out", b"codec can",
+    b"timed out", b"codec can", b"esponse header", b"t create",
 )
 
 #: Events printed by a dynamic loader or on a command's stderr, never as a log line of their own.
@@ -81,8 +81,12 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType("python-init-failed", ('initiali',), _re(r"Python (?:child )?initiali[sz]ation failed"),
               codes=("WSGI0001", "WSGI0002", "WSGI0028")),
     EventType("interpreter-change", ('Interpreter change',), _re(r"Interpreter change detected")),
+    # "Cannot load X" alone: the poster cut the loader's reason (only a module path is taken).
     EventType("module-load-failed", ('Cannot load',),
-              _re(r"Cannot load (?P<module>.+?) into server: (?P<reason>.*)"), key="module"),
+              _re(r"Cannot load (?P<module>.+?) into server: (?P<reason>.*)"
+                  r"|Cannot load (?P<module2>\S+\.(?:so|dll|dylib|bundle|pyd|a)\b\S*|/\S+)"
+                  r"(?:\s+i(?:n(?:t(?:o(?:\s+\w*:?)?)?)?)?)?\s*$"),
+              key="module"),
     EventType("module-incompatible", ('not compatible',),
               _re(r"[Mm]odule \"?(?P<module>[^\"]+?)\"? is not compatible with this version of Apache"
                   r"(?: \(found (?P<found>\d+), need (?P<need>\d+)\))?")),
@@ -102,7 +106,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType("daemon-truncated-headers", ('response headers', 'Response header'),
               _re(r"(?P<variant>Truncated or oversized response headers received from"
                   r"|Response header line too long from|Error reading response headers from)"
-                  r" daemon process " + _GROUP + r"(?:: (?P<script>.*))?"
+                  r" daemon process(?: " + _GROUP + r")?(?:: (?P<script>.*))?"
                   r"|Daemon process " + _GROUP.replace("group", "group2") +
                   r" closed connection before sending complete response headers"),
               codes=("WSGI0144", "WSGI0146", "WSGI0147"), key="group"),
@@ -156,12 +160,17 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType("script-timeout", ('Script timed out',),
               _re(r"Script timed out before returning headers(?:: (?P<script>.*))?"), key="script"),
     EventType("wsgi-daemon-duplicate", ('duplicates previous',),
-              _re(r"Name duplicates previous WSGI daemon definition")),
+              _re(r"Name duplicates previous WSGI daemon\b")),
     EventType("wsgi-option-invalid", ('Invalid option to WSGI',),
-              _re(r"Invalid option to WSGI (?P<what>[\w ]+?) definition"), key="what"),
+              _re(r"Invalid option to WSGI (?P<what>daemon process|[\w ]+?)(?: definition|\s|$)"), key="what"),
     EventType("code-signing", ('Code signing',),
               _re(r"Code signing absent - not loading module at: (?P<module>\S+)"), codes=("AH06665",), key="module"),
-    EventType("loader-fatal", ('ld.so.1',), _re(r"ld\.so\.1: (?P<program>[^:\s]+): fatal: (?P<reason>.*)")),
+    # A loader's own line without httpd's "Cannot load X into server:" around it (Solaris
+    # ld.so.1; glibc's "X: cannot open shared object file: ..." quoted from systemctl status).
+    EventType("loader-fatal", ('ld.so.1', 'cannot open shared object file'),
+              _re(r"ld\.so\.1: (?P<program>[^:\s]+): fatal: (?P<reason>.*)"
+                  r"|(?:^|[\s'\"`(])(?P<reason2>(?P<module>/?[^\s:'\"`]+\.(?:so|bundle)\b[^\s:'\"`]*): cannot "
+                  r"open shared object file: [^`'\"]*)"), key="module"),
 )
 
 BY_NAME = {e.name: e for e in EVENT_TYPES}
@@ -176,6 +185,7 @@ TALLY_KEYS: dict[str, Optional[str]] = {
     "accept-mutex-removed": "errno", "no-module-encodings": None, "semaphores-exhausted": "which",
     "daemon-mode-windows": "directive", "windows-dll-not-found": "module", "windows-not-win32": "module",
     "library-not-loaded": "library", "module-needs-ibt": "module", "mod-wsgi-code": "code",
+    "libpython-static": "library",
 }
 
 _MODULE_NAMED = re.compile(r"No module named '?(?P<module>[\w.]+)'?")
@@ -189,6 +199,9 @@ _DYLD_SYMBOL = re.compile(r"[Ss]ymbol not found(?: in flat namespace)?:? '?(?P<s
                           r"|relocation error: (?:file \S+: )?symbol (?P<symbol2>[^:\s]+): referenced symbol not found")
 _DYLD_LIBRARY = re.compile(r"Library not loaded: '?(?P<library>[^'\s]+)'?"
                            r"|(?:fatal: )?(?P<library2>[^:\s]+): open failed: (?P<why>[^.]*)")
+#: A static archive (lib*.a) named to LoadFile/LoadModule; macOS prints its "!<arch>" magic.
+_STATIC_ARCHIVE = re.compile(r"\.a[\"']?$")
+_AR_MAGIC = re.compile(r"first eight bytes: 0x21 0x3C 0x61 0x72 0x63 0x68", re.I)
 _PYTHON_LIBRARY = re.compile(r"libpython|Python\.framework|/Python3?$|python\d+\.dll", re.I)
 _WINDOWS = re.compile(r"(?:^|[\s'\"(])[A-Za-z]:[/\\]|\.exe\b|\((?:Win32|Win64)\)")
 #: Windows' loader messages, in English and as localised Windows versions print them (German seen).
@@ -260,7 +273,10 @@ def _refine(name: str, fields: dict[str, str], line: LogLine) -> Optional[str]:
             return "daemon-mode-windows"
         return name
     if name == "loader-fatal":
-        return _load_failure(name, fields.get("reason", ""), fields)
+        found = _load_failure(name, fields.get("reason", ""), fields)
+        if found == name and fields.get("module") and "while loading shared libraries" not in line.message:
+            return "module-load-failed"  # a module's own file could not be opened
+        return found
     if name == "module-load-failed":
         return _load_failure(name, fields.get("reason", ""), fields)
     if name == "no-module-site":
@@ -291,6 +307,11 @@ def _refine(name: str, fields: dict[str, str], line: LogLine) -> Optional[str]:
 
 def _load_failure(name: str, reason: str, fields: dict[str, str]) -> str:
     """Which loader failure a "Cannot load X into server: REASON" (or a loader's own line) is."""
+    module = fields.get("module", "")
+    if _STATIC_ARCHIVE.search(module) or _AR_MAGIC.search(reason):
+        # LoadFile/LoadModule of a static archive (libpythonX.Y.a): no loader can map it.
+        fields["library"] = module
+        return "libpython-static" if _PYTHON_LIBRARY.search(module) else name
     m = _UNDEFINED.search(reason) or _DYLD_SYMBOL.search(reason)
     if m:
         symbol = m.group("symbol") or m.groupdict().get("symbol2") or ""

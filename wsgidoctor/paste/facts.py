@@ -79,7 +79,10 @@ def paste_facts(paste: Paste, label: str, *, forced: bool = False) -> PasteFacts
         if seg not in chosen:
             out.notes.append(f"{where}: another {parser.description} in the same paste; its facts were not used")
             continue
-        out.fragments.append(safe_parse(parser, seg.text))
+        fragment = safe_parse(parser, seg.text)
+        if seg.kind == "httpd-M":
+            _judge_pasted_list(fragment, paste, seg, where, out)
+        out.fragments.append(fragment)
     if not forced:
         _other_kinds(paste, registry, label, out)
     if forced and paste.segments and paste.segments[0].kind not in registry and not paste.segments[0].is_messages:
@@ -112,6 +115,23 @@ def _other_kinds(paste: Paste, registry: dict[str, Any], label: str, out: PasteF
             out.kinds.append(parser.kind)
             out.raw.append(RawOutput(parser.kind, label, text))
             out.fragments.append(safe_parse(parser, text))
+
+
+def _judge_pasted_list(fragment: dict[str, Any], paste: Paste, seg: Segment, where: str, out: PasteFacts) -> None:
+    """Mark a pasted module list that a person probably cut as not whole (it proves no absence)."""
+    from wsgidoctor.apache.parse_httpd_m import pasted_list_cut
+
+    apache = fragment.get("apache")
+    if not isinstance(apache, dict):
+        return
+    after = [line.text for line in paste.lines if line.number > seg.lines[-1].number and line.text.strip()]
+    cut = pasted_list_cut(apache, ends_in_open_fence=paste.ends_in_open_fence and paste.ends_with(seg),
+                          last_line=after[0] if len(after) == 1 else None)
+    if cut:
+        apache["modules_truncated"] = True
+        apache["modules_cut"] = cut
+        out.notes.append(f"{where}: the module list is probably not whole ({cut}): a module it does not "
+                         "show may still be loaded")
 
 
 def _chosen_segments(segments: list[Segment]) -> list[Segment]:

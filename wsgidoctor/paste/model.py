@@ -67,6 +67,13 @@ class Paste:
     lines: list[PasteLine]
     #: Commands seen in the paste, in order (without prompts).
     commands: list[str] = field(default_factory=list)
+    #: The paste ends inside a markdown code block never closed: its last output was cut.
+    ends_in_open_fence: bool = False
+
+    def ends_with(self, seg: Segment) -> bool:
+        """True when ``seg`` holds the paste's last clean line that is not blank."""
+        last = next((line.number for line in reversed(self.lines) if line.text.strip()), None)
+        return bool(seg.lines) and last is not None and seg.lines[-1].number >= last
 
     def message_lines(self) -> list[PasteLine]:
         """Lines that may be messages: every clean line not claimed by a structured output."""

@@ -115,10 +115,12 @@ def _apache(f: dict) -> list[tuple[str, Any]]:
 def _modules(f: dict) -> list[tuple[str, Any]]:
     modules = F.get(f, "apache.modules")
     wsgi = next((m for m in modules or [] if m.get("name") == "wsgi_module"), None)
+    whole = not F.get(f, "apache.modules_truncated")
+    absent = "not loaded" if whole else "not in the part of the list shown"
     return [
         ("Compiled in", F.get(f, "apache.compiled_in")),
-        ("Loaded", f"{len(modules)} modules" if modules else None),
-        ("wsgi_module", f"loaded ({wsgi.get('origin')})" if wsgi else ("not loaded" if modules else None)),
+        ("Loaded", (f"{len(modules)} modules" + ("" if whole else " shown (the list is not whole)")) if modules else None),
+        ("wsgi_module", f"loaded ({wsgi.get('origin')})" if wsgi else (absent if modules else None)),
     ]
 
 
