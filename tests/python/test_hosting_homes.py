@@ -94,3 +94,13 @@ def test_pyvenv_cfg_keeps_the_first_value_and_its_line():
 ])
 def test_split_version(text, expected):
     assert split_version(text) == expected
+
+
+def test_a_relative_home_is_looked_up_from_the_root_as_the_server_does_not_from_our_directory(tmp_path, monkeypatch):
+    write(tmp_path / "lib" / "python3.11" / "os.py")
+    relative = str(tmp_path).lstrip("/")
+    monkeypatch.chdir(tmp_path)  # a same-named relative path here does not exist
+    info = inspect_home(relative, (3, 11))
+    assert info["path"] == relative
+    assert info["exists"] and info["is_dir"]
+    assert info["stdlib"] == str(tmp_path / "lib" / "python3.11" / "os.py")

@@ -102,9 +102,16 @@ def _suspicious(home: str, xy: Optional[tuple[int, int]]) -> Optional[str]:
 
 
 def inspect_home(home: str, xy: Optional[tuple[int, int]]) -> dict[str, Any]:
-    """What is on disk at a python-home, judged for a library of version ``xy``."""
+    """What is on disk at a python-home, judged for a library of version ``xy``.
+
+    A relative home is looked up from ``/``: httpd started as a service runs there (and so does
+    the hosting program), whatever directory wsgidoctor itself was started in.
+    """
+    given = home
+    if not os.path.isabs(home):
+        home = os.path.join("/", home)
     info: dict[str, Any] = {
-        "path": home, "exists": os.path.exists(home), "is_dir": os.path.isdir(home),
+        "path": given, "exists": os.path.exists(home), "is_dir": os.path.isdir(home),
         "suspicious": _suspicious(home, xy), "pyvenv_cfg": None, "stdlib": None,
         "base_prefix": None, "base_stdlib": None, "venv_version": None, "venv_site_packages": None,
     }
