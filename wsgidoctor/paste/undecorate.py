@@ -135,8 +135,8 @@ def _clean(line: str, html: bool, compose: frozenset[str],
         if "**" in line:
             line = _BOLD.sub(r"\1", line)
             line = re.sub(r"^\s*\*\*|\*\*\s*$", "", line)
-        if "`" in line and not _FENCE_LINE.match(line):  # inline code, not a fence (bold, quoted...)
-            line = line.replace("`", "")
+        if "`" in line and not _FENCE_LINE.match(_QUOTE.sub("", line, count=1)):
+            line = line.replace("`", "")  # inline code; a fence (also still behind quotes) is counted above
         m = _COMPOSE.match(line.lstrip())
         if m and (m.group("name") in compose or re.search(r"[_-]\d+$", m.group("name"))):
             line, wrapper = line.lstrip()[m.end():], "docker"
