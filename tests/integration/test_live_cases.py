@@ -81,6 +81,28 @@ WSGIScriptAliasMatch ^/embedded/(\\d+)/ {tmp_path}/srv/e$1.wsgi
     assert_nothing_left(report.facts["live"])
 
 
+def test_a_mount_whose_callable_has_another_name_is_confirmed_not_failed(tmp_path):
+    """callable-object= and WSGICallableObject name the callable mod_wsgi calls: the probe answers
+    under those names (before, such a healthy mount gave a 500 and a false live-probe-failed)."""
+    srv = tmp_path / "srv"
+    conf = write_case(tmp_path / "etc", f"""\
+Listen 18097
+ServerName callables.example
+WSGIDaemonProcess apps threads=2
+WSGIScriptAlias /option {srv}/option.wsgi process-group=apps callable-object=app
+<Directory {srv}/dir>
+    WSGICallableObject make_app
+</Directory>
+WSGIScriptAlias /directive {srv}/dir/site.wsgi
+""")
+    report = run_probes(conf)
+    mounts = {m["path"]: m["observed"] for m in assert_predictions_confirmed(report, 2)}
+    assert mounts["/option"]["process_group"] == "apps"
+    assert mounts["/directive"]["process_group"] == ""
+    assert "live-probe-failed" not in ids(report)
+    assert_nothing_left(report.facts["live"])
+
+
 def test_worker_mpm_single_threaded_children_and_the_embedded_flags(tmp_path):
     conf = write_case(tmp_path / "etc", f"""\
 Listen 18081

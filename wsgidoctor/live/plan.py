@@ -74,6 +74,9 @@ class LivePlan:
     directories: list[str] = field(default_factory=list)  # to make under "@TMP@/root" (routes' <Directory>)
     notes: list[str] = field(default_factory=list)
     group: Optional[str] = None  # Apache's group (its files are readable by it and root only)
+    #: Names the configuration gives the application callable (callable-object=, WSGICallableObject):
+    #: the probe answers under each of them too.
+    callables: list[str] = field(default_factory=list)
 
     def render(self, ports: dict[str, int], tmp: str) -> str:
         text = self.template.replace(TMP, tmp)
@@ -325,4 +328,14 @@ def plan(model: ConfigModel, mounts: Sequence[Mount], *, module_paths: dict[str,
                                     host="localhost", vhost="main server", url=PROBE_URL, expected=expected))
     return LivePlan(template="\n".join(lines) + "\n", listen_keys=listen_keys, requests=requests,
                     scripts=scripts, notes=notes, directories=directories,
-                    group=group if as_root and user else None)
+                    group=group if as_root and user else None, callables=callable_names(model))
+
+
+def callable_names(model: ConfigModel) -> list[str]:
+    """Every name the configuration gives the application callable, other than ``application``."""
+    import keyword
+
+    names = {str(a.options.get("callable-object") or "") for a in model.aliases}
+    names |= {str(d.args[0]) for d in model.tree.directives
+              if d.name.lower() == "wsgicallableobject" and d.args}
+    return sorted(n for n in names if n.isidentifier() and not keyword.iskeyword(n) and n != "application")

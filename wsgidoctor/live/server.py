@@ -135,6 +135,9 @@ class LiveServer:
         for script in (s.replace(TMP, tmp) for s in self.plan.scripts):
             self._make_dir(os.path.dirname(script), tmp)
             shutil.copyfile(self.probe_source, script)
+            if self.plan.callables:  # the probe answers as the callable the configuration names
+                with open(script, "a", encoding="utf-8") as fh:
+                    fh.write("".join(f"\n{name} = application\n" for name in self.plan.callables))
             own(script, 0o640, group)
         for directory in self.plan.directories:
             self._make_dir(directory.replace(TMP, tmp), tmp)
