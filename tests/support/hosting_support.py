@@ -6,6 +6,7 @@ is never what gets tested) and pointed to with WSGIDOCTOR_HOST_PROGRAM.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import importlib.util
 import json
@@ -30,6 +31,7 @@ def built_program() -> Optional[str]:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     target = tempfile.mkdtemp(prefix="wsgidoctor-host-")
+    atexit.register(shutil.rmtree, target, True)  # nothing left behind when the test process ends
     os.chmod(target, 0o755)
     return module.compile_host(target, say=lambda message: None)
 
