@@ -152,11 +152,6 @@ def _analyze(args: argparse.Namespace) -> int:
     if args.from_json:
         report = build_from_json(args.from_json, ignore=ignore)
     elif args.files:
-        if args.force_kind:
-            from wsgidoctor.areas import parsers as registry
-
-            if args.force_kind not in registry():
-                raise InputError(f"unknown kind {args.force_kind!r}; known: {', '.join(sorted(registry()))}")
         report = build_analyze([InputFile(f, args.force_kind) for f in args.files], ignore=ignore)
     else:
         raise InputError("nothing to analyse: give files with command output (or - for standard input), "
