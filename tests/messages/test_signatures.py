@@ -178,6 +178,8 @@ SAMPLES = [
     # a custom ErrorLogFormat: no time, pid masked, source file, message in brackets, no errno (kloxong#33)
     ("[core:emerg] [pid ***] [util_mutex.c(394):] [AH00023: Couldn't create the rewrite-map mutex ]",
      "mutex-create-failed", {"which": "rewrite-map mutex"}),
+    # Debian's apache2 -t on a configuration that loads no MPM (a real capture of this machine)
+    ("AH00534: apache2: Configuration error: No MPM loaded.", "no-mpm-loaded", {}),
 ]
 
 #: Lines only a loader prints (``NOT_LOGGED``): quoted on their own from ``systemctl status`` or a

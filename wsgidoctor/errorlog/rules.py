@@ -27,7 +27,7 @@ from wsgidoctor.core.catalogue import FindingSpec, finding, rule
 from wsgidoctor.linkage.rules import NOT_FOUND as LIBPYTHON_NOT_FOUND, MAGIC as MAGIC_MISMATCH, VERSION as VERSION_MISMATCH
 from wsgidoctor.linkage.rules import LIBRARY_NOT_LOADED, CODE_SIGNING, WINDOWS_DLL, WINDOWS_WIN32, NEEDS_IBT
 from wsgidoctor.linkage.rules import STATIC as LIBPYTHON_STATIC
-from wsgidoctor.apache.rules import WSGI_NOT_LOADED
+from wsgidoctor.apache.rules import NO_MPM, WSGI_NOT_LOADED
 from wsgidoctor.config.rules import MOD_PYTHON as MOD_PYTHON_CONFLICT, DAEMON_DUPLICATE, OPTION_UNKNOWN, DAEMON_MODE_WINDOWS
 from wsgidoctor.python.rules import HOME_INVALID as PYTHON_HOME_INVALID, PATCH_MISMATCH, INIT_FAILED as PYTHON_INIT_FAILED, FOUND_VIA_PATH
 from wsgidoctor.python.rules import LOCALE_ASCII_ERROR, PY2_NO_SITE
@@ -323,6 +323,7 @@ SIMPLE_EVENTS: dict[str, tuple[FindingSpec, str]] = {
     "module-needs-ibt": (NEEDS_IBT, "the module lacks the IBT markers this httpd enforces"),
     "daemon-configure-failed": (DAEMON_CONFIGURE_FAILED, "daemon processes cannot take their user, group or directory"),
     "script-compile-failed": (SCRIPT_COMPILE_FAILED, "mod_wsgi cannot read or compile the WSGI script"),
+    "no-mpm-loaded": (NO_MPM, "the configuration loads no MPM, so Apache does not start"),
 }
 
 

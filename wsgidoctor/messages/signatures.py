@@ -33,7 +33,7 @@ from wsgidoctor.messages.symbols import symbol_owner
 NEEDLES: tuple[bytes, ...] = (
     b"configured --", b"Python", b"WSGI", b"rocess '", b"ImportError", b"odule", b"Cannot load",
     b"exit signal", b"ccept ", b"client denied", b"caught SIG", b"restart", b"mod_wsgi (",
-    b"timed out", b"codec can", b"esponse header", b"t create",
+    b"timed out", b"codec can", b"esponse header", b"t create", b"No MPM",
 )
 
 #: Events printed by a dynamic loader or on a command's stderr, never as a log line of their own.
@@ -128,6 +128,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
               _re(r"child pid (?P<child>\d+) exit signal (?P<signame>.+?) \((?P<signal>\d+)\)"
                   r"(?:, possible coredump in (?P<coredir>.+))?"), codes=("AH00051", "AH00052"),
               key="signal"),
+    EventType("no-mpm-loaded", ('No MPM',), _re(r"Configuration error: No MPM loaded"), codes=("AH00534",)),
     EventType("mutex-create-failed", ('create',),
               _re(r"Couldn't create (?:the )?(?P<which>[\w-]+ mutex|accept lock)(?: '(?P<path>[^']*)')?"
                   r"|Unable to create accept lock '(?P<path2>[^']*)'"),
