@@ -1,8 +1,9 @@
 """`wsgidoctor report --json` against a plain shell script running the same commands in sequence.
 
 The shell script is generated from a trace of the commands wsgidoctor itself ran
-(WSGIDOCTOR_TRACE_COMMANDS), with the same environment, so the comparison stays honest as probes
-are added. The two take turns run by run (medians of each). Also times `wsgidoctor --version`
+(WSGIDOCTOR_TRACE_COMMANDS), with the same environment and the same input on stdin (the hosting
+program reads its spec there: without it, it would print its usage and stop at once), so the
+comparison stays honest as probes are added. The two take turns run by run (medians of each). Also times `wsgidoctor --version`
 (target < 80 ms). Target: report <= 1.0x the script's wall time; the CPU-time ratio is printed too.
 
     python benchmarks/bench_report.py [--runs N] [extra wsgidoctor args...]
@@ -27,17 +28,26 @@ def wsgidoctor_cmd() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "wsgidoctor"]
 
 
-def shell_script(trace: str) -> str:
+def shell_script(trace: str, inputs_dir: str) -> str:
+    """The traced commands one after the other, each fed on stdin what wsgidoctor fed it."""
+    import base64
+
     lines = ["#!/bin/sh", "# the commands wsgidoctor ran, one after the other"]
     with open(trace, encoding="utf-8") as fh:
-        for raw in fh:
+        for n, raw in enumerate(fh):
             entry = json.loads(raw)
             argv = " ".join(shlex.quote(a) for a in entry["argv"])
             if entry.get("env") is not None:
                 env = " ".join(shlex.quote(f"{k}={v}") for k, v in sorted(entry["env"].items()))
                 argv = f"env -i {env} {argv}"
             cwd = f"cd {shlex.quote(entry['cwd'])} && " if entry.get("cwd") else ""
-            lines.append(f"({cwd}{argv}) >/dev/null 2>&1")
+            stdin = "</dev/null"
+            if entry.get("stdin"):
+                path = os.path.join(inputs_dir, f"stdin-{n}")
+                with open(path, "wb") as out:
+                    out.write(base64.b64decode(entry["stdin"]))
+                stdin = f"<{shlex.quote(path)}"
+            lines.append(f"({cwd}{argv}) {stdin} >/dev/null 2>&1")
     return "\n".join(lines) + "\n"
 
 
@@ -61,7 +71,7 @@ def main() -> int:
                        env={**os.environ, "WSGIDOCTOR_TRACE_COMMANDS": trace})
         script = os.path.join(tmp, "same-commands.sh")
         with open(script, "w") as fh:
-            fh.write(shell_script(trace))
+            fh.write(shell_script(trace, tmp))
         ncommands = sum(1 for _ in open(trace)) if os.path.exists(trace) else 0
         timed = side_by_side({"report": report, "shell": ["/bin/sh", script]}, runs=args.runs)
         (t_report, c_report), (t_shell, c_shell) = timed["report"], timed["shell"]

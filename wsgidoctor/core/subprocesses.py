@@ -109,7 +109,7 @@ def run(
     """
     argv = tuple(str(a) for a in argv)
     if os.environ.get("WSGIDOCTOR_TRACE_COMMANDS"):
-        _trace(argv, env, cwd)
+        _trace(argv, env, cwd, input_data)
     if memory_hungry(argv):
         with _hungry_lock:
             return _run(argv, timeout, env, cwd, input_data, output_limit, memory_limit, True)
@@ -281,14 +281,20 @@ def _run(argv: tuple[str, ...], timeout: float, env: Optional[Mapping[str, str]]
                          truncated=truncated, error=error)
 
 
-def _trace(argv: tuple[str, ...], env: Optional[Mapping[str, str]], cwd: Optional[str]) -> None:
-    """Append the command to $WSGIDOCTOR_TRACE_COMMANDS (JSON lines), for benchmarks/."""
+def _trace(argv: tuple[str, ...], env: Optional[Mapping[str, str]], cwd: Optional[str],
+           input_data: Optional[bytes]) -> None:
+    """Append the command to $WSGIDOCTOR_TRACE_COMMANDS (JSON lines), for benchmarks/.
+
+    What the command was given on stdin goes with it (base64), so that a replay does the same work.
+    """
+    import base64
     import json
 
     try:
         with open(os.environ["WSGIDOCTOR_TRACE_COMMANDS"], "a", encoding="utf-8") as fh:
             fh.write(json.dumps({"argv": argv, "env": dict(env) if env is not None else None,
-                                 "cwd": cwd}) + "\n")
+                                 "cwd": cwd,
+                                 "stdin": base64.b64encode(input_data).decode() if input_data else None}) + "\n")
     except OSError:
         pass
 
