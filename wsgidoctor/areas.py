@@ -27,7 +27,7 @@ AREAS = ("install", "apache", "mutex", "config", "wsgi", "linkage", "python", "e
 
 #: Built-in probes, as modules defining ``PROBE``.
 PROBE_MODULES = (
-    "install.probe",
+    "install.probe", "install.probe_version",
     "apache.probe_compiled", "apache.probe_modules", "apache.probe_apxs",
     "mutex.probe",
     "config.probe",

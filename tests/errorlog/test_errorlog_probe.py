@@ -121,7 +121,7 @@ def test_a_path_given_by_the_user_wins_and_no_log_at_all_is_not_applicable(tmp_p
 
 
 def test_the_probe_declares_what_it_needs():
-    assert probe.PROBE.name == "errorlog" and set(probe.PROBE.needs) == {"discovery", "config"}
+    assert probe.PROBE.name == "errorlog" and set(probe.PROBE.needs) == {"discovery", "httpd_version", "config"}
 
 
 

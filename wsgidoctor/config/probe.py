@@ -33,8 +33,8 @@ def _httpd(ctx: ProbeContext) -> Optional[str]:
 
 
 def _locations(ctx: ProbeContext) -> tuple[Optional[str], Optional[str]]:
-    """(config_file, server_root): --config, else discovery's facts (which come from the running
-    server's command line or ``httpd -V``; this probe does not run -V again)."""
+    """(config_file, server_root): --config, else the install facts (from the running server's
+    command line, or ``httpd -V`` by the httpd_version probe; this probe does not run -V again)."""
     config = ctx.options.config or ctx.fact("install.config_file")
     root = ctx.fact("install.server_root")
     if config and not os.path.isabs(config) and root:
@@ -140,17 +140,24 @@ def _socket_facts(model: Any, module_path: Optional[str], user: Optional[str],
     return out
 
 
-def _dump(ctx: ProbeContext, httpd: str, root: str, config: str, env: dict[str, str],
-          defines: list[str]) -> tuple[Optional[RawOutput], dict[str, Any]]:
-    from wsgidoctor.config.dumps import parse_dump
-
+def _start_dump(ctx: ProbeContext, httpd: str, root: str, config: str, env: dict[str, str],
+                defines: list[str]) -> commands.Pending:
+    """Start httpd's own dump of includes, virtual hosts and run settings (read while we read)."""
     argv = [httpd, "-d", root, "-f", config, "-t", "-D", "DUMP_INCLUDES", "-D", "DUMP_VHOSTS",
             "-D", "DUMP_RUN_CFG"]
     for d in defines:
         argv += ["-D", d]
     run_env = dict(env)
     run_env.setdefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-    res = ctx.run(argv, env=run_env, timeout=15)
+    return ctx.start(argv, env=run_env, timeout=15)
+
+
+def _dump(pending: Optional[commands.Pending]) -> tuple[Optional[RawOutput], dict[str, Any]]:
+    from wsgidoctor.config.dumps import parse_dump
+
+    if pending is None:
+        return None, {}
+    res = pending.result()
     if res.error:
         return None, {}
     text = res.output
@@ -183,17 +190,18 @@ def run(ctx: ProbeContext) -> ProbeOutput:
     env = _start_env(ctx)
     defines = [str(d) for d in ctx.fact("install.defines") or ()]
     version = _apache_version(ctx)
+    config_path = config if os.path.isabs(config) else os.path.join(root or "/", config)
+    pending = (_start_dump(ctx, httpd, root, config_path, env, defines)
+               if httpd and root and os.path.isfile(config_path) else None)
     tree = read_config(config, root, environ=env, defines=defines,
                        static_modules=_static_modules(ctx), apache_version=version)
     mpm_fact = ctx.fact("apache.mpm.name")
     model = build_model(tree, build_mpm=mpm_fact if isinstance(mpm_fact, str) else None)
 
     out = ProbeOutput()
-    dump: dict[str, Any] = {}
-    if httpd and root and os.path.isfile(tree.config_file):
-        raw, dump = _dump(ctx, httpd, root, tree.config_file, env, defines)
-        if raw is not None:
-            out.raw.append(raw)
+    raw, dump = _dump(pending)
+    if raw is not None:
+        out.raw.append(raw)
 
     user = group = None
     for d in tree.directives:
@@ -253,5 +261,5 @@ def run(ctx: ProbeContext) -> ProbeOutput:
     return out
 
 
-PROBE = Probe(name="config", run=run, needs=("discovery", "httpd_compiled"), timeout=30.0,
+PROBE = Probe(name="config", run=run, needs=("discovery", "httpd_version", "httpd_compiled"), timeout=30.0,
               description="Apache configuration: directives with file:line, WSGI mounts and predictions")

@@ -79,6 +79,11 @@ class ProbeContext:
         """Run a command with the user's time limit (see :func:`wsgidoctor.core.subprocesses.run`)."""
         return commands.run(argv, timeout=timeout or self.options.command_timeout, env=env, **kwargs)
 
+    def start(self, argv: Sequence[str], *, timeout: Optional[float] = None,
+              env: Optional[Mapping[str, str]] = None, **kwargs: Any) -> commands.Pending:
+        """Start :meth:`run` in the background; ``.result()`` gives its CommandResult later."""
+        return commands.start(argv, timeout=timeout or self.options.command_timeout, env=env, **kwargs)
+
     def open_binary(self, path: str) -> tuple[Optional[IO[bytes]], Optional[str]]:
         """Open a file for streaming reads: ``(file, None)`` or ``(None, reason)``.
 

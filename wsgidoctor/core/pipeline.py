@@ -8,6 +8,7 @@ report or the exit of the program.
 from __future__ import annotations
 
 import datetime
+import queue
 import threading
 import time
 from typing import Any, Callable, Iterable, Optional
@@ -139,13 +140,13 @@ def collect(options: Options, probes: list[Probe], parse: ParseFn,
         else:
             pending[p.name] = p
     finished: set[str] = {r.name for r in report.probes}
-    lock = threading.Lock()
-    results: dict[str, tuple[ProbeRun, Optional[ProbeOutput]]] = {}
+    # Each probe's thread puts its result here; the loop wakes as soon as one is done.
+    done: "queue.SimpleQueue[tuple[str, tuple[ProbeRun, Optional[ProbeOutput]]]]" = queue.SimpleQueue()
 
     def deps_done(p: Probe) -> bool:
         return all(d in finished or d not in by_name for d in p.needs)
 
-    running: dict[str, threading.Thread] = {}
+    running: set[str] = set()
     while pending or running:
         ready = [p for p in pending.values() if deps_done(p)]
         if not ready and not running:  # a dependency cycle: run the rest anyway, in name order
@@ -157,24 +158,17 @@ def collect(options: Options, probes: list[Probe], parse: ParseFn,
             ctx = ProbeContext(options, report.facts)
 
             def work(p: Probe = p, ctx: ProbeContext = ctx) -> None:
-                res = _run_one(p, ctx)
-                with lock:
-                    results[p.name] = res
+                done.put((p.name, _run_one(p, ctx)))
 
-            t = threading.Thread(target=work, daemon=True)
-            running[p.name] = t
-            t.start()
-        time.sleep(0.002)
-        with lock:
-            done_now = [n for n in running if n in results]
-        for name in done_now:
-            running.pop(name)
-            run, out = results[name]
-            report.probes.append(run)
-            if out is not None:
-                absorb(report, out.facts, out.raw, parse)
-                report.notes.extend(out.notes)
-            finished.add(name)
+            running.add(p.name)
+            threading.Thread(target=work, name=f"wait-{p.name}", daemon=True).start()
+        name, (run, out) = done.get()
+        running.discard(name)
+        report.probes.append(run)
+        if out is not None:
+            absorb(report, out.facts, out.raw, parse)
+            report.notes.extend(out.notes)
+        finished.add(name)
     report.probes.sort(key=lambda r: r.name)
     return report
 

@@ -25,12 +25,14 @@ DEFAULT_TIMEOUT = 20.0
 #: uses well under 200 MiB; one ``Define`` doubled 30 times made it take 8.4 GB.
 DEFAULT_MEMORY_LIMIT = 2 * 1024 * 1024 * 1024
 #: httpd commands that read the whole configuration (and so can be made to use any amount of
-#: memory by it) run one at a time.
+#: memory by it) run at most two at a time: -M and -t overlap, and the worst case stays bounded at
+#: twice the per-command limit.
 _HTTPD_NAMES = ("httpd", "apache2", "apachectl", "apache2ctl", "httpd2")
 #: ``-V`` too: with the MPM a loadable module (Debian, most distributions) httpd reads the whole
 #: configuration to load it before it prints its build settings.
 _CONFIG_READING = ("-t", "-M", "-S", "-T", "-V", "configtest")
-_hungry_lock = threading.Lock()
+MAX_HUNGRY_AT_ONCE = 2
+_hungry_slots = threading.BoundedSemaphore(MAX_HUNGRY_AT_ONCE)
 
 
 @dataclass(frozen=True)
@@ -105,15 +107,43 @@ def run(
     whatever it leaves, even outside its session, is ended with wsgidoctor (see
     :mod:`wsgidoctor.core.lifetime`). Output beyond ``output_limit`` bytes per stream is read and
     discarded, and the address space is capped at ``memory_limit`` bytes, so a runaway command
-    cannot exhaust memory. httpd commands that read the configuration run one at a time.
+    cannot exhaust memory. httpd commands that read the configuration run at most two at a time.
     """
     argv = tuple(str(a) for a in argv)
     if os.environ.get("WSGIDOCTOR_TRACE_COMMANDS"):
         _trace(argv, env, cwd, input_data)
     if memory_hungry(argv):
-        with _hungry_lock:
+        with _hungry_slots:
             return _run(argv, timeout, env, cwd, input_data, output_limit, memory_limit, True)
     return _run(argv, timeout, env, cwd, input_data, output_limit, memory_limit, False)
+
+
+class Pending:
+    """A command started in the background by :func:`start`; :meth:`result` waits for it."""
+
+    def __init__(self, argv: Sequence[str], kwargs: dict) -> None:
+        self._box: list[CommandResult] = []
+        self._argv = tuple(str(a) for a in argv)
+        self._thread = threading.Thread(target=self._work, args=(kwargs,),
+                                        name=f"command-{os.path.basename(self._argv[0]) if self._argv else ''}",
+                                        daemon=True)
+        self._thread.start()
+
+    def _work(self, kwargs: dict) -> None:
+        try:
+            self._box.append(run(self._argv, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - reported by result(), never lost in a thread
+            self._box.append(CommandResult(self._argv, error=f"could not run: {type(exc).__name__}: {exc}"))
+
+    def result(self) -> CommandResult:
+        """What the command did (waits for it; :func:`run`'s own time limit bounds the wait)."""
+        self._thread.join()
+        return self._box[0] if self._box else CommandResult(self._argv, error="did not finish")
+
+
+def start(argv: Sequence[str], **kwargs) -> Pending:
+    """Start :func:`run` of ``argv`` in the background, so that a probe can work meanwhile."""
+    return Pending(argv, kwargs)
 
 
 def memory_hungry(argv: Sequence[str]) -> bool:

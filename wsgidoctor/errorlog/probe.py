@@ -130,6 +130,6 @@ PROBE = Probe(
     name="errorlog",
     run=run,
     description="the main error log from the last start-up on: banner, Python versions, failures",
-    needs=("discovery", "config"),
+    needs=("discovery", "httpd_version", "config"),
     timeout=60.0,
 )

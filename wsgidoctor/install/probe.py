@@ -3,9 +3,9 @@
 Finds the httpd binary (a ``--httpd`` flag, else the running server's executable, else PATH and
 the usual install places), its control script and apxs, the envvars file Apache's start-up
 sources, the environment Apache really starts with, the server root and configuration file, and
-the running httpd processes. It then runs ``httpd -V`` the way the control script would (same
-environment, same ``-d``/``-f``/``-D`` arguments as the running server), because the server root
-and configuration file are only known from that output when nothing else says.
+the running httpd processes, and the argv that runs this httpd as the server was (or would be)
+started. ``httpd -V`` is run by the next probe (install/probe_version.py), at the same time as
+``-l``, ``-M`` and apxs, which need only what this one finds.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import sys
 from typing import Any, Optional
 
 from wsgidoctor.core import subprocesses as commands
-from wsgidoctor.core.model import RawOutput
 from wsgidoctor.core.hookspec import Probe, ProbeContext, ProbeOutput
 from wsgidoctor.install import express
 from wsgidoctor.core import lifetime
@@ -399,39 +398,12 @@ def run(ctx: ProbeContext) -> ProbeOutput:
         return out
 
     install["httpd_argv"] = httpd_args(httpd, server_root, config_file, defines)
-    argv = install["httpd_argv"] + ["-V"]
-    result = ctx.run(argv, env=start_env or None, cwd="/")
-    out.raw.append(RawOutput("httpd-V", result.display, result.output, result.returncode,
-                             result.truncated))
-    install["version_command"] = {"command": result.display, "exit_code": result.returncode,
-                                  "error": result.error,
-                                  "output_head": result.output.strip().splitlines()[:6]}
-    if result.error:
-        return out
-    root, conf = _root_and_conf(result.stdout)
-    if not install["server_root"] and root:
-        install["server_root"] = root
-    if not install["config_file"] and conf:
-        base_root = install["server_root"] or root or "/"
-        install["config_file"] = conf if os.path.isabs(conf) else os.path.join(base_root, conf)
     return out
-
-
-def _root_and_conf(v_output: str) -> tuple[Optional[str], Optional[str]]:
-    """HTTPD_ROOT and SERVER_CONFIG_FILE from ``httpd -V`` (a small, local read of two lines)."""
-    root = conf = None
-    for line in v_output.splitlines():
-        line = line.strip()
-        if line.startswith("-D HTTPD_ROOT="):
-            root = line.split("=", 1)[1].strip().strip('"')
-        elif line.startswith("-D SERVER_CONFIG_FILE="):
-            conf = line.split("=", 1)[1].strip().strip('"')
-    return root, conf
 
 
 PROBE = Probe(
     name="discovery",
-    description="find httpd, apachectl, apxs, envvars, Apache's start environment and running servers; run httpd -V",
+    description="find httpd, apachectl, apxs, envvars, Apache's start environment and running servers",
     run=run,
     timeout=30.0,
 )

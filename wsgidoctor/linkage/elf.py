@@ -380,19 +380,49 @@ class SymbolReader:
         stop = self._data.find(b"\0", start)
         return bytes(self._data[start:stop if stop >= 0 else start]).decode("utf-8", "surrogateescape")
 
+    def _dynsym_layout(self) -> Optional[tuple[_Section, _Section, str, int]]:
+        """(.dynsym, its string table, the row's struct layout, the row's size), or None."""
+        sections = self._read_sections()
+        table = next((sec for sec in sections if sec.type == _SHT_DYNSYM), None)
+        if table is None or not 0 <= table.link < len(sections):
+            return None
+        wide = self.ident.elfclass == 64
+        layout = self._e + ("IBBHQQ" if wide else "IIIBBH")
+        return table, sections[table.link], layout, max(table.entsize, struct.calcsize(layout))
+
     def defined(self, name: str) -> Optional[Symbol]:
-        """The defined dynamic symbol ``name``, or None."""
-        rows, lo, hi = self._table()
-        wanted = name.encode("utf-8", "surrogateescape") + b"\0"
-        # Every place the string table holds the name (the linker shares string tails, so a
-        # symbol's name may also be the end of a longer one), as offsets into the table.
-        offsets, at = set(), self._data.find(wanted, lo, hi) if rows else -1
-        while at >= 0:
-            offsets.add(at - lo)
-            at = self._data.find(wanted, at + 1, hi)
-        for name_off, value, size, shndx in rows:
-            if shndx and name_off in offsets:
-                return Symbol(name, value, size, shndx)
+        """The defined dynamic symbol ``name``, or None.
+
+        Looks the name up in the string table, then looks for rows naming that offset in the raw
+        symbol table (each row starts with its name's offset), instead of unpacking all rows: a
+        libpython has some ten thousand of them.
+        """
+        try:
+            found = self._dynsym_layout()
+            if found is None:
+                return None
+            table, strings, layout, step = found
+            lo, hi = strings.offset, strings.offset + strings.size
+            wanted = name.encode("utf-8", "surrogateescape") + b"\0"
+            end = min(table.offset + table.size, len(self._data))
+            data = self._data
+            wide = self.ident.elfclass == 64
+            # Every place the string table holds the name (the linker shares string tails, so a
+            # symbol's name may also be the end of a longer one).
+            at = data.find(wanted, lo, hi)
+            while at >= 0:
+                key = struct.pack(self._e + "I", at - lo)
+                row = data.find(key, table.offset, end)
+                while row >= 0:
+                    if (row - table.offset) % step == 0 and row + struct.calcsize(layout) <= end:
+                        f = struct.unpack_from(layout, data, row)
+                        value, size, shndx = (f[4], f[5], f[3]) if wide else (f[1], f[2], f[5])
+                        if shndx:
+                            return Symbol(name, value, size, shndx)
+                    row = data.find(key, row + 1, end)
+                at = data.find(wanted, at + 1, hi)
+        except (struct.error, IndexError, ValueError, OverflowError):
+            return None
         return None
 
     def undefined_python_symbols(self, limit: int = 5) -> tuple[int, list[str]]:

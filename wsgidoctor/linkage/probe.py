@@ -121,7 +121,7 @@ PROBE = Probe(
     name="linkage",
     description="which libpython mod_wsgi.so loads, resolved as Apache's loader would; static/host-provided "
                 "Python, compiled-for versions, module magic, ELF class/machine, running processes",
-    needs=("discovery", "apxs", "config"),
+    needs=("discovery", "httpd_version", "apxs", "config"),
     run=run,
     timeout=60.0,
 )

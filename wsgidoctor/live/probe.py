@@ -200,5 +200,5 @@ def run(ctx: ProbeContext) -> ProbeOutput:
     return out
 
 
-PROBE = Probe(name="live", run=run, needs=("discovery", "config", "linkage", "hosting"), timeout=90.0, default=False,
+PROBE = Probe(name="live", run=run, needs=("discovery", "httpd_version", "config", "linkage", "hosting"), timeout=90.0, default=False,
               description="asks the real mod_wsgi: a throwaway Apache (--live) or the user's probe URL (--url)")

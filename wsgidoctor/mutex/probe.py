@@ -104,7 +104,7 @@ PROBE = Probe(
     name="mutex_test",
     description="without apr.h: httpd -t on a small temporary configuration of ours with an invalid "
                 "Mutex/AcceptMutex/WSGIAcceptMutex, reading the valid mechanisms from the error",
-    needs=("discovery", "apxs", "httpd_compiled", "config", "linkage"),
+    needs=("discovery", "httpd_version", "apxs", "httpd_compiled", "config", "linkage"),
     run=run,
     timeout=30.0,
 )

@@ -261,7 +261,7 @@ def assert_mpm(subject: Subject, expected: str) -> None:
     current = factlib.get(facts, "apache.mpm.name") or factlib.get(facts, "apache.static_mpm")
     if current is None:
         _fail(f"Apache's MPM is unknown, expected {wanted}. "
-              f"{_why_unknown(subject, ('discovery', 'httpd_compiled'))}".rstrip())
+              f"{_why_unknown(subject, ('discovery', 'httpd_version', 'httpd_compiled'))}".rstrip())
     if current != wanted:
         evidence = _mpm_evidence(subject)
         lines = [f"Apache's MPM is {current}, expected {wanted}."]

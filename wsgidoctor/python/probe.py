@@ -89,7 +89,7 @@ PROBE = Probe(
     description="start the libpython mod_wsgi loads the way mod_wsgi does (python-home, python-path, "
                 "Apache's environment and user) and run the probe application in each process and "
                 "application group",
-    needs=("discovery", "linkage", "config"),
+    needs=("discovery", "httpd_version", "linkage", "config"),
     run=run,
     timeout=90.0,
 )
