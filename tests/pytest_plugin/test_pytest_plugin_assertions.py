@@ -176,9 +176,11 @@ def test_unknown_mpm_fails_and_says_which_probe_could_not_run():
     report = Report(mode="check", facts={"install": {"httpd": None}})
     from wsgidoctor.core.model import ProbeRun, ProbeStatus
 
-    report.probes = [ProbeRun("discovery", ProbeStatus.OK), ProbeRun("httpd_compiled", ProbeStatus.NOT_APPLICABLE,
-                                                                   error="no httpd binary was found")]
-    with pytest.raises(AssertionError, match=r"MPM is unknown, expected event. probe 'httpd_compiled' "
+    report.probes = [ProbeRun("discovery", ProbeStatus.OK),
+                     ProbeRun("httpd_version", ProbeStatus.NOT_APPLICABLE, error="no httpd binary was found"),
+                     ProbeRun("httpd_compiled", ProbeStatus.NOT_APPLICABLE, error="no httpd binary was found")]
+    with pytest.raises(AssertionError, match=r"MPM is unknown, expected event. probe 'httpd_version' "
+                                             r"not_applicable: no httpd binary was found; probe 'httpd_compiled' "
                                              r"not_applicable: no httpd binary was found"):
         assert_mpm(report, "event")
 
