@@ -9,7 +9,6 @@
 # Keep this file ASCII-only and importing only what mod_wsgi itself would have imported: the
 # probe reports loaded C extensions, so anything imported here shows up in its answer.
 import io
-import json
 import os
 import sys
 import threading
@@ -18,6 +17,180 @@ import time
 PY2 = sys.version_info[0] == 2
 _state = {}
 _lock = threading.Lock()
+
+
+# JSON in and out without the json module: json imports re, enum and collections, which mod_wsgi
+# itself does not load, and which cost a third of a hosting run. What comes in is written by the
+# program (native/json.c) and what goes out is read by wsgidoctor; both are plain values.
+_TEXT = type(u"")
+_ESCAPED = {u'"': u'"', u"\\": u"\\", u"/": u"/", u"b": u"\b", u"f": u"\f", u"n": u"\n",
+            u"r": u"\r", u"t": u"\t"}
+_LITERALS = ((u"true", True), (u"false", False), (u"null", None))
+_NUMBER = frozenset(u"+-0123456789.eE")
+
+
+def json_load(text):
+    """The value of the JSON document ``text`` (bytes in UTF-8, or text)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    value, end = _value(text, _skip(text, 0))
+    if _skip(text, end) != len(text):
+        raise ValueError("extra data at %d" % end)
+    return value
+
+
+def _skip(text, i):
+    while i < len(text) and text[i] in u" \t\r\n":
+        i += 1
+    return i
+
+
+def _value(text, i):
+    ch = text[i:i + 1]
+    if ch == u'"':
+        return _string(text, i + 1)
+    if ch == u"{":
+        out, i = {}, _skip(text, i + 1)
+        if text[i:i + 1] == u"}":
+            return out, i + 1
+        while True:
+            if text[i:i + 1] != u'"':
+                raise ValueError("expected a key at %d" % i)
+            key, i = _string(text, i + 1)
+            i = _skip(text, i)
+            if text[i:i + 1] != u":":
+                raise ValueError("expected ':' at %d" % i)
+            out[key], i = _value(text, _skip(text, i + 1))
+            i = _skip(text, i)
+            if text[i:i + 1] == u"}":
+                return out, i + 1
+            if text[i:i + 1] != u",":
+                raise ValueError("expected ',' at %d" % i)
+            i = _skip(text, i + 1)
+    if ch == u"[":
+        items, i = [], _skip(text, i + 1)
+        if text[i:i + 1] == u"]":
+            return items, i + 1
+        while True:
+            item, i = _value(text, i)
+            items.append(item)
+            i = _skip(text, i)
+            if text[i:i + 1] == u"]":
+                return items, i + 1
+            if text[i:i + 1] != u",":
+                raise ValueError("expected ',' at %d" % i)
+            i = _skip(text, i + 1)
+    for word, value in _LITERALS:
+        if text.startswith(word, i):
+            return value, i + len(word)
+    end = i
+    while end < len(text) and text[end] in _NUMBER:
+        end += 1
+    number = text[i:end]
+    if not number:
+        raise ValueError("unexpected %r at %d" % (ch, i))
+    if any(c in number for c in u".eE"):
+        return float(number), end
+    return int(number), end
+
+
+def _string(text, i):
+    """The string starting after the quote at ``i - 1``, and the index after its closing quote."""
+    parts = []
+    while True:
+        quote = text.find(u'"', i)
+        slash = text.find(u"\\", i, quote if quote >= 0 else len(text))
+        if quote < 0:
+            raise ValueError("unterminated string")
+        if slash < 0:
+            parts.append(text[i:quote])
+            return u"".join(parts), quote + 1
+        parts.append(text[i:slash])
+        kind = text[slash + 1:slash + 2]
+        if kind == u"u":
+            code = int(text[slash + 2:slash + 6], 16)
+            i = slash + 6
+            if 0xD800 <= code < 0xDC00 and text[i:i + 2] == u"\\u":
+                low = int(text[i + 2:i + 6], 16)
+                if 0xDC00 <= low < 0xE000:
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    i += 6
+            parts.append(_char(code))
+        elif kind in _ESCAPED:
+            parts.append(_ESCAPED[kind])
+            i = slash + 2
+        else:
+            raise ValueError("bad escape at %d" % slash)
+
+
+def _char(code):
+    try:
+        return unichr(code)  # noqa: F821 - Python 2
+    except NameError:
+        return chr(code)
+    except ValueError:  # a narrow Python 2 build: outside the BMP as its surrogate pair
+        code -= 0x10000
+        return unichr(0xD800 | (code >> 10)) + unichr(0xDC00 | (code & 0x3FF))  # noqa: F821
+
+
+_ESCAPES = dict((i, u"\\u%04x" % i) for i in range(0x20))
+_ESCAPES.update({ord(u'"'): u'\\"', ord(u"\\"): u"\\\\", ord(u"\n"): u"\\n", ord(u"\r"): u"\\r",
+                 ord(u"\t"): u"\\t", 0x7F: u"\\u007f"})
+
+
+def json_dump(value):
+    """``value`` (None, bools, numbers, text, lists, dicts) as ASCII JSON, keys sorted."""
+    if value is None:
+        return u"null"
+    if value is True:
+        return u"true"
+    if value is False:
+        return u"false"
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return u"null"
+        return _TEXT(repr(value))
+    if isinstance(value, _INTEGERS):
+        return _TEXT(value)
+    if isinstance(value, dict):
+        items = sorted(((_as_text(k), v) for k, v in value.items()), key=lambda item: item[0])
+        return u"{" + u", ".join(_dump_string(k) + u": " + json_dump(v) for k, v in items) + u"}"
+    if isinstance(value, (list, tuple)):
+        return u"[" + u", ".join(json_dump(v) for v in value) + u"]"
+    return _dump_string(_as_text(value))
+
+
+try:
+    _INTEGERS = (int, long)  # noqa: F821 - Python 2
+except NameError:
+    _INTEGERS = (int,)
+
+
+def _as_text(value):
+    if isinstance(value, _TEXT):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return _TEXT(value)
+
+
+def _dump_string(text):
+    escaped = text.translate(_ESCAPES)
+    try:
+        escaped.encode("ascii")
+    except UnicodeError:  # non-ASCII (lone surrogates included) as \u escapes, as json.dumps does
+        out = []
+        for ch in escaped:
+            code = ord(ch)
+            if code < 0x80:
+                out.append(ch)
+            elif code > 0xFFFF:
+                code -= 0x10000
+                out.append(u"\\u%04x\\u%04x" % (0xD800 | (code >> 10), 0xDC00 | (code & 0x3FF)))
+            else:
+                out.append(u"\\u%04x" % code)
+        escaped = u"".join(out)
+    return u'"' + escaped + u'"'
 
 
 class _Failure(Exception):
@@ -165,7 +338,7 @@ def _install_modules(spec):
 
 def setup(setup_json):
     """Prepare this interpreter as mod_wsgi prepares a new one."""
-    spec = json.loads(setup_json.decode("utf-8"))
+    spec = json_load(setup_json)
     _state["spec"] = spec
     _state["requests"] = 0
     sys.argv = ["mod_wsgi"]
@@ -341,8 +514,8 @@ def _text(value):
 def handle(run_json, meta_json):
     """Serve one request; return the JSON line (bytes) describing what the application did."""
     started = time.time()
-    run = json.loads(run_json.decode("utf-8"))
-    meta = json.loads(meta_json.decode("utf-8"))
+    run = json_load(run_json)
+    meta = json_load(meta_json)
     spec = _state.get("spec") or {}
     out = {"kind": "response", "run": meta.get("run"), "request": meta.get("request"),
            "process_group": spec.get("process_group", ""),
@@ -366,5 +539,4 @@ def handle(run_json, meta_json):
         exc_type, message, trace = _format_exception()
         out["error"] = {"stage": "host", "message": message, "traceback": trace, "type": exc_type}
     out["duration_ms"] = round((time.time() - started) * 1000.0, 3)
-    line = json.dumps(out, sort_keys=True)
-    return line if isinstance(line, bytes) else line.encode("utf-8")
+    return json_dump(out).encode("ascii")

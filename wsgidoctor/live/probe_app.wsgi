@@ -5,7 +5,6 @@
 #     WSGIScriptAlias /wsgidoctor-probe /path/to/wsgidoctor_probe.wsgi
 # and run `wsgidoctor check --url http://your-site/wsgidoctor-probe`. It reveals paths: mount it
 # only while diagnosing, behind access control.
-import json
 import os
 import sys
 import threading
@@ -106,8 +105,68 @@ def describe(environ):
     }
 
 
+# JSON is written here rather than with the json module: importing json brings in re, enum and
+# collections, a third of the hosting program's run, and the probe needs only plain values.
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def _json_string(text):
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif 0x20 <= code < 0x7F:
+            out.append(ch)
+        elif code > 0xFFFF:  # outside the BMP: a surrogate pair, as json.dumps writes it
+            code -= 0x10000
+            out.append("\\u%04x\\u%04x" % (0xD800 | (code >> 10), 0xDC00 | (code & 0x3FF)))
+        else:
+            out.append("\\u%04x" % code)
+    return '"' + "".join(out) + '"'
+
+
+def to_json(value):
+    """``value`` (made of None, bools, numbers, text, lists and dicts) as ASCII JSON, keys sorted."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, float):
+        if value != value:
+            return "NaN"
+        if value in (float("inf"), float("-inf")):
+            return "Infinity" if value > 0 else "-Infinity"
+        return repr(value)
+    if isinstance(value, _INTEGERS):
+        return str(value)
+    if isinstance(value, dict):
+        items = sorted(((_text(k), v) for k, v in value.items()), key=lambda item: item[0])
+        return "{" + ", ".join(_json_string(k) + ": " + to_json(v) for k, v in items) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(to_json(v) for v in value) + "]"
+    return _json_string(_text(value))
+
+
+_TEXT = type(u"")
+try:
+    _INTEGERS = (int, long)  # noqa: F821 - Python 2
+except NameError:
+    _INTEGERS = (int,)
+
+
+def _text(value):
+    if isinstance(value, _TEXT):
+        return value
+    if isinstance(value, bytes):  # Python 2's str; never met on Python 3 (_plain decodes bytes)
+        return value.decode("utf-8", "replace")
+    return _TEXT(value)
+
+
 def application(environ, start_response):
-    body = json.dumps(describe(environ), sort_keys=True).encode("utf-8")
+    body = to_json(describe(environ)).encode("utf-8")
     start_response("200 OK", [("Content-Type", "application/json"),
                               ("Content-Length", str(len(body))),
                               ("Cache-Control", "no-store")])
