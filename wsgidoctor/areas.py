@@ -140,15 +140,22 @@ def iter_catalog() -> Iterator[catalogue.FindingSpec]:
     return catalogue.iter_catalog()
 
 
-def collect(options: Any, probes: Optional[list[Probe]] = None, progress: Any = None) -> Any:
-    """Run the built-in (and plugin) probes, or ``probes``, and parse what they gathered."""
+def collect(options: Any, probes: Optional[list[Probe]] = None, progress: Any = None,
+            preload: tuple[str, ...] = ()) -> Any:
+    """Run the built-in (and plugin) probes, or ``probes``, and parse what they gathered.
+
+    The rule modules, and the modules named in ``preload``, are imported while the probes wait for
+    their commands (see :func:`wsgidoctor.core.pipeline.collect`).
+    """
     from wsgidoctor.core import pipeline
     from wsgidoctor.core.model import Report
 
     notes: list[str] = []
     if probes is None:
         probes = pipeline.select_probes(builtin_probes(), options, notes)
-    report: Report = pipeline.collect(options, probes, parse_raw, progress=progress)
+    rules = tuple(f"wsgidoctor.{name}" for name in RULE_MODULES)
+    report: Report = pipeline.collect(options, probes, parse_raw, progress=progress,
+                                      preload=rules + tuple(preload))
     report.notes[:0] = notes
     return report
 

@@ -29,9 +29,9 @@ MAX_RAW_KEEP = 256 * 1024
 
 
 def build_live(options: Options, *, ignore: Iterable[str] = (),
-               progress: Optional[Callable[[str], None]] = None) -> Report:
-    """Probe this machine's Apache and diagnose it."""
-    report = areas.collect(options, progress=progress)
+               progress: Optional[Callable[[str], None]] = None, preload: tuple[str, ...] = ()) -> Report:
+    """Probe this machine's Apache and diagnose it (``preload``: modules the caller needs next)."""
+    report = areas.collect(options, progress=progress, preload=preload)
     report.mode = "check"
     return areas.finish(report, ignore)
 

@@ -92,13 +92,17 @@ def _render(report: Report, fmt: str, output: Optional[str], verbose: bool = Fal
             render_text(report, sys.stdout, verbose=verbose)
 
 
+#: What a verb needs after probing: imported while the probes wait for their commands.
+_NEXT = ("wsgidoctor.redaction.redact", "wsgidoctor.render.json", "wsgidoctor.render.text")
+
+
 def _examine(args: argparse.Namespace, ignore: set[str]) -> Report:
     """Probe this machine, with a progress line on a terminal."""
     from wsgidoctor.cli.app import build_live
 
     progress = _progress()
     try:
-        return build_live(_options(args), ignore=ignore, progress=progress)
+        return build_live(_options(args), ignore=ignore, progress=progress, preload=_NEXT)
     finally:
         _clear_progress(progress)
 

@@ -8,6 +8,7 @@ report or the exit of the program.
 from __future__ import annotations
 
 import datetime
+import importlib
 import queue
 import threading
 import time
@@ -123,10 +124,12 @@ def _run_one(probe: Probe, ctx: ProbeContext) -> tuple[ProbeRun, Optional[ProbeO
 
 
 def collect(options: Options, probes: list[Probe], parse: ParseFn,
-            progress: Optional[Callable[[str], None]] = None) -> Report:
+            progress: Optional[Callable[[str], None]] = None, preload: Iterable[str] = ()) -> Report:
     """Run the probes and return a Report with facts and raw outputs (no findings yet).
 
     ``parse`` turns each raw output into a facts fragment (the areas' parser dispatch).
+    ``preload`` names modules needed after the probes (rules, redaction, renderers): they are
+    imported one by one while the probes wait for their commands, instead of afterwards.
     """
     report = Report(mode="check")
     by_name = {p.name: p for p in probes}
@@ -147,6 +150,7 @@ def collect(options: Options, probes: list[Probe], parse: ParseFn,
         return all(d in finished or d not in by_name for d in p.needs)
 
     running: set[str] = set()
+    waiting = list(preload)
     while pending or running:
         ready = [p for p in pending.values() if deps_done(p)]
         if not ready and not running:  # a dependency cycle: run the rest anyway, in name order
@@ -162,7 +166,7 @@ def collect(options: Options, probes: list[Probe], parse: ParseFn,
 
             running.add(p.name)
             threading.Thread(target=work, name=f"wait-{p.name}", daemon=True).start()
-        name, (run, out) = done.get()
+        name, (run, out) = _next_done(done, waiting)
         running.discard(name)
         report.probes.append(run)
         if out is not None:
@@ -171,6 +175,21 @@ def collect(options: Options, probes: list[Probe], parse: ParseFn,
         finished.add(name)
     report.probes.sort(key=lambda r: r.name)
     return report
+
+
+def _next_done(done: "queue.SimpleQueue[Any]", preload: list[str]) -> Any:
+    """The next finished probe; meanwhile, import the modules still to preload, one at a time."""
+    while preload:
+        try:
+            return done.get_nowait()
+        except queue.Empty:
+            pass
+        name = preload.pop(0)
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - imported again where it is used, and fails there visibly
+            pass
+    return done.get()
 
 
 def absorb(report: Report, fragment: dict[str, Any], raw: Iterable[RawOutput], parse: ParseFn) -> None:
