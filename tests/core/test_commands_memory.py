@@ -60,25 +60,29 @@ def test_which_commands_read_the_whole_configuration():
     assert not any(commands.memory_hungry(a) for a in light)
 
 
-def test_configuration_reading_httpd_commands_run_one_at_a_time(tmp_path):
-    """Two of them started together: the second starts only after the first has ended."""
+def _most_at_once(tmp_path, flag: str, count: int) -> int:
+    """Start ``count`` runs of a fake httpd with ``flag`` together; how many ran at the same time."""
     fake = tmp_path / "apache2"
     log = tmp_path / "log"
     fake.write_text(f"#!/bin/sh\necho start >> {log}\nsleep 0.3\necho end >> {log}\n")
     fake.chmod(0o755)
-    threads = [threading.Thread(target=commands.run, args=([str(fake), "-t"],)) for _ in range(2)]
+    threads = [threading.Thread(target=commands.run, args=([str(fake), flag],)) for _ in range(count)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(30)
-    assert log.read_text().split() == ["start", "end", "start", "end"]
+    now = most = 0
+    for event in log.read_text().split():
+        now += 1 if event == "start" else -1
+        most = max(most, now)
     os.unlink(log)
-    threads = [threading.Thread(target=commands.run, args=([str(fake), "-l"],)) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert log.read_text().split() == ["start", "start", "end", "end"]  # -l reads no configuration
+    return most
+
+
+def test_configuration_reading_httpd_commands_run_at_most_two_at_a_time(tmp_path):
+    """Three started together: two overlap (-M beside -t), the third waits, so memory stays bounded."""
+    assert _most_at_once(tmp_path, "-t", 3) == commands.MAX_HUNGRY_AT_ONCE == 2
+    assert _most_at_once(tmp_path, "-l", 3) == 3  # -l reads no configuration
 
 
 @pytest.mark.apache
