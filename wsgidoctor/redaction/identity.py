@@ -13,14 +13,13 @@ unspecified addresses, ``localhost`` and well-known system accounts (``root``, `
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
-import socket
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Optional
+from wsgidoctor.redaction.lazy import lazy
 
 #: Accounts every distribution has; naming them reveals nobody and helps diagnosis.
 SYSTEM_ACCOUNTS = frozenset({
@@ -62,23 +61,23 @@ tw tz ua ug uk uy uz va vc ve vg vi vn vu wf ws ye yt za zm zw
 """.split())
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_FQDN = re.compile(rf"(?<![\w.-])(?:{_LABEL}\.)+(?P<tld>[A-Za-z]{{2,24}})(?![\w-]|\.[A-Za-z0-9]|\()")
-_IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)")
-_IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?:%[\w.]+)?(?![\w:])")
-_URL_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}://(?:[^\s/?#@'\"]*@)?(?P<host>[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)")
-_SERVER_NAME = re.compile(r"(?im)(?<![\w-])(?:ServerName|ServerAlias)[ \t]+(?P<names>[^\r\n#]+)")
-_VHOST = re.compile(r"(?i)<VirtualHost[ \t]+(?P<addrs>[^>\r\n]+)>")
-_JOURNAL_HOST = re.compile(r"(?m)^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (?P<host>[A-Za-z0-9][\w.-]*) [\w./@-]+(?:\[\d+\])?: ")
-_FQDN_NOTICE = re.compile(r"fully qualified domain name, using (?P<host>[^\s,.]+(?:\.[^\s,.]+)*)")
-_EMAIL = re.compile(r"(?<![\w.+-])(?P<local>[A-Za-z0-9][A-Za-z0-9._+-]*)@(?P<domain>(?:" + _LABEL + r"\.)*" + _LABEL + r")")
+_FQDN = lazy(rf"(?<![\w.-])(?:{_LABEL}\.)+(?P<tld>[A-Za-z]{{2,24}})(?![\w-]|\.[A-Za-z0-9]|\()")
+_IPV4 = lazy(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)")
+_IPV6 = lazy(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?:%[\w.]+)?(?![\w:])")
+_URL_HOST = lazy(r"[A-Za-z][A-Za-z0-9+.-]{0,30}://(?:[^\s/?#@'\"]*@)?(?P<host>[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)")
+_SERVER_NAME = lazy(r"(?im)(?<![\w-])(?:ServerName|ServerAlias)[ \t]+(?P<names>[^\r\n#]+)")
+_VHOST = lazy(r"(?i)<VirtualHost[ \t]+(?P<addrs>[^>\r\n]+)>")
+_JOURNAL_HOST = lazy(r"(?m)^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (?P<host>[A-Za-z0-9][\w.-]*) [\w./@-]+(?:\[\d+\])?: ")
+_FQDN_NOTICE = lazy(r"fully qualified domain name, using (?P<host>[^\s,.]+(?:\.[^\s,.]+)*)")
+_EMAIL = lazy(r"(?<![\w.+-])(?P<local>[A-Za-z0-9][A-Za-z0-9._+-]*)@(?P<domain>(?:" + _LABEL + r"\.)*" + _LABEL + r")")
 
 _NAME_CHARS = r"[^/\\\s'\"<>:;,|()\[\]{}=*?$%#]"
-_HOME = re.compile(rf"(?:(?<![\w.-])/home|/Users|/export/home|/usr/home|[A-Za-z]:\\\\Users)[/\\\\](?P<name>{_NAME_CHARS}+)")
-_TILDE = re.compile(r"(?<![\w~$])~(?P<name>[A-Za-z_][A-Za-z0-9_.-]*[A-Za-z0-9_])")
-_USER_OPTION = re.compile(r"(?i)(?<![\w-])(?:user|username|owner|run_user|APACHE_RUN_USER|SUDO_USER|LOGNAME|USER)=[\"']?(?P<name>[A-Za-z_][\w.-]*)")
-_USER_DIRECTIVE = re.compile(r"(?m)^[ \t]*User[ \t]+[\"']?(?P<name>[A-Za-z_][\w.-]*)")
-_ID_OUTPUT = re.compile(r"uid=\d+\((?P<name>[^)\s]+)\)")
-_BAD_USER = re.compile(r"bad user name (?P<name>[A-Za-z_][\w.-]*)")
+_HOME = lazy(rf"(?:(?<![\w.-])/home|/Users|/export/home|/usr/home|[A-Za-z]:\\\\Users)[/\\\\](?P<name>{_NAME_CHARS}+)")
+_TILDE = lazy(r"(?<![\w~$])~(?P<name>[A-Za-z_][A-Za-z0-9_.-]*[A-Za-z0-9_])")
+_USER_OPTION = lazy(r"(?i)(?<![\w-])(?:user|username|owner|run_user|APACHE_RUN_USER|SUDO_USER|LOGNAME|USER)=[\"']?(?P<name>[A-Za-z_][\w.-]*)")
+_USER_DIRECTIVE = lazy(r"(?m)^[ \t]*User[ \t]+[\"']?(?P<name>[A-Za-z_][\w.-]*)")
+_ID_OUTPUT = lazy(r"uid=\d+\((?P<name>[^)\s]+)\)")
+_BAD_USER = lazy(r"bad user name (?P<name>[A-Za-z_][\w.-]*)")
 
 #: Fact keys whose string values name a user or a host.
 _USER_KEYS = frozenset({"user", "username", "owner", "run_user", "sudo_user", "apache_run_user", "logname"})
@@ -96,6 +95,8 @@ class Identity:
     @classmethod
     def from_machine(cls, environ: Optional[dict[str, str]] = None) -> "Identity":
         """This machine's host name and the users running wsgidoctor (including via sudo)."""
+        import socket
+
         env = os.environ if environ is None else environ
         hosts = []
         try:
@@ -124,6 +125,8 @@ def _user_placeholder(n: int, original: str) -> str:
 @lru_cache(maxsize=65536)
 def _keep_ip(text: str) -> bool:
     """True for addresses that identify nobody: loopback, unspecified, broadcast, multicast."""
+    import ipaddress  # only when host names are redacted: not paid by every report
+
     try:
         addr = ipaddress.ip_address(text.split("%", 1)[0])
     except ValueError:
@@ -278,6 +281,8 @@ class IdentityScrubber:
             if _keep_ip(text):
                 return text
             if kind == "ip6":
+                import ipaddress
+
                 addr = ipaddress.ip_address(text.split("%", 1)[0])
                 return self._placeholder("ip6", addr.compressed)
             return self._placeholder("ip", text)

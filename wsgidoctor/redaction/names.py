@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from wsgidoctor.redaction.lazy import lazy
 
 #: Matched anywhere in the name once separators are removed.
 _SUBSTRINGS = (
@@ -50,11 +51,11 @@ _NEVER_LAST = frozenset({"ERROR", "ERRORS", "EXCEPTION", "WARNING", "MODULE", "T
 #: its value is a path (``SSL_KEY_FILE=/etc/ssl/private/site.key``, ``SSH_AUTH_SOCK=/tmp/...``).
 _LOCATION_WORDS = frozenset({"FILE", "FILENAME", "PATH", "DIR", "DIRECTORY", "SOCK", "SOCKET", "STORE"})
 
-_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
-_SPLIT = re.compile(r"[^A-Z0-9]+")
-_PATHISH = re.compile(r"^(?:/|~/|\./|\.\./|[A-Za-z]:[\\/])")
-_PLAIN_PATH = re.compile(r"^/[\w.@+-]+(?:/[\w.@+:-]*)+$")
-_PATH_WORD = re.compile(r"^[a-z0-9._+-]*[a-z]{4,}[a-z0-9._+:-]*$")
+_CAMEL = lazy(r"([a-z0-9])([A-Z])")
+_SPLIT = lazy(r"[^A-Z0-9]+")
+_PATHISH = lazy(r"^(?:/|~/|\./|\.\./|[A-Za-z]:[\\/])")
+_PLAIN_PATH = lazy(r"^/[\w.@+-]+(?:/[\w.@+:-]*)+$")
+_PATH_WORD = lazy(r"^[a-z0-9._+-]*[a-z]{4,}[a-z0-9._+:-]*$")
 
 
 def words(name: str) -> list[str]:

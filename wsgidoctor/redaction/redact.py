@@ -16,16 +16,18 @@ user names and home directories by stable placeholders (see :mod:`wsgidoctor.red
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from wsgidoctor.core import lifetime
 from wsgidoctor.core.model import Report
 from wsgidoctor.redaction import MARKER
 from wsgidoctor.redaction.directives import secret_arguments
-from wsgidoctor.redaction.identity import Identity, IdentityScrubber
 from wsgidoctor.redaction.names import is_secret_name
 from wsgidoctor.redaction.secrets import SecretScrubber
-from wsgidoctor.redaction.walk import iter_strings, map_report
+from wsgidoctor.redaction.walk import iter_all_strings, iter_strings, map_report
+
+if TYPE_CHECKING:
+    from wsgidoctor.redaction.identity import Identity
 
 __all__ = ["MARKER", "SECRET_RULES", "Identity", "redact_report", "redact_text"]
 
@@ -44,10 +46,13 @@ def redact_report(report: Report, *, hosts: bool = False, users: bool = False,
     secrets = SecretScrubber()
     out = map_report(report, secrets.text, facts=lambda facts: _facts(facts, None, secrets))
     lifetime.checkpoint("redact")  # the first pass done, the known secrets not yet scrubbed
-    out = map_report(out, secrets.scrub_known)
+    if secrets.knows_any_of(iter_all_strings(out)):  # else a second copy would be the same
+        out = map_report(out, secrets.scrub_known)
     counts: dict[str, int] = dict(secrets.counts)
     rules = list(SECRET_RULES)
     if hosts or users:
+        from wsgidoctor.redaction.identity import Identity, IdentityScrubber
+
         ident = IdentityScrubber(hosts=hosts, users=users,
                                  identity=Identity.from_machine() if identity is None else identity)
         ident.discover_facts(out.facts)
@@ -59,6 +64,15 @@ def redact_report(report: Report, *, hosts: bool = False, users: bool = False,
     out.redaction = {"applied": True, "rules": rules, "replacements": sum(counts.values()),
                      "counts": {k: counts[k] for k in sorted(counts)}}
     return out
+
+
+def __getattr__(name: str) -> Any:
+    """``Identity`` is imported from here, but its module is only loaded when it is asked for."""
+    if name == "Identity":
+        from wsgidoctor.redaction.identity import Identity
+
+        return Identity
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def redact_text(text: str) -> str:

@@ -17,6 +17,7 @@ from wsgidoctor.redaction import MARKER
 from wsgidoctor.redaction.directives import SECRET_FROM, secret_arguments
 from wsgidoctor.redaction.names import is_location_of_secret, is_secret_name
 from wsgidoctor.redaction.shapes import SHAPES, PRIVATE_KEY_BLOCK, is_trivial, looks_secret
+from wsgidoctor.redaction.lazy import lazy
 
 _AUTH_SCHEME = r"(?:Basic|Bearer|Digest|Token|Negotiate|NTLM|AWS4-HMAC-SHA256)"
 #: One unquoted word. A backtick ends it only when nothing follows, so that a value quoted in a
@@ -25,61 +26,61 @@ _WORD = r"(?:[^\s`]|`(?=[^\s`]))+"
 _QUOTED = r'"(?:[^"\\\n]|\\.)*"?|\'(?:[^\'\\\n]|\\.)*\'?'
 
 #: ``Authorization: Basic ...``, ``Cookie: ...``: the value runs to the end of the line.
-_HEADER = re.compile(
+_HEADER = lazy(
     r"(?im)(?<![\w-])(?P<head>(?:Proxy-)?Authorization|Set-Cookie|Cookie|X-Api-Key|X-Auth-Token"
     r"|X-Amz-Security-Token)(?P<sep>[ \t]*:[ \t]*)(?P<scheme>" + _AUTH_SCHEME + r"[ \t]+)?"
     r"(?P<value>(?:[^\r\n`]|`(?=[^\s`]))*[^\s`])")
 #: ``scheme://user:password@host``; the password may itself contain ``@`` or ``:``.
-_URL_USERINFO = re.compile(
+_URL_USERINFO = lazy(
     r"(?P<scheme>(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}://)(?P<user>[^\s:/?#@'\"<>\[\]]*)"
     r"(?::(?P<password>[^\s/?#'\"<>]*))?@(?=[^\s/?#@'\"<>]+)")
 #: ``SetEnv NAME value`` and ``Define NAME value`` (value quoted or one word).
-_DIRECTIVE = re.compile(
+_DIRECTIVE = lazy(
     r"(?i)(?<![\w-])(?P<head>(?:SetEnv|Define)[ \t]+(?P<name>\"[^\"\n]*\"|[^\s\"]+)[ \t]+)"
     r"(?P<value>" + _QUOTED + r"|" + _WORD + r")")
 #: mod_wsgi-express ``--setenv NAME value``.
-_SETENV_FLAG = re.compile(
+_SETENV_FLAG = lazy(
     r"(?<![\w-])(?P<head>--setenv[ \t]+(?P<name>\S+)[ \t]+)(?P<value>" + _QUOTED + r"|" + _WORD + r")")
 #: ``NAME=value``, ``NAME = value``, ``"name": "value"``, ``'NAME': 'value'``, ``name => value``,
 #: ``API_KEY: value``. A bare lower-case word before a colon is prose ("the token: mod_wsgi"), not
 #: an assignment, so ``name: value`` needs the name quoted or shaped like a variable.
-_ASSIGN_HEAD = re.compile(
+_ASSIGN_HEAD = lazy(
     r"(?P<q>[\"']?)(?<![\w.-])(?P<name>-{0,2}[A-Za-z_][A-Za-z0-9_.-]*)(?P=q)"
     r"(?P<sep>[ \t]*=>?[ \t]*|[ \t]*:[ \t]+|[ \t]*:(?=[\"']))")
-_VARIABLE_SHAPED = re.compile(r"^-{0,2}(?:[A-Z][A-Z0-9]*|\w*[_.-]\w*|[A-Za-z][a-z0-9]+[A-Z]\w*)$")
+_VARIABLE_SHAPED = lazy(r"^-{0,2}(?:[A-Z][A-Z0-9]*|\w*[_.-]\w*|[A-Za-z][a-z0-9]+[A-Z]\w*)$")
 #: A value that is code, not a literal: a call or a subscript (``os.getenv(``, ``os.environ[``).
-_EXPRESSION = re.compile(r"[A-Za-z_][\w.]*[(\[]$")
-_LITERAL = re.compile(_QUOTED)
-_ASSIGN_VALUE = re.compile(
+_EXPRESSION = lazy(r"[A-Za-z_][\w.]*[(\[]$")
+_LITERAL = lazy(_QUOTED)
+_ASSIGN_VALUE = lazy(
     r"(?P<scheme>" + _AUTH_SCHEME + r"[ \t]+)?(?P<value>" + _QUOTED + r"|[^\s'\"&<>{}\[\]()`](?:[^\s'\"&<>`]|`(?=[^\s'\"&<>`]))*)")
-_ALREADY_BLANK = re.compile(r"(?:" + _AUTH_SCHEME + r"[ \t]+)?[\"']?" + re.escape(MARKER))
+_ALREADY_BLANK = lazy(r"(?:" + _AUTH_SCHEME + r"[ \t]+)?[\"']?" + re.escape(MARKER))
 #: ``--password value`` (the ``=`` form is an assignment).
-_FLAG = re.compile(r"(?<![\w-])(?P<head>--?(?P<name>[A-Za-z][\w-]*)[ \t]+)(?P<value>" + _QUOTED + r"|(?!-)" + _WORD + r")")
+_FLAG = lazy(r"(?<![\w-])(?P<head>--?(?P<name>[A-Za-z][\w-]*)[ \t]+)(?P<value>" + _QUOTED + r"|(?!-)" + _WORD + r")")
 
 #: A directive known to take secrets (or a header directive), anywhere in a line: the arguments
 #: follow. ``Header``'s arguments are judged by :func:`~wsgidoctor.redaction.directives.secret_arguments`.
-_KNOWN_DIRECTIVE = re.compile(
+_KNOWN_DIRECTIVE = lazy(
     r"(?i)(?<![\w-])(?P<name>RequestHeader|Header|" + "|".join(sorted(SECRET_FROM, key=len, reverse=True))
     + r")(?P<rest>(?:[ \t]+(?:" + _QUOTED + r"|" + _WORD + r"))+)")
 #: Any directive-shaped name (CamelCase, two words or more) at the start of a line, with arguments.
-_LINE_DIRECTIVE = re.compile(
+_LINE_DIRECTIVE = lazy(
     r"(?m)^(?P<lead>[ \t>*`'\"+-]*)(?P<name>[A-Za-z][A-Za-z0-9_]*[a-z][A-Za-z0-9_]*)"
     r"(?P<rest>(?:[ \t]+(?:" + _QUOTED + r"|" + _WORD + r"))+)")
-_ARGUMENT = re.compile(_QUOTED + r"|" + _WORD)
+_ARGUMENT = lazy(_QUOTED + r"|" + _WORD)
 #: Words (lower case) a directive name that may take a secret contains: checked before the per-line rule runs.
 _DIRECTIVE_WORDS = ("password", "passwd", "passphrase", "secret", "token", "credential", "apikey", "privatekey")
 
 #: Credentials on command lines: ``mysqldump -pSECRET``, ``sshpass -p SECRET``, ``redis-cli -a SECRET``,
 #: ``curl -u user:SECRET``, ``htpasswd -b file user SECRET``, ``openssl ... -passin pass:SECRET``.
 _COMMAND_LINES = (
-    re.compile(r"(?<![\w.-])(?:[\w./-]*/)?(?:mysql[\w-]*|mariadb[\w-]*)\b[^\n;|&]*?[ \t]-p(?P<value>"
+    lazy(r"(?<![\w.-])(?:[\w./-]*/)?(?:mysql[\w-]*|mariadb[\w-]*)\b[^\n;|&]*?[ \t]-p(?P<value>"
                + _QUOTED + r"|[^\s'\"`;|&]+)"),
-    re.compile(r"(?<![\w.-])sshpass[ \t]+(?:-\w+[ \t]+)*?-p[ \t]*(?P<value>" + _QUOTED + r"|[^\s'\"`]+)"),
-    re.compile(r"(?<![\w.-])redis-cli\b[^\n;|&]*?[ \t](?:-a|--pass)[ \t]+(?P<value>" + _QUOTED + r"|[^\s'\"`]+)"),
-    re.compile(r"(?<![\w-])(?:-u|--user|--proxy-user|-U)[ \t]+['\"]?[^\s:'\"/]+:(?P<value>[^\s'\"`]+)"),
-    re.compile(r"(?<![\w.-])htpasswd[ \t]+(?:-[A-Za-z]*b[A-Za-z]*)[ \t]+(?:-\w+[ \t]+)*\S+[ \t]+\S+[ \t]+(?P<value>"
+    lazy(r"(?<![\w.-])sshpass[ \t]+(?:-\w+[ \t]+)*?-p[ \t]*(?P<value>" + _QUOTED + r"|[^\s'\"`]+)"),
+    lazy(r"(?<![\w.-])redis-cli\b[^\n;|&]*?[ \t](?:-a|--pass)[ \t]+(?P<value>" + _QUOTED + r"|[^\s'\"`]+)"),
+    lazy(r"(?<![\w-])(?:-u|--user|--proxy-user|-U)[ \t]+['\"]?[^\s:'\"/]+:(?P<value>[^\s'\"`]+)"),
+    lazy(r"(?<![\w.-])htpasswd[ \t]+(?:-[A-Za-z]*b[A-Za-z]*)[ \t]+(?:-\w+[ \t]+)*\S+[ \t]+\S+[ \t]+(?P<value>"
                + _QUOTED + r"|[^\s'\"`]+)"),
-    re.compile(r"(?<![\w-])-pass(?:in|out)?[ \t]+['\"]?pass:(?P<value>[^\s'\"`]+)"),
+    lazy(r"(?<![\w-])-pass(?:in|out)?[ \t]+['\"]?pass:(?P<value>[^\s'\"`]+)"),
 )
 _COMMAND_HINTS = ("mysql", "mariadb", "sshpass", "redis-cli", "-u", "--user", "-U", "htpasswd", "pass:")
 #: For each pattern of _COMMAND_LINES, literals one of which its match contains (a pass over a long
@@ -88,16 +89,16 @@ _COMMAND_GATES = (("mysql", "mariadb"), ("sshpass",), ("redis-cli",), (" -u", "\
                   ("htpasswd",), ("pass:",))
 #: Python putting a secret in a mapping or the environment: ``os.environ["DB_PASSWORD"] = "x"``,
 #: ``settings['API_KEY'] = x``, ``os.environ.setdefault("TOKEN", "x")``, ``os.getenv("PW", "x")``.
-_PY_SUBSCRIPT = re.compile(
+_PY_SUBSCRIPT = lazy(
     r"\[[ \t]*(?P<q>['\"])(?P<name>[^'\"\n\]]+)(?P=q)[ \t]*\][ \t]*=(?!=)[ \t]*(?P<value>" + _QUOTED + r")")
-_PY_CALL = re.compile(
+_PY_CALL = lazy(
     r"(?:setdefault|putenv|getenv|get)\([ \t]*(?P<q>['\"])(?P<name>[^'\"\n]+)(?P=q)[ \t]*,[ \t]*(?P<value>" + _QUOTED + r")")
 #: Query parameters of a URL that hold a credential though their name is short (``?key=``, ``&sig=``).
-_URL_QUERY = re.compile(r"(?<=[?&;])(?P<name>[A-Za-z_][\w.-]*)=(?P<value>[^&#\s'\"<>`]+)")
+_URL_QUERY = lazy(r"(?<=[?&;])(?P<name>[A-Za-z_][\w.-]*)=(?P<value>[^&#\s'\"<>`]+)")
 _QUERY_SECRETS = frozenset({"key", "sig", "signature", "x-amz-signature", "code", "access_token", "auth"})
 
-_URL_START = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s:/@]*:)?")
-_SCHEME_PREFIX = re.compile(_AUTH_SCHEME + r"[ \t]+")
+_URL_START = lazy(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s:/@]*:)?")
+_SCHEME_PREFIX = lazy(_AUTH_SCHEME + r"[ \t]+")
 
 _HEADER_HINTS = ("authorization", "cookie", "x-api-key", "x-auth-token", "x-amz-security-token")
 #: Some word every secret variable name contains (a superset of names.is_secret_name).
@@ -110,6 +111,10 @@ _SHAPES_WITH_HINTS = [(rule, pattern, check, hints) for (rule, pattern, check), 
 
 #: The shortest text a nameless shape rule (hex and base64 runs) can match.
 _SHORTEST_SHAPE = 32
+#: What redacting a text did besides returning it: the rule counted (or None) and the values to hunt.
+_Effect = tuple[Optional[str], tuple[str, ...]]
+
+
 def _worth_hunting(value: str) -> bool:
     """True when a secret is distinctive enough to blank wherever else it appears.
 
@@ -146,20 +151,32 @@ class SecretScrubber:
         self.found: set[str] = set()
         self.counts: Counter[str] = Counter()
         self._known: Optional[re.Pattern[str]] = None
+        #: text -> (its redaction, what finding its secrets recorded): a report holds the same
+        #: strings many times (paths, directive names, a value in the facts and in a raw output).
+        self._memo: dict[str, tuple[str, tuple[_Effect, ...]]] = {}
+        self._effects: Optional[list[_Effect]] = None  # where the text being redacted records its secrets
 
     # --- recording ---------------------------------------------------------------------------
     def remember(self, value: str, rule: str) -> None:
         """Count one replacement and keep ``value`` for :meth:`scrub_known`."""
-        self.counts[rule] += 1
         value = _unquote(value).strip()
         scheme = _URL_START.match(value)
         if scheme:  # hunt for what follows "scheme://user:", not for the scheme itself
             value = value[scheme.end():]
+        hunted: tuple[str, ...] = ()
         if value and MARKER not in value and not is_trivial(value):
-            for v in {value, unquote(value), quote(value, safe="")}:
-                if _worth_hunting(v):
-                    self.found.add(v)
+            hunted = tuple(v for v in {value, unquote(value), quote(value, safe="")} if _worth_hunting(v))
+        self._record((rule, hunted))
+
+    def _record(self, effect: _Effect) -> None:
+        """Count a replacement (``rule`` None: none) and keep the values to hunt."""
+        rule, hunted = effect
+        if rule is not None:
+            self.counts[rule] += 1
+        self.found.update(hunted)
         self._known = None
+        if self._effects is not None:
+            self._effects.append(effect)
 
     def secret_value(self, name: str, value: str) -> bool:
         """True when ``value`` assigned to ``name`` must be blanked."""
@@ -181,6 +198,23 @@ class SecretScrubber:
         """``text`` with every secret found by the rules blanked."""
         if not text:
             return text
+        memo = self._memo.get(text)
+        if memo is not None:  # the same text again: the same result, the same secrets counted again
+            for effect in memo[1]:
+                self._record(effect)
+            return memo[0]
+        outer, self._effects = self._effects, []
+        try:
+            out = self._scan(text)
+            effects = tuple(self._effects)
+        finally:
+            self._effects = outer
+        if outer is not None:
+            outer.extend(effects)
+        self._memo[text] = (out, effects)
+        return out
+
+    def _scan(self, text: str) -> str:
         low = text.lower()
         if not _ANY_HINT.search(low):  # one search decides for most strings
             if len(text) < _SHORTEST_SHAPE:
@@ -222,9 +256,9 @@ class SecretScrubber:
 
     def _private_key(self, m: "re.Match[str]") -> str:
         self.remember(m.group(0), "private-keys")
-        for line in m.group(0).splitlines()[1:]:  # so that a key quoted line by line is caught too
-            if len(line.strip()) >= 16 and not line.startswith("-----"):
-                self.found.add(line.strip())
+        # so that a key quoted line by line is caught too
+        self._record((None, tuple(line.strip() for line in m.group(0).splitlines()[1:]
+                                  if len(line.strip()) >= 16 and not line.startswith("-----"))))
         kind = m.group("kind")
         return f"-----BEGIN {kind}-----\n{MARKER}\n-----END {kind}-----"
 
@@ -354,10 +388,15 @@ class SecretScrubber:
         return repl
 
     # --- second pass ---------------------------------------------------------------------------
-    def scrub_known(self, text: str) -> str:
-        """``text`` with every secret value found so far blanked wherever it appears."""
-        if not self.found or not text:
-            return text
+    def knows_any_of(self, texts: Iterable[str]) -> bool:
+        """True when one of ``texts`` holds a secret value found so far (:meth:`scrub_known` would change it)."""
+        if not self.found:
+            return False
+        # one search over all of them: a separator no secret holds stands for the edges of each text,
+        # so a value found inside one text is found in the whole, and the search costs one pass
+        return self._known_pattern().search("\x00".join(texts)) is not None
+
+    def _known_pattern(self) -> "re.Pattern[str]":
         if self._known is None:
             long = [v for v in self.found if len(v) >= 8]
             short = [v for v in self.found if len(v) < 8]
@@ -367,7 +406,13 @@ class SecretScrubber:
             if short:  # a short secret only as a whole word: "pass1" must not eat "pass1word"
                 parts.append(rf"(?<![A-Za-z0-9_])(?:{_trie_pattern(short)})(?![A-Za-z0-9_])")
             self._known = re.compile("|".join(parts))
-        out, n = self._known.subn(MARKER, text)
+        return self._known
+
+    def scrub_known(self, text: str) -> str:
+        """``text`` with every secret value found so far blanked wherever it appears."""
+        if not self.found or not text:
+            return text
+        out, n = self._known_pattern().subn(MARKER, text)
         if n:
             self.counts["known-values"] += n
         return out
@@ -413,7 +458,7 @@ def _splice(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
 #: text: a text with none of them, shorter than :data:`_SHORTEST_SHAPE`, holds no secret any rule
 #: can find (most strings of a report's facts). A trie costs one branch per character; a plain
 #: alternation of 60 words tried each word at each position (90 µs per short string).
-_ANY_HINT = re.compile(_trie_pattern({h.lower() for h in (
+_ANY_HINT = lazy(lambda: _trie_pattern({h.lower() for h in (
     "-----begin", "://", "setenv", "define", "header", "?", *_HEADER_HINTS, *_COMMAND_HINTS, *SECRET_FROM,
     *(h for _, _, _, hints in _SHAPES_WITH_HINTS for h in (hints or ())),
     *_NAME_WORDS)}))

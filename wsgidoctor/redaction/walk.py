@@ -67,3 +67,20 @@ def iter_strings(report: Report) -> Iterator[str]:
             yield e.text
     yield from (n for n in report.notes if isinstance(n, str))
     yield from (p.error for p in report.probes if isinstance(p.error, str))
+
+
+def iter_all_strings(report: Report) -> Iterator[str]:
+    """Every string :func:`map_report` applies its function to: the facts' (dict keys included) and the rest."""
+    stack: list[Any] = [report.facts]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                if isinstance(k, str):
+                    yield k
+                stack.append(v)
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
+    yield from iter_strings(report)
