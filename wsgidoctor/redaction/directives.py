@@ -23,7 +23,7 @@ from typing import Sequence
 from wsgidoctor.redaction.names import is_secret_name, words
 
 #: Words that, inside a directive's name, mean its arguments are secrets.
-_STRONG = ("PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "CREDENTIAL", "APIKEY", "PRIVATEKEY")
+STRONG_WORDS = ("PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "CREDENTIAL", "APIKEY", "PRIVATEKEY")
 #: Directives taking a secret at a known argument (0-based): every argument from there on.
 SECRET_FROM = {
     "authbasicfake": 1,           # mod_auth_basic: AuthBasicFake username password
@@ -60,7 +60,7 @@ def is_secret_directive(name: str) -> bool:
     if low in SECRET_FROM:
         return True
     parts = words(name)
-    return len(parts) >= 2 and any(s in "".join(parts) for s in _STRONG)
+    return len(parts) >= 2 and any(s in "".join(parts) for s in STRONG_WORDS)
 
 
 def secret_arguments(name: str, args: Sequence[object]) -> list[int]:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional, Sequence
 from urllib.parse import quote, unquote
 
 from wsgidoctor.redaction import MARKER
-from wsgidoctor.redaction.directives import SECRET_FROM, secret_arguments
+from wsgidoctor.redaction.directives import SECRET_FROM, STRONG_WORDS, secret_arguments
 from wsgidoctor.redaction.names import is_location_of_secret, is_secret_name
 from wsgidoctor.redaction.shapes import SHAPES, PRIVATE_KEY_BLOCK, is_trivial, looks_secret
 from wsgidoctor.redaction.lazy import lazy
@@ -226,32 +226,42 @@ class SecretScrubber:
         # cheap literal checks first: most rules need a word most texts lack
         if "-----begin" in low:
             text = PRIVATE_KEY_BLOCK.sub(self._private_key, text)
+        # Every later rule changes text within one line only, and only a line holding certain
+        # literals: in a long text, only those lines are given to the rule (see _LineRule).
+        lines = _LineRule if len(text) >= _LONG_TEXT and text.isascii() else _WholeText
         if any(h in low for h in _HEADER_HINTS):
-            text = _HEADER.sub(self._header, text)
+            text = lines(text, _HEADER_HINTS, fold=True).sub(_HEADER, self._header)
         if "://" in text:
-            text = _URL_USERINFO.sub(self._userinfo, text)
+            text = lines(text, ("@",)).sub(_URL_USERINFO, self._userinfo)
         if "setenv" in low or "define" in low:
-            text = _DIRECTIVE.sub(self._named(lambda m: _unquote(m.group("name")), "secret-names"), text)
-            text = _SETENV_FLAG.sub(self._named(lambda m: m.group("name"), "secret-names"), text)
+            text = lines(text, ("setenv", "define"), fold=True).sub(
+                _DIRECTIVE, self._named(lambda m: _unquote(m.group("name")), "secret-names"))
+            text = lines(text, ("--setenv",)).sub(_SETENV_FLAG, self._named(lambda m: m.group("name"), "secret-names"))
         if "header" in low or any(d in low for d in SECRET_FROM):
-            text = _KNOWN_DIRECTIVE.sub(self._directive, text)
+            text = lines(text, ("header", *SECRET_FROM), fold=True).sub(_KNOWN_DIRECTIVE, self._directive)
         if any(w in low for w in _DIRECTIVE_WORDS):
-            text = _LINE_DIRECTIVE.sub(self._directive, text)
-        for pattern, gates in zip(_COMMAND_LINES, _COMMAND_GATES):
+            # a line directive is changed only when secret_arguments names an argument: its name
+            # (ASCII letters, digits, "_") is SetEnv/Define, a header directive, one of SECRET_FROM
+            # or has a word of directives._STRONG once its "_" are dropped
+            text = lines(text, _LINE_DIRECTIVE_WORDS, fold=True, drop="_").sub(_LINE_DIRECTIVE, self._directive)
+        for pattern, gates, literals in zip(_COMMAND_LINES, _COMMAND_GATES, _COMMAND_LITERALS):
             if any(g in text for g in gates):
-                text = pattern.sub(self._value_group("command-lines"), text)
+                text = lines(text, literals).sub(pattern, self._value_group("command-lines"))
         if "?" in text and "=" in text:
-            text = _URL_QUERY.sub(self._query, text)
+            text = lines(text, ("=",)).sub(_URL_QUERY, self._query)
         if any(w in low for w in _NAME_WORDS):
             if "[" in text:
-                text = _PY_SUBSCRIPT.sub(self._value_group("secret-names", named=True), text)
+                text = lines(text, ("[",)).sub(_PY_SUBSCRIPT, self._value_group("secret-names", named=True))
             if "(" in text:
-                text = _PY_CALL.sub(self._value_group("secret-names", named=True), text)
-            text = self._assignments(text)
-            text = _FLAG.sub(self._flag, text)
+                text = lines(text, ("get(", "getenv(", "setdefault(", "putenv(")).sub(
+                    _PY_CALL, self._value_group("secret-names", named=True))
+            text = lines(text, ("=", ":")).apply(self._assignments)
+            text = lines(text, ("-",)).sub(_FLAG, self._flag)
         for rule, pattern, check, hints in _SHAPES_WITH_HINTS:
-            if hints is None or any(h in text for h in hints):
+            if hints is None:  # a run of 32 characters of a class: no literal to look for
                 text = pattern.sub(self._shape(rule, check), text)
+            elif any(h in text for h in hints):
+                text = lines(text, hints).sub(pattern, self._shape(rule, check))
         return text
 
     def _private_key(self, m: "re.Match[str]") -> str:
@@ -438,6 +448,77 @@ def _trie_pattern(values: Iterable[str]) -> str:
         return f"(?:{body})?" if ends else body
 
     return build(trie)
+
+
+#: From this length on, an ASCII text is given to each rule line by line (only the lines that can change).
+_LONG_TEXT = 2048
+#: Literals (lower case, "_" dropped) one of which a line must hold for _LINE_DIRECTIVE to change it.
+_LINE_DIRECTIVE_WORDS = ("setenv", "define", "header", *SECRET_FROM, *(w.lower() for w in STRONG_WORDS))
+#: For each pattern of _COMMAND_LINES, literals one of which each of its matches holds (its line too).
+_COMMAND_LITERALS = (("mysql", "mariadb"), ("sshpass",), ("redis-cli",), ("-u", "-U"), ("htpasswd",), ("pass:",))
+
+
+class _WholeText:
+    """A rule applied to the whole text (short texts, and texts that are not ASCII)."""
+
+    def __init__(self, text: str, literals: Sequence[str], fold: bool = False, drop: str = "") -> None:
+        self.text = text
+
+    def sub(self, pattern: "re.Pattern[str]", repl: Callable[["re.Match[str]"], str]) -> str:
+        return pattern.sub(repl, self.text)
+
+    def apply(self, fn: Callable[[str], str]) -> str:
+        return fn(self.text)
+
+
+class _LineRule(_WholeText):
+    """A rule applied only to the lines of a long ASCII text holding one of ``literals``.
+
+    Exact, not a heuristic: the rules after the private-key blocks never match across a line end
+    (no pattern of theirs matches a newline, and their look-arounds treat a line's edges as they
+    treat the text's), so the text's lines can be redacted one by one; and a rule changes a line
+    only when the line holds one of the literals it is given (``fold``: in lower case, which in
+    ASCII is what the rules' IGNORECASE means; ``drop``: once these characters are removed). Lines
+    without any are left as they are, which is what the rule would have done with them.
+    """
+
+    def __init__(self, text: str, literals: Sequence[str], fold: bool = False, drop: str = "") -> None:
+        super().__init__(text, literals)
+        hay = text.lower() if fold else text
+        for ch in drop:
+            hay = hay.replace(ch, "")  # the lines stay the same lines: no newline is dropped
+        self.numbers = _lines_holding(hay, literals)
+
+    def apply(self, fn: Callable[[str], str]) -> str:
+        if not self.numbers:
+            return self.text
+        lines = self.text.split("\n")
+        for n in self.numbers:
+            lines[n] = fn(lines[n])
+        return "\n".join(lines)
+
+    def sub(self, pattern: "re.Pattern[str]", repl: Callable[["re.Match[str]"], str]) -> str:
+        return self.apply(lambda line: pattern.sub(repl, line))
+
+
+def _lines_holding(hay: str, literals: Sequence[str]) -> list[int]:
+    """The numbers (from 0, in order) of the lines of ``hay`` holding one of ``literals``."""
+    hits = set()
+    for lit in literals:
+        i = hay.find(lit)
+        while i != -1:
+            start = hay.rfind("\n", 0, i) + 1
+            hits.add(start)
+            end = hay.find("\n", i)
+            if end == -1:
+                break
+            i = hay.find(lit, end + 1)
+    numbers, line, last = [], 0, 0
+    for start in sorted(hits):
+        line += hay.count("\n", last, start)
+        last = start
+        numbers.append(line)
+    return numbers
 
 
 def _splice(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
