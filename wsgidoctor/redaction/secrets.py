@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Callable, Iterable, Optional, Sequence
+from functools import lru_cache
+from typing import Callable, Iterable, NamedTuple, Optional, Sequence
 from urllib.parse import quote, unquote
 
 from wsgidoctor.redaction import MARKER
@@ -230,38 +231,39 @@ class SecretScrubber:
         # literals: in a long text, only those lines are given to the rule (see _LineRule).
         lines = _LineRule if len(text) >= _LONG_TEXT and text.isascii() else _WholeText
         if any(h in low for h in _HEADER_HINTS):
-            text = lines(text, _HEADER_HINTS, fold=True).sub(_HEADER, self._header)
+            text = lines(text, _Need(_HEADER_HINTS, fold=True)).sub(_HEADER, self._header)
         if "://" in text:
-            text = lines(text, ("@",)).sub(_URL_USERINFO, self._userinfo)
+            text = lines(text, _Need(("@",))).sub(_URL_USERINFO, self._userinfo)
         if "setenv" in low or "define" in low:
-            text = lines(text, ("setenv", "define"), fold=True).sub(
+            text = lines(text, _Need(("setenv", "define"), fold=True), _SECRET_NAME).sub(
                 _DIRECTIVE, self._named(lambda m: _unquote(m.group("name")), "secret-names"))
-            text = lines(text, ("--setenv",)).sub(_SETENV_FLAG, self._named(lambda m: m.group("name"), "secret-names"))
+            text = lines(text, _Need(("--setenv",)), _SECRET_NAME).sub(
+                _SETENV_FLAG, self._named(lambda m: m.group("name"), "secret-names"))
         if "header" in low or any(d in low for d in SECRET_FROM):
-            text = lines(text, ("header", *SECRET_FROM), fold=True).sub(_KNOWN_DIRECTIVE, self._directive)
+            text = lines(text, _Need(("header", *SECRET_FROM), fold=True)).sub(_KNOWN_DIRECTIVE, self._directive)
         if any(w in low for w in _DIRECTIVE_WORDS):
             # a line directive is changed only when secret_arguments names an argument: its name
             # (ASCII letters, digits, "_") is SetEnv/Define, a header directive, one of SECRET_FROM
             # or has a word of directives._STRONG once its "_" are dropped
-            text = lines(text, _LINE_DIRECTIVE_WORDS, fold=True, drop="_").sub(_LINE_DIRECTIVE, self._directive)
+            text = lines(text, _Need(_LINE_DIRECTIVE_WORDS, fold=True, drop="_")).sub(_LINE_DIRECTIVE, self._directive)
         for pattern, gates, literals in zip(_COMMAND_LINES, _COMMAND_GATES, _COMMAND_LITERALS):
             if any(g in text for g in gates):
-                text = lines(text, literals).sub(pattern, self._value_group("command-lines"))
+                text = lines(text, _Need(literals)).sub(pattern, self._value_group("command-lines"))
         if "?" in text and "=" in text:
-            text = lines(text, ("=",)).sub(_URL_QUERY, self._query)
+            text = lines(text, _Need(("=",)), _QUERY_NAME).sub(_URL_QUERY, self._query)
         if any(w in low for w in _NAME_WORDS):
             if "[" in text:
-                text = lines(text, ("[",)).sub(_PY_SUBSCRIPT, self._value_group("secret-names", named=True))
+                text = lines(text, _Need(("[",)), _SECRET_NAME).sub(_PY_SUBSCRIPT, self._value_group("secret-names", named=True))
             if "(" in text:
-                text = lines(text, ("get(", "getenv(", "setdefault(", "putenv(")).sub(
+                text = lines(text, _Need(("get(", "getenv(", "setdefault(", "putenv(")), _SECRET_NAME).sub(
                     _PY_CALL, self._value_group("secret-names", named=True))
-            text = lines(text, ("=", ":")).apply(self._assignments)
-            text = lines(text, ("-",)).sub(_FLAG, self._flag)
+            text = lines(text, _Need(("=", ":")), _SECRET_NAME).apply(self._assignments)
+            text = lines(text, _Need(("-",)), _SECRET_NAME).sub(_FLAG, self._flag)
         for rule, pattern, check, hints in _SHAPES_WITH_HINTS:
             if hints is None:  # a run of 32 characters of a class: no literal to look for
                 text = pattern.sub(self._shape(rule, check), text)
             elif any(h in text for h in hints):
-                text = lines(text, hints).sub(pattern, self._shape(rule, check))
+                text = lines(text, _Need(hints)).sub(pattern, self._shape(rule, check))
         return text
 
     def _private_key(self, m: "re.Match[str]") -> str:
@@ -458,10 +460,29 @@ _LINE_DIRECTIVE_WORDS = ("setenv", "define", "header", *SECRET_FROM, *(w.lower()
 _COMMAND_LITERALS = (("mysql", "mariadb"), ("sshpass",), ("redis-cli",), ("-u", "-U"), ("htpasswd",), ("pass:",))
 
 
+class _Need(NamedTuple):
+    """Literals one of which a line must hold for a rule to change it.
+
+    ``fold``: looked for in the line in lower case (what the rules' IGNORECASE means in ASCII);
+    ``drop``: looked for once these characters are removed from the line.
+    """
+
+    literals: Sequence[str]
+    fold: bool = False
+    drop: str = ""
+
+
+#: A name is_secret_name accepts holds one of these (lower case) once all but letters and digits
+#: are dropped: names.is_secret_name compares the name's words joined, in upper case.
+_SECRET_NAME = _Need(_NAME_WORDS, fold=True, drop="".join(chr(c) for c in range(128) if not chr(c).isalnum() and c != 10))
+#: The same for a URL query parameter (_QUERY_SECRETS adds two short names).
+_QUERY_NAME = _SECRET_NAME._replace(literals=(*_NAME_WORDS, "sig", "code"))
+
+
 class _WholeText:
     """A rule applied to the whole text (short texts, and texts that are not ASCII)."""
 
-    def __init__(self, text: str, literals: Sequence[str], fold: bool = False, drop: str = "") -> None:
+    def __init__(self, text: str, *needs: _Need) -> None:
         self.text = text
 
     def sub(self, pattern: "re.Pattern[str]", repl: Callable[["re.Match[str]"], str]) -> str:
@@ -472,22 +493,28 @@ class _WholeText:
 
 
 class _LineRule(_WholeText):
-    """A rule applied only to the lines of a long ASCII text holding one of ``literals``.
+    """A rule applied only to the lines of a long ASCII text that hold what each of ``needs`` asks for.
 
     Exact, not a heuristic: the rules after the private-key blocks never match across a line end
     (no pattern of theirs matches a newline, and their look-arounds treat a line's edges as they
     treat the text's), so the text's lines can be redacted one by one; and a rule changes a line
-    only when the line holds one of the literals it is given (``fold``: in lower case, which in
-    ASCII is what the rules' IGNORECASE means; ``drop``: once these characters are removed). Lines
-    without any are left as they are, which is what the rule would have done with them.
+    only when the line meets the needs it is given (each one a necessary condition: a literal
+    its matches hold, or the words a secret name it requires holds). Other lines are left as they
+    are, which is what the rule would have done with them.
     """
 
-    def __init__(self, text: str, literals: Sequence[str], fold: bool = False, drop: str = "") -> None:
-        super().__init__(text, literals)
-        hay = text.lower() if fold else text
-        for ch in drop:
-            hay = hay.replace(ch, "")  # the lines stay the same lines: no newline is dropped
-        self.numbers = _lines_holding(hay, literals)
+    def __init__(self, text: str, *needs: _Need) -> None:
+        super().__init__(text)
+        numbers: Optional[set[int]] = None
+        for need in needs:
+            hay = text.lower() if need.fold else text
+            if need.drop:
+                hay = hay.translate(_dropping(need.drop))  # no newline is dropped: the lines stay the same
+            found = _lines_holding(hay, need.literals)
+            numbers = found if numbers is None else numbers & found
+            if not numbers:
+                break
+        self.numbers = sorted(numbers or ())
 
     def apply(self, fn: Callable[[str], str]) -> str:
         if not self.numbers:
@@ -501,23 +528,27 @@ class _LineRule(_WholeText):
         return self.apply(lambda line: pattern.sub(repl, line))
 
 
-def _lines_holding(hay: str, literals: Sequence[str]) -> list[int]:
-    """The numbers (from 0, in order) of the lines of ``hay`` holding one of ``literals``."""
-    hits = set()
+@lru_cache(maxsize=None)
+def _dropping(chars: str) -> dict[int, None]:
+    return dict.fromkeys(map(ord, chars))
+
+
+def _lines_holding(hay: str, literals: Sequence[str]) -> set[int]:
+    """The numbers (from 0) of the lines of ``hay`` holding one of ``literals``."""
+    starts = set()
     for lit in literals:
         i = hay.find(lit)
         while i != -1:
-            start = hay.rfind("\n", 0, i) + 1
-            hits.add(start)
+            starts.add(hay.rfind("\n", 0, i) + 1)
             end = hay.find("\n", i)
             if end == -1:
                 break
             i = hay.find(lit, end + 1)
-    numbers, line, last = [], 0, 0
-    for start in sorted(hits):
+    numbers, line, last = set(), 0, 0
+    for start in sorted(starts):
         line += hay.count("\n", last, start)
         last = start
-        numbers.append(line)
+        numbers.add(line)
     return numbers
 
 
