@@ -63,6 +63,13 @@ def is_secret_directive(name: str) -> bool:
     return len(parts) >= 2 and any(s in "".join(parts) for s in STRONG_WORDS)
 
 
+@lru_cache(maxsize=1024)
+def may_take_secrets(name: str) -> bool:
+    """False when :func:`secret_arguments` names no argument of ``name`` whatever its arguments."""
+    low = name.lower()
+    return low in ("setenv", "define") or low in _HEADER_DIRECTIVES or low in SECRET_FROM or is_secret_directive(name)
+
+
 def secret_arguments(name: str, args: Sequence[object]) -> list[int]:
     """The indexes of ``args`` (a directive's arguments, unquoted) that hold a secret."""
     low = name.lower()

@@ -15,7 +15,7 @@ from typing import Callable, Iterable, NamedTuple, Optional, Sequence
 from urllib.parse import quote, unquote
 
 from wsgidoctor.redaction import MARKER
-from wsgidoctor.redaction.directives import SECRET_FROM, STRONG_WORDS, secret_arguments
+from wsgidoctor.redaction.directives import SECRET_FROM, STRONG_WORDS, may_take_secrets, secret_arguments
 from wsgidoctor.redaction.names import is_location_of_secret, is_secret_name
 from wsgidoctor.redaction.shapes import SHAPES, PRIVATE_KEY_BLOCK, is_trivial, looks_secret
 from wsgidoctor.redaction.lazy import lazy
@@ -229,7 +229,7 @@ class SecretScrubber:
             text = PRIVATE_KEY_BLOCK.sub(self._private_key, text)
         # Every later rule changes text within one line only, and only a line holding certain
         # literals: in a long text, only those lines are given to the rule (see _LineRule).
-        lines = _LineRule if len(text) >= _LONG_TEXT and text.isascii() else _WholeText
+        lines = _LineRules() if len(text) >= _LONG_TEXT and text.isascii() else _WholeText
         if any(h in low for h in _HEADER_HINTS):
             text = lines(text, _Need(_HEADER_HINTS, fold=True)).sub(_HEADER, self._header)
         if "://" in text:
@@ -296,6 +296,8 @@ class SecretScrubber:
     def _directive(self, m: "re.Match[str]") -> str:
         """A directive and its arguments, the secret ones blanked (see :mod:`.directives`)."""
         name, rest = m.group("name"), m.group("rest")
+        if not may_take_secrets(name):  # secret_arguments would name none: no need to split the arguments
+            return m.group(0)
         tokens = list(_ARGUMENT.finditer(rest))
         secret = secret_arguments(name, [_unquote(t.group(0)) for t in tokens])
         edits = []
@@ -493,39 +495,61 @@ class _WholeText:
 
 
 class _LineRule(_WholeText):
-    """A rule applied only to the lines of a long ASCII text that hold what each of ``needs`` asks for.
+    """A rule applied only to some lines of a text (their numbers, from 0); see :class:`_LineRules`."""
+
+    def __init__(self, text: str, numbers: list[int]) -> None:
+        super().__init__(text)
+        self.numbers = numbers
+
+    def apply(self, fn: Callable[[str], str]) -> str:
+        if not self.numbers:
+            return self.text
+        lines = self.text.split("\n")
+        changed = False
+        for n in self.numbers:
+            line = fn(lines[n])
+            if line != lines[n]:
+                lines[n], changed = line, True
+        return "\n".join(lines) if changed else self.text  # the same text: what was learnt of it holds
+
+    def sub(self, pattern: "re.Pattern[str]", repl: Callable[["re.Match[str]"], str]) -> str:
+        return self.apply(lambda line: pattern.sub(repl, line))
+
+
+class _LineRules:
+    """Gives each rule only the lines of a long ASCII text that meet what each of its needs asks for.
 
     Exact, not a heuristic: the rules after the private-key blocks never match across a line end
     (no pattern of theirs matches a newline, and their look-arounds treat a line's edges as they
     treat the text's), so the text's lines can be redacted one by one; and a rule changes a line
     only when the line meets the needs it is given (each one a necessary condition: a literal
     its matches hold, or the words a secret name it requires holds). Other lines are left as they
-    are, which is what the rule would have done with them.
+    are, which is what the rule would have done with them. Which lines meet a need is kept until
+    a rule changes the text.
     """
 
-    def __init__(self, text: str, *needs: _Need) -> None:
-        super().__init__(text)
+    def __init__(self) -> None:
+        self._text: Optional[str] = None
+        self._found: dict[_Need, set[int]] = {}
+
+    def __call__(self, text: str, *needs: _Need) -> _WholeText:
+        if text is not self._text:
+            self._text, self._found = text, {}
         numbers: Optional[set[int]] = None
         for need in needs:
-            hay = text.lower() if need.fold else text
-            if need.drop:
-                hay = hay.translate(_dropping(need.drop))  # no newline is dropped: the lines stay the same
-            found = _lines_holding(hay, need.literals)
+            found = self._found.get(need)
+            if found is None:
+                hay = text.lower() if need.fold else text
+                if need.drop:
+                    hay = hay.translate(_dropping(need.drop))  # no newline is dropped: the lines stay the same
+                found = self._found[need] = _lines_holding(hay, need.literals)
             numbers = found if numbers is None else numbers & found
             if not numbers:
                 break
-        self.numbers = sorted(numbers or ())
-
-    def apply(self, fn: Callable[[str], str]) -> str:
-        if not self.numbers:
-            return self.text
-        lines = self.text.split("\n")
-        for n in self.numbers:
-            lines[n] = fn(lines[n])
-        return "\n".join(lines)
-
-    def sub(self, pattern: "re.Pattern[str]", repl: Callable[["re.Match[str]"], str]) -> str:
-        return self.apply(lambda line: pattern.sub(repl, line))
+        chosen = sorted(numbers or ())
+        if len(chosen) * 4 > text.count("\n"):
+            return _WholeText(text)  # most lines: one pass over the whole text costs less
+        return _LineRule(text, chosen)
 
 
 @lru_cache(maxsize=None)
