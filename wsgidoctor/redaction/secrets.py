@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote
 from wsgidoctor.redaction import MARKER
 from wsgidoctor.redaction.directives import SECRET_FROM, STRONG_WORDS, may_take_secrets, secret_arguments
 from wsgidoctor.redaction.names import is_location_of_secret, is_secret_name
-from wsgidoctor.redaction.shapes import SHAPES, PRIVATE_KEY_BLOCK, is_trivial, looks_secret
+from wsgidoctor.redaction.shapes import PRIVATE_KEY_BLOCK, SHAPES, VENDOR_TOKEN, is_trivial, looks_secret
 from wsgidoctor.redaction.lazy import lazy
 
 _AUTH_SCHEME = r"(?:Basic|Bearer|Digest|Token|Negotiate|NTLM|AWS4-HMAC-SHA256)"
@@ -229,7 +229,7 @@ class SecretScrubber:
             text = PRIVATE_KEY_BLOCK.sub(self._private_key, text)
         # Every later rule changes text within one line only, and only a line holding certain
         # literals: in a long text, only those lines are given to the rule (see _LineRule).
-        lines = _LineRules() if len(text) >= _LONG_TEXT and text.isascii() else _WholeText
+        lines = _LineRules() if text.isascii() else _WholeText
         if any(h in low for h in _HEADER_HINTS):
             text = lines(text, _Need(_HEADER_HINTS, fold=True)).sub(_HEADER, self._header)
         if "://" in text:
@@ -263,7 +263,8 @@ class SecretScrubber:
             if hints is None:  # a run of 32 characters of a class: no literal to look for
                 text = pattern.sub(self._shape(rule, check), text)
             elif any(h in text for h in hints):
-                text = lines(text, _Need(hints)).sub(pattern, self._shape(rule, check))
+                text = lines(text, _Need(_SHAPE_LITERALS.get(pattern, hints))).sub(
+                    pattern, self._shape(rule, check))
         return text
 
     def _private_key(self, m: "re.Match[str]") -> str:
@@ -454,6 +455,9 @@ def _trie_pattern(values: Iterable[str]) -> str:
     return build(trie)
 
 
+#: Literals one of which each match of VENDOR_TOKEN holds (narrower than its hints: "gh" is in "high").
+_SHAPE_LITERALS: "dict[object, tuple[str, ...]]" = {VENDOR_TOKEN: ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox",
+                                     "k_live_", "k_test_", "sk-", "AIza", "SG.", "npm_")}
 #: From this length on, an ASCII text is given to each rule line by line (only the lines that can change).
 _LONG_TEXT = 2048
 #: Literals (lower case, "_" dropped) one of which a line must hold for _LINE_DIRECTIVE to change it.
@@ -517,7 +521,7 @@ class _LineRule(_WholeText):
 
 
 class _LineRules:
-    """Gives each rule only the lines of a long ASCII text that meet what each of its needs asks for.
+    """Gives each rule only the lines of an ASCII text that meet what each of its needs asks for.
 
     Exact, not a heuristic: the rules after the private-key blocks never match across a line end
     (no pattern of theirs matches a newline, and their look-arounds treat a line's edges as they
@@ -546,10 +550,11 @@ class _LineRules:
             numbers = found if numbers is None else numbers & found
             if not numbers:
                 break
-        chosen = sorted(numbers or ())
-        if len(chosen) * 4 > text.count("\n"):
-            return _WholeText(text)  # most lines: one pass over the whole text costs less
-        return _LineRule(text, chosen)
+        if not numbers:
+            return _LineRule(text, [])  # the rule would change nothing (and its pattern need not compile)
+        if len(text) < _LONG_TEXT or len(numbers) * 4 > text.count("\n"):
+            return _WholeText(text)  # a short text, or most lines: one pass over the whole text costs less
+        return _LineRule(text, sorted(numbers))
 
 
 @lru_cache(maxsize=None)
