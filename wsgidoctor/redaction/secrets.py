@@ -233,32 +233,32 @@ class SecretScrubber:
         if any(h in low for h in _HEADER_HINTS):
             text = lines(text, _Need(_HEADER_HINTS, fold=True)).sub(_HEADER, self._header)
         if "://" in text:
-            text = lines(text, _Need(("@",))).sub(_URL_USERINFO, self._userinfo)
+            text = lines(text, _Need(("@",)), _Need(("://",))).sub(_URL_USERINFO, self._userinfo)
         if "setenv" in low or "define" in low:
-            text = lines(text, _Need(("setenv", "define"), fold=True), _SECRET_NAME).sub(
+            text = lines(text, _Need(("setenv", "define"), fold=True), _SECRET_NAME, _BLANK).sub(
                 _DIRECTIVE, self._named(lambda m: _unquote(m.group("name")), "secret-names"))
-            text = lines(text, _Need(("--setenv",)), _SECRET_NAME).sub(
+            text = lines(text, _Need(("--setenv",)), _SECRET_NAME, _BLANK).sub(
                 _SETENV_FLAG, self._named(lambda m: m.group("name"), "secret-names"))
         if "header" in low or any(d in low for d in SECRET_FROM):
-            text = lines(text, _Need(("header", *SECRET_FROM), fold=True)).sub(_KNOWN_DIRECTIVE, self._directive)
+            text = lines(text, _KNOWN_DIRECTIVE_NEED).sub(_KNOWN_DIRECTIVE, self._directive)
         if any(w in low for w in _DIRECTIVE_WORDS):
             # a line directive is changed only when secret_arguments names an argument: its name
             # (ASCII letters, digits, "_") is SetEnv/Define, a header directive, one of SECRET_FROM
             # or has a word of directives._STRONG once its "_" are dropped
-            text = lines(text, _Need(_LINE_DIRECTIVE_WORDS, fold=True, drop="_")).sub(_LINE_DIRECTIVE, self._directive)
+            text = lines(text, _Need(_LINE_DIRECTIVE_WORDS, fold=True, drop="_"), _BLANK).sub(_LINE_DIRECTIVE, self._directive)
         for pattern, gates, literals in zip(_COMMAND_LINES, _COMMAND_GATES, _COMMAND_LITERALS):
             if any(g in text for g in gates):
                 text = lines(text, _Need(literals)).sub(pattern, self._value_group("command-lines"))
         if "?" in text and "=" in text:
-            text = lines(text, _Need(("=",)), _QUERY_NAME).sub(_URL_QUERY, self._query)
+            text = lines(text, _QUERY_NAME, _Need(("=",))).sub(_URL_QUERY, self._query)
         if any(w in low for w in _NAME_WORDS):
             if "[" in text:
                 text = lines(text, _Need(("[",)), _SECRET_NAME).sub(_PY_SUBSCRIPT, self._value_group("secret-names", named=True))
             if "(" in text:
                 text = lines(text, _Need(("get(", "getenv(", "setdefault(", "putenv(")), _SECRET_NAME).sub(
                     _PY_CALL, self._value_group("secret-names", named=True))
-            text = lines(text, _Need(("=", ":")), _SECRET_NAME).apply(self._assignments)
-            text = lines(text, _Need(("-",)), _SECRET_NAME).sub(_FLAG, self._flag)
+            text = lines(text, _SECRET_NAME, _Need(("=", ":"))).apply(self._assignments)
+            text = lines(text, _SECRET_NAME, _Need(("-",)), _BLANK).sub(_FLAG, self._flag)
         for rule, pattern, check, hints in _SHAPES_WITH_HINTS:
             if hints is None:  # a run of 32 characters of a class: no literal to look for
                 text = pattern.sub(self._shape(rule, check), text)
@@ -481,6 +481,10 @@ class _Need(NamedTuple):
 #: A name is_secret_name accepts holds one of these (lower case) once all but letters and digits
 #: are dropped: names.is_secret_name compares the name's words joined, in upper case.
 _SECRET_NAME = _Need(_NAME_WORDS, fold=True, drop="".join(chr(c) for c in range(128) if not chr(c).isalnum() and c != 10))
+#: A blank between a name and what follows it (a directive's arguments, a flag's value).
+_BLANK = _Need((" ", "\t"))
+#: _KNOWN_DIRECTIVE matches a directive name followed by a blank ("HeaderName" is no "Header").
+_KNOWN_DIRECTIVE_NEED = _Need(tuple(f"{name}{blank}" for name in ("header", *SECRET_FROM) for blank in " \t"), fold=True)
 #: The same for a URL query parameter (_QUERY_SECRETS adds two short names).
 _QUERY_NAME = _SECRET_NAME._replace(literals=(*_NAME_WORDS, "sig", "code"))
 
@@ -534,27 +538,40 @@ class _LineRules:
 
     def __init__(self) -> None:
         self._text: Optional[str] = None
+        self._lines: list[str] = []
         self._found: dict[_Need, set[int]] = {}
 
     def __call__(self, text: str, *needs: _Need) -> _WholeText:
+        """The rule's view of ``text``: the whole of it, the lines to give the rule, or none (the first
+        of ``needs`` is looked for in the whole text, the others in the lines that meet it)."""
+        if "\n" not in text:  # one line (most texts): it meets the needs or the rule changes nothing
+            return _WholeText(text) if all(map(_meets, (text,) * len(needs), needs)) else _LineRule(text, [])
         if text is not self._text:
-            self._text, self._found = text, {}
-        numbers: Optional[set[int]] = None
-        for need in needs:
-            found = self._found.get(need)
-            if found is None:
-                hay = text.lower() if need.fold else text
-                if need.drop:
-                    hay = hay.translate(_dropping(need.drop))  # no newline is dropped: the lines stay the same
-                found = self._found[need] = _lines_holding(hay, need.literals)
-            numbers = found if numbers is None else numbers & found
+            self._text, self._lines, self._found = text, text.split("\n"), {}
+        first = needs[0]
+        numbers = self._found.get(first)
+        if numbers is None:
+            hay = text.lower() if first.fold else text
+            if first.drop:
+                hay = hay.translate(_dropping(first.drop))  # no newline is dropped: the lines stay the same
+            numbers = self._found[first] = _lines_holding(hay, first.literals)
+        for need in needs[1:]:
             if not numbers:
                 break
+            numbers = {n for n in numbers if _meets(self._lines[n], need)}
         if not numbers:
             return _LineRule(text, [])  # the rule would change nothing (and its pattern need not compile)
-        if len(text) < _LONG_TEXT or len(numbers) * 4 > text.count("\n"):
+        if len(text) < _LONG_TEXT or len(numbers) * 4 > len(self._lines):
             return _WholeText(text)  # a short text, or most lines: one pass over the whole text costs less
         return _LineRule(text, sorted(numbers))
+
+
+def _meets(line: str, need: _Need) -> bool:
+    """True when one line meets ``need``."""
+    hay = line.lower() if need.fold else line
+    if need.drop:
+        hay = hay.translate(_dropping(need.drop))
+    return any(lit in hay for lit in need.literals)
 
 
 @lru_cache(maxsize=None)
