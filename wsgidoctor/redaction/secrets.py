@@ -235,17 +235,19 @@ class SecretScrubber:
         if "://" in text:
             text = lines(text, _Need(("@",)), _Need(("://",))).sub(_URL_USERINFO, self._userinfo)
         if "setenv" in low or "define" in low:
-            text = lines(text, _Need(("setenv", "define"), fold=True), _SECRET_NAME, _BLANK).sub(
+            text = lines(text, _SECRET_NAME, _Need(("setenv", "define"), fold=True), _BLANK).sub(
                 _DIRECTIVE, self._named(lambda m: _unquote(m.group("name")), "secret-names"))
-            text = lines(text, _Need(("--setenv",)), _SECRET_NAME, _BLANK).sub(
+            text = lines(text, _SECRET_NAME, _Need(("--setenv",)), _BLANK).sub(
                 _SETENV_FLAG, self._named(lambda m: m.group("name"), "secret-names"))
         if "header" in low or any(d in low for d in SECRET_FROM):
             text = lines(text, _KNOWN_DIRECTIVE_NEED).sub(_KNOWN_DIRECTIVE, self._directive)
         if any(w in low for w in _DIRECTIVE_WORDS):
             # a line directive is changed only when secret_arguments names an argument: its name
             # (ASCII letters, digits, "_") is SetEnv/Define, a header directive, one of SECRET_FROM
-            # or has a word of directives._STRONG once its "_" are dropped
-            text = lines(text, _Need(_LINE_DIRECTIVE_WORDS, fold=True, drop="_"), _BLANK).sub(_LINE_DIRECTIVE, self._directive)
+            # or has a word of directives._STRONG once its "_" are dropped; and the name is the
+            # line's first word
+            text = lines(text, _Need(_LINE_DIRECTIVE_WORDS, fold=True, drop="_"), _BLANK,
+                         line_test=_may_be_secret_directive_line).sub(_LINE_DIRECTIVE, self._directive)
         for pattern, gates, literals in zip(_COMMAND_LINES, _COMMAND_GATES, _COMMAND_LITERALS):
             if any(g in text for g in gates):
                 text = lines(text, _Need(literals)).sub(pattern, self._value_group("command-lines"))
@@ -253,9 +255,9 @@ class SecretScrubber:
             text = lines(text, _QUERY_NAME, _Need(("=",))).sub(_URL_QUERY, self._query)
         if any(w in low for w in _NAME_WORDS):
             if "[" in text:
-                text = lines(text, _Need(("[",)), _SECRET_NAME).sub(_PY_SUBSCRIPT, self._value_group("secret-names", named=True))
+                text = lines(text, _SECRET_NAME, _Need(("[",))).sub(_PY_SUBSCRIPT, self._value_group("secret-names", named=True))
             if "(" in text:
-                text = lines(text, _Need(("get(", "getenv(", "setdefault(", "putenv(")), _SECRET_NAME).sub(
+                text = lines(text, _SECRET_NAME, _Need(("get(", "getenv(", "setdefault(", "putenv("))).sub(
                     _PY_CALL, self._value_group("secret-names", named=True))
             text = lines(text, _SECRET_NAME, _Need(("=", ":"))).apply(self._assignments)
             text = lines(text, _SECRET_NAME, _Need(("-",)), _BLANK).sub(_FLAG, self._flag)
@@ -492,7 +494,7 @@ _QUERY_NAME = _SECRET_NAME._replace(literals=(*_NAME_WORDS, "sig", "code"))
 class _WholeText:
     """A rule applied to the whole text (short texts, and texts that are not ASCII)."""
 
-    def __init__(self, text: str, *needs: _Need) -> None:
+    def __init__(self, text: str, *needs: _Need, line_test: Optional[Callable[[str], bool]] = None) -> None:
         self.text = text
 
     def sub(self, pattern: "re.Pattern[str]", repl: Callable[["re.Match[str]"], str]) -> str:
@@ -541,11 +543,13 @@ class _LineRules:
         self._lines: list[str] = []
         self._found: dict[_Need, set[int]] = {}
 
-    def __call__(self, text: str, *needs: _Need) -> _WholeText:
+    def __call__(self, text: str, *needs: _Need, line_test: Optional[Callable[[str], bool]] = None) -> _WholeText:
         """The rule's view of ``text``: the whole of it, the lines to give the rule, or none (the first
-        of ``needs`` is looked for in the whole text, the others in the lines that meet it)."""
+        of ``needs`` is looked for in the whole text, the others, and ``line_test``, in the lines that
+        meet it)."""
         if "\n" not in text:  # one line (most texts): it meets the needs or the rule changes nothing
-            return _WholeText(text) if all(map(_meets, (text,) * len(needs), needs)) else _LineRule(text, [])
+            meets = all(map(_meets, (text,) * len(needs), needs)) and (line_test is None or line_test(text))
+            return _WholeText(text) if meets else _LineRule(text, [])
         if text is not self._text:
             self._text, self._lines, self._found = text, text.split("\n"), {}
         first = needs[0]
@@ -559,11 +563,20 @@ class _LineRules:
             if not numbers:
                 break
             numbers = {n for n in numbers if _meets(self._lines[n], need)}
+        if numbers and line_test is not None:
+            numbers = {n for n in numbers if line_test(self._lines[n])}
         if not numbers:
             return _LineRule(text, [])  # the rule would change nothing (and its pattern need not compile)
         if len(text) < _LONG_TEXT or len(numbers) * 4 > len(self._lines):
             return _WholeText(text)  # a short text, or most lines: one pass over the whole text costs less
         return _LineRule(text, sorted(numbers))
+
+
+def _may_be_secret_directive_line(line: str) -> bool:
+    """False when _LINE_DIRECTIVE cannot change ``line``: its name would be the line's first word
+    (after the quote and list marks it allows), and secret_arguments names no argument of that name."""
+    word = line.lstrip(" \t>*`'\"+-").split(" ", 1)[0].split("\t", 1)[0]
+    return may_take_secrets(word)
 
 
 def _meets(line: str, need: _Need) -> bool:
