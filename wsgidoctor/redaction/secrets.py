@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote
 from wsgidoctor.redaction import MARKER
 from wsgidoctor.redaction.directives import SECRET_FROM, STRONG_WORDS, may_take_secrets, secret_arguments
 from wsgidoctor.redaction.names import is_location_of_secret, is_secret_name
-from wsgidoctor.redaction.shapes import PRIVATE_KEY_BLOCK, SHAPES, VENDOR_TOKEN, is_trivial, looks_secret
+from wsgidoctor.redaction.shapes import B64_RUN, HEX_RUN, PRIVATE_KEY_BLOCK, SHAPES, VENDOR_TOKEN, is_trivial, looks_secret
 from wsgidoctor.redaction.lazy import lazy
 
 _AUTH_SCHEME = r"(?:Basic|Bearer|Digest|Token|Negotiate|NTLM|AWS4-HMAC-SHA256)"
@@ -217,19 +217,19 @@ class SecretScrubber:
 
     def _scan(self, text: str) -> str:
         low = text.lower()
+        # Every rule but the private-key one changes text within one line only, and only a line
+        # holding certain literals: the rule is given only such lines, if any (see _LineRules).
+        lines = _LineRules() if text.isascii() else _WholeText
         if not _ANY_HINT.search(low):  # one search decides for most strings
             if len(text) < _SHORTEST_SHAPE:
                 return text
             for rule, pattern, check, hints in _SHAPES_WITH_HINTS:
                 if hints is None:
-                    text = pattern.sub(self._shape(rule, check), text)
+                    text = _runs(lines, text, _RUN_NEEDS[pattern]).sub(pattern, self._shape(rule, check))
             return text
         # cheap literal checks first: most rules need a word most texts lack
         if "-----begin" in low:
             text = PRIVATE_KEY_BLOCK.sub(self._private_key, text)
-        # Every later rule changes text within one line only, and only a line holding certain
-        # literals: in a long text, only those lines are given to the rule (see _LineRule).
-        lines = _LineRules() if text.isascii() else _WholeText
         if any(h in low for h in _HEADER_HINTS):
             text = lines(text, _Need(_HEADER_HINTS, fold=True)).sub(_HEADER, self._header)
         if "://" in text:
@@ -262,8 +262,8 @@ class SecretScrubber:
             text = lines(text, _SECRET_NAME, _Need(("=", ":"))).apply(self._assignments)
             text = lines(text, _SECRET_NAME, _Need(("-",)), _BLANK).sub(_FLAG, self._flag)
         for rule, pattern, check, hints in _SHAPES_WITH_HINTS:
-            if hints is None:  # a run of 32 characters of a class: no literal to look for
-                text = pattern.sub(self._shape(rule, check), text)
+            if hints is None:  # a run of 32 characters of a class
+                text = _runs(lines, text, _RUN_NEEDS[pattern]).sub(pattern, self._shape(rule, check))
             elif any(h in text for h in hints):
                 text = lines(text, _Need(_SHAPE_LITERALS.get(pattern, hints))).sub(
                     pattern, self._shape(rule, check))
@@ -478,11 +478,16 @@ class _Need(NamedTuple):
     literals: Sequence[str]
     fold: bool = False
     drop: str = ""
+    #: looked for once each of these characters is made an "x" and every other one (but newline) a blank
+    runs: str = ""
 
 
 #: A name is_secret_name accepts holds one of these (lower case) once all but letters and digits
 #: are dropped: names.is_secret_name compares the name's words joined, in upper case.
 _SECRET_NAME = _Need(_NAME_WORDS, fold=True, drop="".join(chr(c) for c in range(128) if not chr(c).isalnum() and c != 10))
+#: HEX_RUN and B64_RUN match 32 characters of their class in a row.
+_RUN_NEEDS = {HEX_RUN: _Need(("x" * 32,), runs="0123456789abcdefABCDEF"),
+              B64_RUN: _Need(("x" * 32,), runs="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")}
 #: A blank between a name and what follows it (a directive's arguments, a flag's value).
 _BLANK = _Need((" ", "\t"))
 #: _KNOWN_DIRECTIVE matches a directive name followed by a blank ("HeaderName" is no "Header").
@@ -547,22 +552,17 @@ class _LineRules:
         """The rule's view of ``text``: the whole of it, the lines to give the rule, or none (the first
         of ``needs`` is looked for in the whole text, the others, and ``line_test``, in the lines that
         meet it)."""
-        if "\n" not in text:  # one line (most texts): it meets the needs or the rule changes nothing
-            meets = all(map(_meets, (text,) * len(needs), needs)) and (line_test is None or line_test(text))
-            return _WholeText(text) if meets else _LineRule(text, [])
         if text is not self._text:
-            self._text, self._lines, self._found = text, text.split("\n"), {}
-        first = needs[0]
-        numbers = self._found.get(first)
-        if numbers is None:
-            hay = text.lower() if first.fold else text
-            if first.drop:
-                hay = hay.translate(_dropping(first.drop))  # no newline is dropped: the lines stay the same
-            numbers = self._found[first] = _lines_holding(hay, first.literals)
+            self._text, self._found = text, {}
+            self._lines = text.split("\n") if "\n" in text else [text]
+        numbers = self._holding(needs[0])
         for need in needs[1:]:
             if not numbers:
                 break
-            numbers = {n for n in numbers if _meets(self._lines[n], need)}
+            if len(self._lines) == 1:  # one line (most texts): the whole text's answer is the line's
+                numbers = numbers & self._holding(need)
+            else:
+                numbers = {n for n in numbers if _meets(self._lines[n], need)}
         if numbers and line_test is not None:
             numbers = {n for n in numbers if line_test(self._lines[n])}
         if not numbers:
@@ -570,6 +570,18 @@ class _LineRules:
         if len(text) < _LONG_TEXT or len(numbers) * 4 > len(self._lines):
             return _WholeText(text)  # a short text, or most lines: one pass over the whole text costs less
         return _LineRule(text, sorted(numbers))
+
+    def _holding(self, need: _Need) -> set[int]:
+        numbers = self._found.get(need)
+        if numbers is None:
+            numbers = self._found[need] = _lines_holding(_hay(self._text or "", need), need.literals)
+        return numbers
+
+
+def _runs(lines: Callable[..., _WholeText], text: str, need: _Need) -> _WholeText:
+    """HEX_RUN's and B64_RUN's view of ``text``: in a long text, the lines with a run of their class
+    (the lines of a short one: its regular expression costs less than looking for runs)."""
+    return lines(text, need) if len(text) >= _LONG_TEXT else _WholeText(text)
 
 
 def _may_be_secret_directive_line(line: str) -> bool:
@@ -581,15 +593,28 @@ def _may_be_secret_directive_line(line: str) -> bool:
 
 def _meets(line: str, need: _Need) -> bool:
     """True when one line meets ``need``."""
-    hay = line.lower() if need.fold else line
+    hay = _hay(line, need)
+    return any(lit in hay for lit in need.literals)
+
+
+def _hay(text: str, need: _Need) -> str:
+    """``text`` as ``need`` looks into it (ASCII; no newline is dropped: the lines stay the same)."""
+    hay = text.lower() if need.fold else text
     if need.drop:
         hay = hay.translate(_dropping(need.drop))
-    return any(lit in hay for lit in need.literals)
+    if need.runs:
+        hay = hay.translate(_marking(need.runs))
+    return hay
 
 
 @lru_cache(maxsize=None)
 def _dropping(chars: str) -> dict[int, None]:
     return dict.fromkeys(map(ord, chars))
+
+
+@lru_cache(maxsize=None)
+def _marking(chars: str) -> dict[int, str]:
+    return {c: "x" if chr(c) in chars else "\n" if c == 10 else " " for c in range(128)}
 
 
 def _lines_holding(hay: str, literals: Sequence[str]) -> set[int]:
