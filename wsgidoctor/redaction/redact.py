@@ -83,6 +83,10 @@ def redact_text(text: str) -> str:
 
 def _facts(node: Any, key: Optional[str], secrets: SecretScrubber) -> Any:
     """A copy of the facts with secrets blanked, using dict keys and directive records as names."""
+    if isinstance(node, str):  # the most common node first
+        if key is not None and is_secret_name(key):
+            return secrets.blank_value(key, node)
+        return secrets.text(node)
     if isinstance(node, dict):
         name, args = node.get("name"), node.get("args")
         record = isinstance(name, str) and isinstance(args, list)
@@ -98,10 +102,6 @@ def _facts(node: Any, key: Optional[str], secrets: SecretScrubber) -> Any:
     if isinstance(node, (list, tuple)):
         items = _argv([_facts(v, key, secrets) for v in node], secrets)
         return items if isinstance(node, list) else tuple(items)
-    if isinstance(node, str):
-        if key is not None and is_secret_name(key):
-            return secrets.blank_value(key, node)
-        return secrets.text(node)
     return node
 
 

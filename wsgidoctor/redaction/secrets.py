@@ -217,12 +217,13 @@ class SecretScrubber:
 
     def _scan(self, text: str) -> str:
         low = text.lower()
+        hinted = _ANY_HINT.search(low) is not None  # one search decides for most strings
+        if not hinted and len(text) < _SHORTEST_SHAPE:
+            return text
         # Every rule but the private-key one changes text within one line only, and only a line
         # holding certain literals: the rule is given only such lines, if any (see _LineRules).
         lines = _LineRules() if text.isascii() else _WholeText
-        if not _ANY_HINT.search(low):  # one search decides for most strings
-            if len(text) < _SHORTEST_SHAPE:
-                return text
+        if not hinted:
             for rule, pattern, check, hints in _SHAPES_WITH_HINTS:
                 if hints is None:
                     text = _runs(lines, text, _RUN_NEEDS[pattern]).sub(pattern, self._shape(rule, check))
