@@ -51,6 +51,14 @@ _NEVER_LAST = frozenset({"ERROR", "ERRORS", "EXCEPTION", "WARNING", "MODULE", "T
 #: its value is a path (``SSL_KEY_FILE=/etc/ssl/private/site.key``, ``SSH_AUTH_SOCK=/tmp/...``).
 _LOCATION_WORDS = frozenset({"FILE", "FILENAME", "PATH", "DIR", "DIRECTORY", "SOCK", "SOCKET", "STORE"})
 
+#: Some word (lower case) every secret name holds once all but its ASCII letters and digits are
+#: dropped (in ASCII): each entry of _SUBSTRINGS, _WORDS, _SUFFIXES and _COOKIE_NAMES holds one.
+NAME_WORDS = ("pass", "pw", "secret", "token", "key", "auth", "cred", "priv", "dsn", "jwt", "otp", "salt", "hmac",
+              "bearer", "sasl", "psk", "cookie", "conn", "database")
+#: Every ASCII character but letters, digits and newline: what NAME_WORDS are looked for without.
+NOT_ALNUM = "".join(chr(c) for c in range(128) if not chr(c).isalnum() and c != 10)
+_DROP_NOT_ALNUM = dict.fromkeys(map(ord, NOT_ALNUM))
+
 _CAMEL = lazy(r"([a-z0-9])([A-Z])")
 _SPLIT = lazy(r"[^A-Z0-9]+")
 _PATHISH = lazy(r"^(?:/|~/|\./|\.\./|[A-Za-z]:[\\/])")
@@ -66,6 +74,8 @@ def words(name: str) -> list[str]:
 @lru_cache(maxsize=4096)
 def is_secret_name(name: str) -> bool:
     """True when a value assigned to ``name`` should be treated as a secret."""
+    if name.isascii() and not any(w in name.lower().translate(_DROP_NOT_ALNUM) for w in NAME_WORDS):
+        return False  # most names: none of the words below can be in it (upper() of ASCII is ASCII)
     if name.strip("\"'") in _COOKIE_NAMES:
         return True
     parts = words(name.lstrip("-"))

@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote
 
 from wsgidoctor.redaction import MARKER
 from wsgidoctor.redaction.directives import SECRET_FROM, STRONG_WORDS, may_take_secrets, secret_arguments
-from wsgidoctor.redaction.names import is_location_of_secret, is_secret_name
+from wsgidoctor.redaction.names import NAME_WORDS, NOT_ALNUM, is_location_of_secret, is_secret_name
 from wsgidoctor.redaction.shapes import B64_RUN, HEX_RUN, PRIVATE_KEY_BLOCK, SHAPES, VENDOR_TOKEN, is_trivial, looks_secret
 from wsgidoctor.redaction.lazy import lazy
 
@@ -103,8 +103,7 @@ _SCHEME_PREFIX = lazy(_AUTH_SCHEME + r"[ \t]+")
 
 _HEADER_HINTS = ("authorization", "cookie", "x-api-key", "x-auth-token", "x-amz-security-token")
 #: Some word every secret variable name contains (a superset of names.is_secret_name).
-_NAME_WORDS = ("pass", "pw", "secret", "token", "key", "auth", "cred", "priv", "dsn", "jwt", "otp", "salt", "hmac",
-               "bearer", "sasl", "psk", "cookie", "conn", "database")
+_NAME_WORDS = NAME_WORDS
 #: The shape rules with literals one of which their matches must contain (None: always run).
 _SHAPES_WITH_HINTS = [(rule, pattern, check, hints) for (rule, pattern, check), hints in zip(SHAPES[1:], (
     ("eyJ",), ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ABIA", "ACCA"),
@@ -485,7 +484,7 @@ class _Need(NamedTuple):
 
 #: A name is_secret_name accepts holds one of these (lower case) once all but letters and digits
 #: are dropped: names.is_secret_name compares the name's words joined, in upper case.
-_SECRET_NAME = _Need(_NAME_WORDS, fold=True, drop="".join(chr(c) for c in range(128) if not chr(c).isalnum() and c != 10))
+_SECRET_NAME = _Need(NAME_WORDS, fold=True, drop=NOT_ALNUM)
 #: HEX_RUN and B64_RUN match 32 characters of their class in a row.
 _RUN_NEEDS = {HEX_RUN: _Need(("x" * 32,), runs="0123456789abcdefABCDEF"),
               B64_RUN: _Need(("x" * 32,), runs="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")}
