@@ -334,3 +334,11 @@ def test_hosts_and_users_are_left_alone_unless_asked():
     out = redact_report(Report(mode="report", raw=[RawOutput("x", "x", text)]), identity=NOBODY)
     assert out.raw[0].text == text
     assert "hostnames" not in out.redaction["rules"]
+
+
+def test_a_secret_thousands_of_characters_long_is_blanked_everywhere_without_error():
+    """A long cookie seen once is hunted through the rest of the text (main raised RecursionError)."""
+    cookie = "a1B2" * 1500
+    out = redact_text(f"Cookie: session={cookie}\nlogged again: {cookie}")
+    assert cookie[:40] not in out
+    assert out == f"Cookie: {MARKER}\nlogged again: {MARKER}"

@@ -446,15 +446,28 @@ def _trie_pattern(values: Iterable[str]) -> str:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def build(node: dict) -> str:
-        ends = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+    # Built from the leaves up without recursion: one found value may be thousands of characters
+    # long (a cookie, a key), deeper than Python's recursion limit.
+    built: dict[int, str] = {}
+    stack: list[tuple[dict, bool]] = [(trie, False)]
+    while stack:
+        node, children_built = stack.pop()
+        if not children_built:
+            stack.append((node, True))
+            stack.extend((child, False) for ch, child in node.items() if ch)
+            continue
+        branches = [_escape(ch) + built.pop(id(child)) for ch, child in sorted(node.items()) if ch]
         if not branches:
-            return ""
+            built[id(node)] = ""
+            continue
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if ends else body
+        built[id(node)] = f"(?:{body})?" if "" in node else body
+    return built[id(trie)]
 
-    return build(trie)
+
+def _escape(ch: str) -> str:
+    """``re.escape(ch)`` for one character (letters, digits and "_" are never escaped: the common case)."""
+    return ch if ch.isalnum() or ch == "_" else re.escape(ch)
 
 
 #: Literals one of which each match of VENDOR_TOKEN holds (narrower than its hints: "gh" is in "high").
