@@ -230,7 +230,7 @@ class SecretScrubber:
         # cheap literal checks first: most rules need a word most texts lack
         if "-----begin" in low:
             text = PRIVATE_KEY_BLOCK.sub(self._private_key, text)
-        if any(h in low for h in _HEADER_HINTS):
+        if any(map(low.__contains__, _HEADER_HINTS)):
             text = lines(text, _Need(_HEADER_HINTS, fold=True)).sub(_HEADER, self._header)
         if "://" in text:
             text = lines(text, _Need(("@",)), _Need(("://",))).sub(_URL_USERINFO, self._userinfo)
@@ -239,9 +239,9 @@ class SecretScrubber:
                 _DIRECTIVE, self._named(lambda m: _unquote(m.group("name")), "secret-names"))
             text = lines(text, _SECRET_NAME, _Need(("--setenv",)), _BLANK).sub(
                 _SETENV_FLAG, self._named(lambda m: m.group("name"), "secret-names"))
-        if "header" in low or any(d in low for d in SECRET_FROM):
+        if "header" in low or any(map(low.__contains__, SECRET_FROM)):
             text = lines(text, _KNOWN_DIRECTIVE_NEED).sub(_KNOWN_DIRECTIVE, self._directive)
-        if any(w in low for w in _DIRECTIVE_WORDS):
+        if any(map(low.__contains__, _DIRECTIVE_WORDS)):
             # a line directive is changed only when secret_arguments names an argument: its name
             # (ASCII letters, digits, "_") is SetEnv/Define, a header directive, one of SECRET_FROM
             # or has a word of directives._STRONG once its "_" are dropped; and the name is the
@@ -249,11 +249,11 @@ class SecretScrubber:
             text = lines(text, _Need(_LINE_DIRECTIVE_WORDS, fold=True, drop="_"), _BLANK,
                          line_test=_may_be_secret_directive_line).sub(_LINE_DIRECTIVE, self._directive)
         for pattern, gates, literals in zip(_COMMAND_LINES, _COMMAND_GATES, _COMMAND_LITERALS):
-            if any(g in text for g in gates):
+            if any(map(text.__contains__, gates)):
                 text = lines(text, _Need(literals)).sub(pattern, self._value_group("command-lines"))
         if "?" in text and "=" in text:
             text = lines(text, _QUERY_NAME, _Need(("=",))).sub(_URL_QUERY, self._query)
-        if any(w in low for w in _NAME_WORDS):
+        if any(map(low.__contains__, _NAME_WORDS)):
             if "[" in text:
                 text = lines(text, _SECRET_NAME, _Need(("[",))).sub(_PY_SUBSCRIPT, self._value_group("secret-names", named=True))
             if "(" in text:
@@ -264,7 +264,7 @@ class SecretScrubber:
         for rule, pattern, check, hints in _SHAPES_WITH_HINTS:
             if hints is None:  # a run of 32 characters of a class
                 text = _runs(lines, text, _RUN_NEEDS[pattern]).sub(pattern, self._shape(rule, check))
-            elif any(h in text for h in hints):
+            elif any(map(text.__contains__, hints)):
                 text = lines(text, _Need(_SHAPE_LITERALS.get(pattern, hints))).sub(
                     pattern, self._shape(rule, check))
         return text
@@ -587,7 +587,12 @@ class _LineRules:
     def _holding(self, need: _Need) -> set[int]:
         numbers = self._found.get(need)
         if numbers is None:
-            numbers = self._found[need] = _lines_holding(_hay(self._text or "", need), need.literals)
+            text = self._text or ""
+            if len(self._lines) == 1:
+                numbers = {0} if _meets(text, need) else set()
+            else:
+                numbers = _lines_holding(_hay(text, need), need.literals)
+            self._found[need] = numbers
         return numbers
 
 
@@ -607,7 +612,7 @@ def _may_be_secret_directive_line(line: str) -> bool:
 def _meets(line: str, need: _Need) -> bool:
     """True when one line meets ``need``."""
     hay = _hay(line, need)
-    return any(lit in hay for lit in need.literals)
+    return any(map(hay.__contains__, need.literals))
 
 
 def _hay(text: str, need: _Need) -> str:
