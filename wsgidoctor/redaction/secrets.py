@@ -580,8 +580,8 @@ class _LineRules:
             numbers = {n for n in numbers if line_test(self._lines[n])}
         if not numbers:
             return _LineRule(text, [])  # the rule would change nothing (and its pattern need not compile)
-        if len(text) < _LONG_TEXT or len(numbers) * 4 > len(self._lines):
-            return _WholeText(text)  # a short text, or most lines: one pass over the whole text costs less
+        if len(text) < _LONG_TEXT or len(numbers) * 10 > len(self._lines) * 9:
+            return _WholeText(text)  # a short text, or nearly all lines: one pass over the whole text costs less
         return _LineRule(text, sorted(numbers))
 
     def _holding(self, need: _Need) -> set[int]:
