@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Optional
+
 from wsgidoctor.redaction.lazy import lazy
 
 #: Accounts every distribution has; naming them reveals nobody and helps diagnosis.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+
 from wsgidoctor.redaction.lazy import lazy
 
 #: Matched anywhere in the name once separators are removed.

@@ -16,9 +16,10 @@ from urllib.parse import quote, unquote
 
 from wsgidoctor.redaction import MARKER
 from wsgidoctor.redaction.directives import SECRET_FROM, STRONG_WORDS, may_take_secrets, secret_arguments
-from wsgidoctor.redaction.names import NAME_WORDS, NOT_ALNUM, is_location_of_secret, is_secret_name
-from wsgidoctor.redaction.shapes import B64_RUN, HEX_RUN, PRIVATE_KEY_BLOCK, SHAPES, VENDOR_TOKEN, is_trivial, looks_secret
 from wsgidoctor.redaction.lazy import lazy
+from wsgidoctor.redaction.names import NAME_WORDS, NOT_ALNUM, is_location_of_secret, is_secret_name
+from wsgidoctor.redaction.shapes import (B64_RUN, HEX_RUN, PRIVATE_KEY_BLOCK, SHAPES, VENDOR_TOKEN, is_trivial,
+                                         looks_secret)
 
 _AUTH_SCHEME = r"(?:Basic|Bearer|Digest|Token|Negotiate|NTLM|AWS4-HMAC-SHA256)"
 #: One unquoted word. A backtick ends it only when nothing follows, so that a value quoted in a
@@ -255,7 +256,8 @@ class SecretScrubber:
             text = lines(text, _QUERY_NAME, _Need(("=",))).sub(_URL_QUERY, self._query)
         if any(map(low.__contains__, _NAME_WORDS)):
             if "[" in text:
-                text = lines(text, _SECRET_NAME, _Need(("[",))).sub(_PY_SUBSCRIPT, self._value_group("secret-names", named=True))
+                text = lines(text, _SECRET_NAME, _Need(("[",))).sub(
+                    _PY_SUBSCRIPT, self._value_group("secret-names", named=True))
             if "(" in text:
                 text = lines(text, _SECRET_NAME, _Need(("get(", "getenv(", "setdefault(", "putenv("))).sub(
                     _PY_CALL, self._value_group("secret-names", named=True))
@@ -471,8 +473,9 @@ def _escape(ch: str) -> str:
 
 
 #: Literals one of which each match of VENDOR_TOKEN holds (narrower than its hints: "gh" is in "high").
-_SHAPE_LITERALS: "dict[object, tuple[str, ...]]" = {VENDOR_TOKEN: ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox",
-                                     "k_live_", "k_test_", "sk-", "AIza", "SG.", "npm_")}
+_SHAPE_LITERALS: "dict[object, tuple[str, ...]]" = {
+    VENDOR_TOKEN: ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "k_live_", "k_test_", "sk-",
+                   "AIza", "SG.", "npm_")}
 #: From this length on, an ASCII text is given to each rule line by line (only the lines that can change).
 _LONG_TEXT = 2048
 #: Literals (lower case, "_" dropped) one of which a line must hold for _LINE_DIRECTIVE to change it.
@@ -504,7 +507,8 @@ _RUN_NEEDS = {HEX_RUN: _Need(("x" * 32,), runs="0123456789abcdefABCDEF"),
 #: A blank between a name and what follows it (a directive's arguments, a flag's value).
 _BLANK = _Need((" ", "\t"))
 #: _KNOWN_DIRECTIVE matches a directive name followed by a blank ("HeaderName" is no "Header").
-_KNOWN_DIRECTIVE_NEED = _Need(tuple(f"{name}{blank}" for name in ("header", *SECRET_FROM) for blank in " \t"), fold=True)
+_KNOWN_DIRECTIVE_NEED = _Need(tuple(f"{name}{blank}" for name in ("header", *SECRET_FROM) for blank in " \t"),
+                              fold=True)
 #: The same for a URL query parameter (_QUERY_SECRETS adds two short names).
 _QUERY_NAME = _SECRET_NAME._replace(literals=(*_NAME_WORDS, "sig", "code"))
 
