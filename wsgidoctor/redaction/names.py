@@ -75,7 +75,7 @@ def words(name: str) -> list[str]:
 @lru_cache(maxsize=4096)
 def is_secret_name(name: str) -> bool:
     """True when a value assigned to ``name`` should be treated as a secret."""
-    if name.isascii() and not any(w in name.lower().translate(_DROP_NOT_ALNUM) for w in NAME_WORDS):
+    if name.isascii() and not any(map(name.lower().translate(_DROP_NOT_ALNUM).__contains__, NAME_WORDS)):
         return False  # most names: none of the words below can be in it (upper() of ASCII is ASCII)
     if name.strip("\"'") in _COOKIE_NAMES:
         return True
