@@ -110,6 +110,8 @@ _SHAPES_WITH_HINTS = [(rule, pattern, check, hints) for (rule, pattern, check), 
     ("eyJ",), ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ABIA", "ACCA"),
     ("gh", "github_pat_", "glpat-", "xox", "k_live_", "k_test_", "sk-", "AIza", "SG.", "npm_"), None, None))]
 
+#: The shape rules no literal announces: hex and base64 runs.
+_RUN_SHAPES = [(rule, pattern, check) for rule, pattern, check, hints in _SHAPES_WITH_HINTS if hints is None]
 #: The shortest text a nameless shape rule (hex and base64 runs) can match.
 _SHORTEST_SHAPE = 32
 #: What redacting a text did besides returning it: the rule counted (or None) and the values to hunt.
@@ -223,10 +225,9 @@ class SecretScrubber:
         # Every rule but the private-key one changes text within one line only, and only a line
         # holding certain literals: the rule is given only such lines, if any (see _LineRules).
         lines = _LineRules() if text.isascii() else _WholeText
-        if not hinted:
-            for rule, pattern, check, hints in _SHAPES_WITH_HINTS:
-                if hints is None:
-                    text = _runs(lines, text, _RUN_NEEDS[pattern]).sub(pattern, self._shape(rule, check))
+        if not hinted:  # only the hex and base64 runs can be there
+            for rule, pattern, check in _RUN_SHAPES:
+                text = _runs(lines, text, _RUN_NEEDS[pattern]).sub(pattern, self._shape(rule, check))
             return text
         # cheap literal checks first: most rules need a word most texts lack
         if "-----begin" in low:
@@ -602,7 +603,7 @@ class _LineRules:
 
 def _runs(lines: Callable[..., _WholeText], text: str, need: _Need) -> _WholeText:
     """HEX_RUN's and B64_RUN's view of ``text``: in a long text, the lines with a run of their class
-    (the lines of a short one: its regular expression costs less than looking for runs)."""
+    (the whole of a short one: its regular expression costs less than looking for runs)."""
     return lines(text, need) if len(text) >= _LONG_TEXT else _WholeText(text)
 
 
