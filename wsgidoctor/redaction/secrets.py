@@ -246,7 +246,7 @@ class SecretScrubber:
         if any(map(low.__contains__, _DIRECTIVE_WORDS)):
             # a line directive is changed only when secret_arguments names an argument: its name
             # (ASCII letters, digits, "_") is SetEnv/Define, a header directive, one of SECRET_FROM
-            # or has a word of directives._STRONG once its "_" are dropped; and the name is the
+            # or has a word of directives.STRONG_WORDS once its "_" are dropped; and the name is the
             # line's first word
             text = lines(text, _Need(_LINE_DIRECTIVE_WORDS, fold=True, drop="_"), _BLANK,
                          line_test=_may_be_secret_directive_line).sub(_LINE_DIRECTIVE, self._directive)
