@@ -2,8 +2,9 @@
 
 Blocks are about ``chunk_size`` bytes and always end with a newline, so a consumer can search a
 block with C-speed ``bytes`` methods instead of looping over lines in Python. A line longer than
-``max_line`` bytes (binary garbage, a runaway debug dump) is clipped to its first ``max_line``
-bytes and the rest of it is skipped, so at most ``chunk_size + max_line`` bytes are held at once.
+``max_line`` bytes that does not fit in one read (binary garbage, a runaway debug dump) is clipped
+to its first ``max_line`` bytes and the rest of it is skipped, so at most ``chunk_size + max_line``
+bytes are held at once.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ MAX_LINE = 64 * 1024
 class LineBlocks:
     """Iterate ``fh`` (binary) from ``start`` to ``end`` as blocks of whole lines.
 
-    After iteration, ``bytes_read`` is how many bytes were consumed and ``lines_clipped`` how many
-    lines were cut short because they were longer than ``max_line``. While iterating,
-    ``block_start`` is the offset (from ``start``) where the block just yielded begins in the file,
-    and ``block_exact`` whether its bytes are the file's bytes there (False for a clipped line).
+    After iteration, ``bytes_read`` is how many bytes were consumed, ``lines_clipped`` how many
+    lines were cut short because they were longer than ``max_line``, and ``unterminated`` whether
+    the last line had no newline (one was added). While iterating, ``block_start`` is the offset
+    (from ``start``) where the block just yielded begins in the file, and ``block_exact`` whether
+    its bytes are the file's bytes there (False for a clipped line).
     """
 
     def __init__(self, fh: IO[bytes], *, start: int = 0, end: Optional[int] = None,
@@ -32,6 +34,7 @@ class LineBlocks:
         self.max_line = max_line
         self.bytes_read = 0
         self.lines_clipped = 0
+        self.unterminated = False
         self.block_start = 0
         self.block_exact = True
 
@@ -39,38 +42,52 @@ class LineBlocks:
         if self.start or self.fh.seekable():
             self.fh.seek(self.start)
         remaining = None if self.end is None else max(0, self.end - self.start)
-        pending = b""  # the start of a line whose end has not been read yet
+        # One buffer for every read (fresh megabyte objects cost page faults). Its first ``held``
+        # bytes are the start of a line whose end has not been read yet, from file offset ``held_at``.
+        buf = bytearray(self.chunk_size + self.max_line + 1)
+        view = memoryview(buf)
+        readinto = getattr(self.fh, "readinto", None)
+        held, held_at = 0, 0
         skipping = False  # inside an over-long line: drop bytes until its newline
         while remaining is None or remaining > 0:
             want = self.chunk_size if remaining is None else min(self.chunk_size, remaining)
-            data = self.fh.read(want)
-            if not data:
+            if readinto is not None:
+                got = readinto(view[held:held + want]) or 0
+            else:
+                data = self.fh.read(want)
+                got = len(data)
+                view[held:held + got] = data
+            if not got:
                 break
             data_start = self.bytes_read
-            self.bytes_read += len(data)
+            self.bytes_read += got
             if remaining is not None:
-                remaining -= len(data)
+                remaining -= got
+            fresh, size = held, held + got  # this read's bytes are buf[fresh:size]
+            buf_at = data_start - held  # file offset of buf[0] (held bytes come right before)
             if skipping:
-                nl = data.find(b"\n")
+                nl = buf.find(b"\n", fresh, size)
                 if nl < 0:
                     continue
-                self.block_exact = False
-                yield pending + b"\n"
-                pending, skipping = b"", False
-                data = data[nl + 1:]
-                data_start += nl + 1
-            buf = pending + data if pending else data
-            cut = buf.rfind(b"\n") + 1
+                self.block_start, self.block_exact = held_at, False
+                yield bytes(view[:held]) + b"\n"
+                skipping = False
+                # keep what follows the long line's end
+                view[:size - nl - 1] = view[nl + 1:size]
+                buf_at, fresh, size = data_start + (nl + 1 - fresh), 0, size - nl - 1
+            cut = buf.rfind(b"\n", fresh, size) + 1
             if cut:
-                self.block_start, self.block_exact = data_start - len(pending), True
-                yield buf[:cut]
-                pending = buf[cut:]
+                self.block_start, self.block_exact = buf_at, True
+                yield bytes(view[:cut])
+                view[:size - cut] = view[cut:size]
+                held, held_at = size - cut, buf_at + cut
             else:
-                pending = buf
-            if len(pending) > self.max_line:
-                pending = pending[:self.max_line]
+                held, held_at = size, buf_at
+            if held > self.max_line:
+                held = self.max_line
                 skipping = True
                 self.lines_clipped += 1
-        if pending:
-            self.block_start, self.block_exact = self.bytes_read - len(pending), not skipping
-            yield pending + b"\n"
+        if held:
+            self.block_start, self.block_exact = held_at, not skipping
+            self.unterminated = True
+            yield bytes(view[:held]) + b"\n"

@@ -85,7 +85,8 @@ class EventStats:
         self.first_time: Optional[str] = None
         self.last_time: Optional[str] = None
         self.head: list[dict[str, Any]] = []
-        self.tail: deque[dict[str, Any]] = deque(maxlen=EXAMPLES)
+        self.tail: deque[tuple[LogLine, dict[str, str], Optional[dict[str, Any]], Optional[str]]] = \
+            deque(maxlen=EXAMPLES)
         self.by: dict[str, int] = {}
         self.key = key
 
@@ -95,16 +96,10 @@ class EventStats:
         if self.count == 1:
             self.first, self.first_time = line.number, line.time
         self.last, self.last_time = line.number, line.time
-        example: dict[str, Any] = {"line": line.number, "text": line.text[:EXAMPLE_TEXT],
-                                   "time": line.time, "pid": line.pid, "fields": fields}
-        if context:
-            example["after"] = context
-        if source:
-            example["source"] = source
         if len(self.head) < EXAMPLES:
-            self.head.append(example)
-        else:
-            self.tail.append(example)
+            self.head.append(_example(line, fields, context, source))
+        else:  # made into an example only if it is still among the last ones at the end
+            self.tail.append((line, fields, context, source))
         if self.key:
             value = fields.get(self.key)
             if value is not None:
@@ -116,7 +111,18 @@ class EventStats:
     def to_json(self) -> dict[str, Any]:
         return {"count": self.count, "first": self.first, "last": self.last,
                 "first_time": self.first_time, "last_time": self.last_time,
-                "examples": self.head + list(self.tail), "by": dict(self.by)}
+                "examples": self.head + [_example(*kept) for kept in self.tail], "by": dict(self.by)}
+
+
+def _example(line: LogLine, fields: dict[str, str], context: Optional[dict[str, Any]],
+             source: Optional[str]) -> dict[str, Any]:
+    example: dict[str, Any] = {"line": line.number, "text": line.text[:EXAMPLE_TEXT],
+                               "time": line.time, "pid": line.pid, "fields": fields}
+    if context:
+        example["after"] = context
+    if source:
+        example["source"] = source
+    return example
 
 
 class LogScanner:
@@ -131,7 +137,7 @@ class LogScanner:
         self.source: Optional[str] = None
         self.numbers_known = first_line is not None
         self.first_line = first_line if first_line is not None else 1
-        self.next_line = self.first_line
+        self.next_line: Optional[int] = self.first_line
         self.lines_clipped = 0
         self.events: dict[str, EventStats] = {}
         self.banner: Optional[dict[str, Any]] = None
@@ -150,40 +156,49 @@ class LogScanner:
 
     # -- blocks -------------------------------------------------------------------------------
 
-    def feed(self, block: bytes, hits: Optional[list[int]] = None) -> None:
+    def feed(self, block: bytes, hits: Optional[list[tuple[int, int]]] = None) -> None:
         """Scan one block of whole lines (it must end with a newline).
 
-        ``hits``: where the needles are in the block, when something searched for them already
-        (:mod:`.prefilter`); else the block is searched here, once per needle.
+        ``hits``: where the needles are in the block and the line number of each, when something
+        searched for them already (:mod:`.prefilter`); else the block is searched here, once per
+        needle. With hits, the lines between them are not counted: :attr:`next_line` is left
+        ``None`` (unknown) unless something read up to the end of the block; the caller sets it
+        before feeding a block without hits or asking for the facts.
         """
         base = self.next_line
+        numbered = hits is not None and not self.every_line
+        if base is None and not numbered:
+            raise ValueError("the line number of the block is unknown")
         resume, resume_line = 0, base
         if self._peek_command_line:
             self._command_line(block, 0, base)
         if self._dump_budget:
             resume, resume_line = self._read_dump(block, 0, base)
-        starts = set()
+        starts: dict[int, Optional[int]] = {}  # line start -> its number, when known
         find, rfind = block.find, block.rfind
         if self.every_line:
             pos = resume
             while 0 <= pos < len(block):
                 if block[pos] not in (10, 13):  # blank lines mean nothing
-                    starts.add(pos)
+                    starts[pos] = None
                 pos = find(b"\n", pos) + 1 or -1
         elif hits is not None:
-            starts = {rfind(b"\n", 0, i) + 1 for i in hits if i >= resume}
+            for i, number in hits:
+                if i >= resume:
+                    starts.setdefault(rfind(b"\n", 0, i) + 1, number)
         else:
             for needle in NEEDLES:
                 i = find(needle, resume)
                 while i >= 0:
                     end = find(b"\n", i)
-                    starts.add(rfind(b"\n", 0, i) + 1)
+                    starts[rfind(b"\n", 0, i) + 1] = None
                     i = find(needle, end)
         counted_pos, counted_line = resume, resume_line
         for start in sorted(starts):
             if start < resume:
                 continue  # already read as part of a path-configuration dump
-            counted_line += block.count(b"\n", counted_pos, start)
+            known = starts[start]
+            counted_line = known if known is not None else counted_line + block.count(b"\n", counted_pos, start)
             counted_pos = start
             end = find(b"\n", start)
             raw = block[start:end]
@@ -197,7 +212,10 @@ class LogScanner:
             elif follow == "banner" and not self.every_line:  # every line is classified anyway
                 self._peek_command_line = COMMAND_LINE_AFTER
                 self._command_line(block, end + 1, counted_line + 1)
-        self.next_line = counted_line + block.count(b"\n", counted_pos)
+        if numbered and not (self._peek_command_line or self._dump_budget):
+            self.next_line = None  # the next hit tells, or the caller counts
+        else:
+            self.next_line = counted_line + block.count(b"\n", counted_pos)
         self._prev_tail = block[-8192:]
 
     # -- one interesting line -----------------------------------------------------------------
@@ -339,7 +357,7 @@ class LogScanner:
                 compiled = (banner["python_version"], "banner")
             elif banner.get("python_version_kind") == "runtime" and runtime is None:
                 runtime = (banner["python_version"], "banner")
-        lines_read = self.next_line - self.first_line
+        lines_read = _known(self.next_line) - self.first_line
         return {
             "path": self.path,
             "lines_read": lines_read,
@@ -377,17 +395,28 @@ def scan_stream(fh: IO[bytes], *, start: int = 0, end: Optional[int] = None,
     total_bytes = clipped = 0
     for index, (a, b) in enumerate(ranges):
         if index:
-            counted = count_newlines(fh, ranges[0][1] or 0, a)
-            scanner.next_line += counted
+            scanner.next_line = _known(scanner.next_line) + count_newlines(fh, ranges[0][1] or 0, a)
             scanner._dump_budget = 0
             scanner._prev_tail = b""
         reader = LineBlocks(fh, start=a, end=b)
-        prefilter = NeedleHits.start(fh, a, b, NEEDLES)
+        prefilter = None if every_line else NeedleHits.start(fh, a, b, NEEDLES)
+        first = _known(scanner.next_line)  # the number of the range's first line
         try:
             for block in reader:
-                hits = (prefilter.within(reader.block_start, reader.block_start + len(block))
-                        if prefilter is not None and reader.block_exact else None)
-                scanner.feed(block, hits)
+                lo = reader.block_start
+                hits = (prefilter.within(lo, lo + len(block))
+                        if prefilter is not None and reader.block_exact and lo + len(block) <= prefilter.size
+                        else None)
+                if hits is None:
+                    if scanner.next_line is None:
+                        assert prefilter is not None  # only hits leave the line number unknown
+                        scanner.next_line = first + prefilter.lines_before(lo)
+                    scanner.feed(block)
+                else:
+                    scanner.feed(block, [(at, first + index) for at, index in hits])
+            if scanner.next_line is None:
+                assert prefilter is not None
+                scanner.next_line = first + prefilter.lines_before(reader.bytes_read) + reader.unterminated
         finally:
             if prefilter is not None:
                 prefilter.close()
@@ -398,6 +427,11 @@ def scan_stream(fh: IO[bytes], *, start: int = 0, end: Optional[int] = None,
     if skip is not None:
         facts["skipped"] = {"offset": skip[0], "bytes": skip[1]}
     return facts
+
+
+def _known(line: Optional[int]) -> int:
+    assert line is not None, "scan_stream sets the line number before it is needed"
+    return line
 
 
 def count_newlines(fh: IO[bytes], start: int, end: int, chunk_size: int = 1 << 20) -> int:

@@ -32,6 +32,24 @@ _CODE = re.compile(r"(?P<code>AH\d{5}|WSGI\d{4}): ")
 _MOD_WSGI_PID = re.compile(r"mod_wsgi \(pid=(?P<pid>\d+)(?:, process='[^']*', application='[^']*')?\): ")
 
 
+def _renamed(pattern: re.Pattern[str], suffix: str) -> str:
+    """``pattern``'s text with every group name suffixed (the same part twice in one pattern)."""
+    return re.sub(r"\(\?P<(\w+)>", lambda m: f"(?P<{m.group(1)}{suffix}>", pattern.pattern)
+
+
+#: Every part of the message's head in one match, in the order parse_line takes them: Apache's
+#: prefix (2.4, else 2.2), then ``(errno)text:`` and ``[client x]`` (2.2 puts the client first),
+#: the AH/WSGI code, mod_wsgi's ``(pid=N)``. Each part is optional and nothing after it can fail,
+#: so the match takes each part exactly where matching them one after the other would.
+_HEAD = re.compile(
+    f"(?:{_renamed(_PREFIX_24, '')}|{_renamed(_PREFIX_22, '22')})?"
+    f"(?:{_ERRNO.pattern}(?:{_CLIENT.pattern})?|{_renamed(_CLIENT, '_first')}(?:{_renamed(_ERRNO, '_second')})?)?"
+    f"(?:{_CODE.pattern})?"
+    f"(?:{_renamed(_MOD_WSGI_PID, '_wsgi')})?")
+_HEAD_GROUPS = ("time", "module", "level", "pid", "tid", "time22", "level22", "errno", "errtext", "client",
+                "client_first", "errno_second", "errtext_second", "code", "pid_wsgi")
+
+
 @dataclass
 class LogLine:
     """One line, taken apart. ``message`` is what remains after every prefix."""
@@ -66,45 +84,18 @@ def parse_line(text: str, number: Optional[int] = None) -> LogLine:
     """Take ``text`` (one line, no line ending) apart. Never raises."""
     text = text.rstrip("\r\n")
     body = undecorate(text).rstrip()
-    line = LogLine(number=number, text=text, message=body)
-    pos = 0
-    if body.startswith("["):
-        m = _PREFIX_24.match(body)
-        if m:
-            line.bare = False
-            line.time, line.module, line.level = m.group("time"), m.group("module"), m.group("level")
-            if m.group("pid"):
-                line.pid = int(m.group("pid"))
-            line.tid = m.group("tid")
-            pos = m.end()
-        else:
-            m = _PREFIX_22.match(body)
-            if m:
-                line.bare = False
-                line.time, line.level = m.group("time"), m.group("level")
-                pos = m.end()
-    # The rest comes in this order in 2.4 (each part optional): (errno)text: [client x] AHnnnnn:
-    m = _ERRNO.match(body, pos)
-    if m:
-        line.errno, line.errtext = int(m.group("errno")), m.group("errtext").strip()
-        pos = m.end()
-    m = _CLIENT.match(body, pos)
-    if m:
-        line.client = m.group("client")
-        pos = m.end()
-        if line.errno is None:  # 2.2 puts the client first
-            m = _ERRNO.match(body, pos)
-            if m:
-                line.errno, line.errtext = int(m.group("errno")), m.group("errtext").strip()
-                pos = m.end()
-    m = _CODE.match(body, pos)
-    if m:
-        line.code = m.group("code")
-        pos = m.end()
-    m = _MOD_WSGI_PID.match(body, pos)
-    if m:
-        if line.pid is None:
-            line.pid = int(m.group("pid"))
-        pos = m.end()
-    line.message = body[pos:]
+    m = _HEAD.match(body)
+    assert m is not None  # every part is optional: it always matches
+    (time, module, level, pid, tid, time22, level22, errno, errtext, client, client1, errno2, errtext2,
+     code, wsgi_pid) = m.group(*_HEAD_GROUPS)  # one call, not one per group
+    if level is None and level22 is not None:
+        time, level = time22, level22
+    if errno is None:
+        errno, errtext = errno2, errtext2
+    if not pid:
+        pid = wsgi_pid
+    line = LogLine(number, text, body[m.end():], level is None, time, module, level,
+                   int(pid) if pid else None, tid, int(errno) if errno is not None else None,
+                   errtext.strip() if errno is not None else None, client if client is not None else client1,
+                   code)
     return line

@@ -215,8 +215,35 @@ _DAEMON_ONLY = ("WSGIDaemonProcess", "WSGIProcessGroup", "WSGISocketPrefix", "WS
                 "WSGISocketRotation", "WSGIDaemonSocket")
 
 
+#: Classifications of recent messages: a log repeats the same few messages with other times,
+#: pids and clients, and what a line means depends only on this key. Bounded: cleared when full,
+#: long messages never kept.
+_RECENT: dict[tuple[str, Optional[str], Optional[int], Optional[str]], Optional[tuple[str, dict[str, str]]]] = {}
+_RECENT_LIMIT = 2048
+_RECENT_MESSAGE = 512
+
+
 def classify(line: LogLine) -> Optional[tuple[str, dict[str, str]]]:
-    """The event a line records and the values it carries, or ``None`` for an ordinary line."""
+    """The event a line records and the values it carries, or ``None`` for an ordinary line.
+
+    A function of the line's message, code, errno and errno text alone (the rest of the line -
+    time, pid, client - never changes what it means); the fields are the caller's to change.
+    """
+    if len(line.message) > _RECENT_MESSAGE:
+        return _classify(line)
+    key = (line.message, line.code, line.errno, line.errtext)
+    try:
+        found = _RECENT[key]
+    except KeyError:
+        found = _classify(line)
+        if len(_RECENT) >= _RECENT_LIMIT:
+            _RECENT.clear()
+        _RECENT[key] = (found[0], dict(found[1])) if found is not None else None
+        return found
+    return (found[0], dict(found[1])) if found is not None else None
+
+
+def _classify(line: LogLine) -> Optional[tuple[str, dict[str, str]]]:
     msg = line.message
     code = line.code
     code_event = CODE_EVENTS.get(code) if code else None
