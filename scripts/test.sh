@@ -18,11 +18,13 @@ export DEBIAN_FRONTEND=noninteractive
 python_was_enabled=no
 if [ -e /etc/apache2/mods-enabled/python.load ]; then python_was_enabled=yes; fi
 
+# ripgrep: the faster of the two needle searchers of large error logs (grep is the other); the
+# tests compare each with the pure-Python search.
 $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
     apache2 apache2-dev libapache2-mod-wsgi-py3 libapache2-mod-python patchelf acl gcc libc6-dev make \
     debootstrap openssh-client libapr1-dev libaprutil1-dev libpcre2-dev dpkg-dev \
-    python3 python3-venv python3-dev curl ca-certificates
+    python3 python3-venv python3-dev curl ca-certificates ripgrep
 if [ "$python_was_enabled" = no ] && [ -e /etc/apache2/mods-enabled/python.load ]; then
     $SUDO a2dismod -q -f python || true
 fi

@@ -1,10 +1,13 @@
-"""grep as the needle search of large logs: the same facts as the pure-Python search, always."""
+"""grep or ripgrep as the needle search of large logs: the same facts as the pure-Python search,
+always - whatever the engine, the number of parallel parts, the range, or a searcher that fails."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import random
+import shutil
 import stat
 from pathlib import Path
 
@@ -13,7 +16,9 @@ import pytest
 from wsgidoctor.errorlog import prefilter, scan_file
 from wsgidoctor.errorlog.scanner import scan_stream
 
-CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpus" / "errorlog"
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "fixtures" / "corpus" / "errorlog"
+ENGINES = ["grep", "rg"]
 
 
 def _real_lines() -> list[bytes]:
@@ -41,34 +46,91 @@ def big_log(tmp_path_factory) -> Path:
     return path
 
 
-def _facts(path: Path, use_grep: bool, monkeypatch, **kw) -> str:
+@pytest.fixture(scope="module")
+def bench_log(tmp_path_factory) -> Path:
+    """The benchmark's own generated log (benchmarks/bench_analyze.py), 3 MB, ending with a start-up
+    whose Python path-configuration dump follows a needle line; no final newline."""
+    spec = importlib.util.spec_from_file_location("bench_analyze", ROOT / "benchmarks" / "bench_analyze.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    path = tmp_path_factory.mktemp("bench") / "error.log"
+    startup = bench.STARTUP.format(ts=bench.TS.format(s=59, us=0)).encode()
+    path.write_bytes(bench.make_block(3 << 20) + startup.rstrip(b"\n"))
+    return path
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request, monkeypatch) -> str:
+    """Each searcher alone (scripts/test.sh installs ripgrep)."""
+    assert shutil.which(request.param), f"{request.param} is not installed (scripts/test.sh installs it)"
+    monkeypatch.setattr(prefilter, "ENGINES", (request.param,))
+    return request.param
+
+
+def _facts(path: Path, use_grep: bool, monkeypatch, parts: int = 1, **kw) -> str:
     monkeypatch.setattr(prefilter, "MIN_BYTES", 1 if use_grep else 1 << 62)
+    monkeypatch.setattr(prefilter, "MIN_PART", 1)
+    monkeypatch.setattr(prefilter, "MAX_PARTS", parts)
     with open(path, "rb") as fh:
         return json.dumps(scan_stream(fh, path=str(path), **kw), sort_keys=True)
 
 
-def test_grep_finds_the_same_lines_as_python(big_log, monkeypatch):
-    with_grep = _facts(big_log, True, monkeypatch)
-    assert with_grep == _facts(big_log, False, monkeypatch)
-    facts = json.loads(with_grep)
+@pytest.mark.parametrize("parts", [1, 3])
+def test_the_searcher_finds_the_same_lines_as_python(big_log, bench_log, engine, parts, monkeypatch):
+    for log in (big_log, bench_log):
+        searched = _facts(log, True, monkeypatch, parts)
+        assert searched == _facts(log, False, monkeypatch), (engine, parts, log.name)
+    facts = json.loads(_facts(big_log, True, monkeypatch, parts))
     assert facts["lines_clipped"] > 0 and len(facts["events"]) >= 5
+    bench = json.loads(_facts(bench_log, True, monkeypatch, parts))
+    assert bench["path_config"]["pythonhome"] == "/srv/venv-old"
+    assert bench["lines_read"] == bench_log.read_bytes().count(b"\n") + 1
 
 
-def test_ranges_and_skips_agree(big_log, monkeypatch):
+def test_ranges_and_skips_agree(big_log, engine, monkeypatch):
     size = big_log.stat().st_size
     kw = dict(start=size // 3, end=size - 1000, first_line=None, skip=(size // 2, size // 8))
-    assert _facts(big_log, True, monkeypatch, **kw) == _facts(big_log, False, monkeypatch, **kw)
+    assert _facts(big_log, True, monkeypatch, 3, **kw) == _facts(big_log, False, monkeypatch, **kw)
 
 
-def test_a_grep_that_dies_midway_changes_nothing(big_log, monkeypatch, tmp_path):
-    """A broken grep first on PATH: it prints a few real hits, then fails; the rest is searched in Python."""
-    fake = tmp_path / "bin" / "grep"
+def test_parts_are_cut_at_line_starts(big_log):
+    with open(big_log, "rb") as fh:
+        data = fh.read()
+        bounds = prefilter.part_bounds(fh.fileno(), 100, len(data), 4)
+    assert bounds[0] == 100 and bounds[-1] == len(data) and bounds == sorted(set(bounds))
+    assert all(data[b - 1:b] == b"\n" for b in bounds[1:-1]) and len(bounds) == 5
+
+
+@pytest.mark.parametrize("parts", [1, 3])
+def test_a_searcher_that_dies_midway_changes_nothing(big_log, engine, parts, monkeypatch, tmp_path):
+    """A broken searcher first on PATH: it prints a few real hits, then fails; the rest is searched in Python."""
+    fake = tmp_path / "bin" / engine
     fake.parent.mkdir()
-    fake.write_text("#!/bin/sh\n/bin/grep \"$@\" | head -n 20\nexit 2\n")
+    fake.write_text(f"#!/bin/sh\n{shutil.which(engine)} \"$@\" | head -n 20\nexit 2\n")
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     expected = _facts(big_log, False, monkeypatch)
     monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
-    assert _facts(big_log, True, monkeypatch) == expected
+    assert _facts(big_log, True, monkeypatch, parts) == expected
+
+
+def test_a_searcher_that_stops_before_the_end_is_not_trusted(big_log, monkeypatch, tmp_path):
+    """Exit status 0 but output cut short (no sentinel line): the missing lines are searched in Python."""
+    fake = tmp_path / "bin" / "grep"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\n{shutil.which('grep')} \"$@\" | head -n 50\nexit 0\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setattr(prefilter, "ENGINES", ("grep",))
+    expected = _facts(big_log, False, monkeypatch)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    assert _facts(big_log, True, monkeypatch, 2) == expected
+
+
+def test_without_any_searcher_python_searches(big_log, monkeypatch, tmp_path):
+    monkeypatch.setattr(prefilter, "ENGINES", ("no-such-searcher",))
+    with open(big_log, "rb") as fh:
+        assert prefilter.NeedleHits.start(fh, 0, None, [b"Python"]) is None
+    assert _facts(big_log, True, monkeypatch) == _facts(big_log, False, monkeypatch)
 
 
 def test_pipes_and_small_files_do_not_start_grep(tmp_path):
@@ -80,3 +142,24 @@ def test_pipes_and_small_files_do_not_start_grep(tmp_path):
     r, w = os.pipe()
     with os.fdopen(r, "rb") as fh, os.fdopen(w, "wb"):
         assert prefilter.NeedleHits.start(fh, 0, None, [b"x"]) is None
+
+
+def test_hits_carry_their_line_numbers(tmp_path, engine, monkeypatch):
+    """Needles in a UTF-16-looking first line, on both sides of a part boundary, twice on one line."""
+    monkeypatch.setattr(prefilter, "MIN_BYTES", 1)
+    monkeypatch.setattr(prefilter, "MIN_PART", 1)
+    monkeypatch.setattr(prefilter, "MAX_PARTS", 2)
+    lines = [b"\xff\xfeWSGI x", b"noise", b"a Python b", b"", b"exit signal and Python", b"noise", b"tail WSGI"]
+    path = tmp_path / "log"
+    path.write_bytes(b"\n".join(lines))  # no final newline
+    with open(path, "rb") as fh, prefilter.NeedleHits.start(fh, 0, None, [b"WSGI", b"Python", b"exit signal"]) as hits:
+        assert hits is not None and len(hits._parts) == 2
+        found = hits.within(0, path.stat().st_size)
+        assert hits.lines_before(path.stat().st_size) == len(lines) - 1
+    starts = {sum(len(l) + 1 for l in lines[:i]): i for i in range(len(lines))}
+    assert [index for _, index in found] == [0, 2, 4, 6]
+    assert all(starts.get(path.read_bytes().rfind(b"\n", 0, at) + 1) == index for at, index in found)
+
+
+def test_needles_become_one_extended_regular_expression():
+    assert prefilter.alternation([b"mod_wsgi (", b"a.b", b"x|y"]) == rb"mod_wsgi \(|a\.b|x\|y"

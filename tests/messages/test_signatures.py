@@ -1,9 +1,11 @@
 """Every event of the catalogue is recognised from real message wording, and the scanner's
 needles reach every one of them (otherwise a line would never be looked at)."""
 
+from pathlib import Path
+
 import pytest
 
-from wsgidoctor.messages.signatures import EVENT_TYPES, NEEDLES, classify
+from wsgidoctor.messages.signatures import BY_NAME, EVENT_TYPES, NEEDLES, NOT_LOGGED, classify
 from wsgidoctor.messages.lines import parse_line
 
 P = "[Sun Nov 22 16:51:07.321406 2026] [wsgi:error] [pid 22764:tid 140001] "
@@ -209,6 +211,27 @@ def test_each_event_is_recognised_with_its_values(text, name, fields):
 def test_every_event_line_carries_a_needle_the_scanner_searches_for(text):
     data = text.encode()
     assert any(n in data for n in NEEDLES), text
+
+
+def _fixture_lines() -> list[bytes]:
+    root = Path(__file__).resolve().parents[2] / "fixtures"
+    return [line for path in sorted(root.rglob("*")) if path.is_file() for line in path.read_bytes().splitlines()]
+
+
+def test_every_event_line_of_the_fixtures_carries_a_needle():
+    """Real captures: each line the classifier recognises would be looked at in a large log too
+    (lines only a loader prints, and the command line read after the banner, aside)."""
+    not_logged = [hint for name in NOT_LOGGED for hint in BY_NAME[name].hints]
+    checked, missed = 0, []
+    for raw in _fixture_lines():
+        text = raw.decode("utf-8", "replace")
+        found = classify(parse_line(text[:65536]))
+        if found is None or found[0] == "command-line" or any(h in text for h in not_logged):
+            continue
+        checked += 1
+        if not any(n in raw for n in NEEDLES):
+            missed.append((found[0], text[:120]))
+    assert checked > 250 and missed == []
 
 
 def test_every_event_type_has_a_sample():

@@ -27,13 +27,14 @@ from wsgidoctor.messages import codes as wsgi_codes
 from wsgidoctor.messages.lines import LogLine
 from wsgidoctor.messages.symbols import symbol_owner
 
-#: Byte strings of which every interesting line contains at least one. The scanner runs one
-#: ``bytes.find`` pass per needle over each block, and CPython's search is fastest for needles of
-#: six or more characters, so these are few, and long where coverage allows.
+#: Byte strings of which every interesting line contains at least one. A large file is searched
+#: for all of them at once by grep or ripgrep (:mod:`wsgidoctor.errorlog.prefilter`); anything
+#: else runs one ``bytes.find`` pass per needle over each block, and CPython's search is fastest
+#: for needles of six or more characters, so these are few, and long where coverage allows.
 NEEDLES: tuple[bytes, ...] = (
     b"configured --", b"Python", b"WSGI", b"rocess '", b"ImportError", b"odule", b"Cannot load",
     b"exit signal", b"ccept ", b"client denied", b"caught SIG", b"restart", b"mod_wsgi (",
-    b"timed out", b"codec can", b"esponse header", b"t create", b"No MPM",
+    b"timed out", b"codec can", b"esponse header", b"t create", b"No MPM", b"mod_python: ", b"python_init: ",
 )
 
 #: Events printed by a dynamic loader or on a command's stderr, never as a log line of their own.
