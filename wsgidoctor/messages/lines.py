@@ -46,6 +46,9 @@ _HEAD = re.compile(
     f"(?:{_ERRNO.pattern}(?:{_CLIENT.pattern})?|{_renamed(_CLIENT, '_first')}(?:{_renamed(_ERRNO, '_second')})?)?"
     f"(?:{_CODE.pattern})?"
     f"(?:{_renamed(_MOD_WSGI_PID, '_wsgi')})?")
+#: The same for a line of ASCII characters only, where ``\w`` and ``\d`` mean the same either
+#: way: matching ASCII-only is about a third faster.
+_HEAD_ASCII = re.compile(_HEAD.pattern, re.ASCII)
 _HEAD_GROUPS = ("time", "module", "level", "pid", "tid", "time22", "level22", "errno", "errtext", "client",
                 "client_first", "errno_second", "errtext_second", "code", "pid_wsgi")
 
@@ -84,7 +87,7 @@ def parse_line(text: str, number: Optional[int] = None) -> LogLine:
     """Take ``text`` (one line, no line ending) apart. Never raises."""
     text = text.rstrip("\r\n")
     body = undecorate(text).rstrip()
-    m = _HEAD.match(body)
+    m = (_HEAD_ASCII if body.isascii() else _HEAD).match(body)
     assert m is not None  # every part is optional: it always matches
     (time, module, level, pid, tid, time22, level22, errno, errtext, client, client1, errno2, errtext2,
      code, wsgi_pid) = m.group(*_HEAD_GROUPS)  # one call, not one per group
