@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from typing import IO, Optional, Sequence
 
 from wsgidoctor.core import lifetime
+from wsgidoctor.errorlog.reader import count_newlines
+from wsgidoctor.errorlog.tail import next_line_start
 
 #: Files smaller than this are searched in Python: starting grep costs more than it saves.
 MIN_BYTES = 8 * 1024 * 1024
@@ -73,41 +75,16 @@ def search_command(needles: Sequence[bytes]) -> Optional[list[str | bytes]]:
     return None
 
 
-def part_bounds(fd: int, start: int, end: int, parts: int) -> list[int]:
+def part_bounds(fh: IO[bytes], start: int, end: int, parts: int) -> list[int]:
     """``parts + 1`` offsets from ``start`` to ``end``, each inner one the start of a line (so no
     needle straddles two parts), in increasing order; fewer parts where lines are too long."""
     bounds = [start]
     for k in range(1, parts):
-        nominal = start + (end - start) * k // parts
-        at = _next_line_start(fd, max(nominal, bounds[-1]), end)
-        if at is not None and bounds[-1] < at < end:
+        at = next_line_start(fh, max(start + (end - start) * k // parts, bounds[-1] + 1))
+        if bounds[-1] < at < end:
             bounds.append(at)
     bounds.append(end)
     return bounds
-
-
-def _next_line_start(fd: int, pos: int, end: int) -> Optional[int]:
-    while pos < end:
-        data = os.pread(fd, min(1 << 16, end - pos), pos)
-        if not data:
-            return None
-        nl = data.find(b"\n")
-        if nl >= 0:
-            return pos + nl + 1
-        pos += len(data)
-    return None
-
-
-def count_newlines(fd: int, start: int, end: int) -> int:
-    """Newlines in bytes ``[start, end)`` of the file open as ``fd`` (read with pread)."""
-    total = 0
-    while start < end:
-        data = os.pread(fd, min(1 << 20, end - start), start)
-        if not data:
-            break
-        total += data.count(b"\n")
-        start += len(data)
-    return total
 
 
 @dataclass
@@ -135,11 +112,11 @@ class NeedleHits:
     index at any offset; close when done (a context manager).
     """
 
-    def __init__(self, fd: int, start: int, size: int, parts: list[_Part]):
+    def __init__(self, file: IO[bytes], start: int, size: int, parts: list[_Part]):
         #: how many bytes from the start of the range the greps search (the file's size when
         #: they started: what is appended later is searched by the caller)
         self.size = size
-        self._fd = fd  # our own descriptor of the file, for counting the few lines grep cannot tell
+        self._file = file  # our own, for the pumps and the few lines grep cannot count
         self._start = start
         self._parts = parts
         self._current = 0  # the part whose output is being read
@@ -164,17 +141,17 @@ class NeedleHits:
         if argv is None or not stat.S_ISREG(st.st_mode) or end - start < MIN_BYTES:
             return None
         try:
-            # A descriptor of our own: read with pread, it never moves the caller's offset.
-            fd = os.open(f"/proc/self/fd/{fh.fileno()}", os.O_RDONLY | os.O_CLOEXEC)
+            # A file object of our own, so that nothing here moves the caller's offset.
+            own = open(f"/proc/self/fd/{fh.fileno()}", "rb")
         except OSError:
             return None
         parts: list[_Part] = []
-        hits = cls(fd, start, end - start, parts)
+        hits = cls(own, start, end - start, parts)
         try:
             count = max(1, min(MAX_PARTS, (end - start) // MIN_PART))
-            bounds = part_bounds(fd, start, end, count)
+            bounds = part_bounds(own, start, end, count)
             for a, b in zip(bounds, bounds[1:]):
-                parts.append(_start_part(argv, fd, a - start, a, b - a, needles[0]))
+                parts.append(_start_part(argv, own.fileno(), a - start, a, b - a, needles[0]))
         except (OSError, lifetime.Stopping):
             hits.close()
             return None
@@ -252,7 +229,7 @@ class NeedleHits:
             if (part.newlines is not None and part.lines_before is not None
                     and part.offset + part.size <= offset and best[0] <= part.offset + part.size):
                 best = (part.offset + part.size, part.lines_before + part.newlines)
-        return best[1] + count_newlines(self._fd, self._start + best[0], self._start + offset)
+        return best[1] + count_newlines(self._file, self._start + best[0], self._start + offset)
 
     def close(self) -> None:
         """Stop the greps (they may still be reading) and their pumps."""
@@ -264,9 +241,7 @@ class NeedleHits:
             part.proc.wait()
         for part in self._parts:
             part.pump.join()
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        self._file.close()
 
 
 def _start_part(argv: list[str | bytes], fd: int, offset: int, file_offset: int, size: int, needle: bytes) -> _Part:

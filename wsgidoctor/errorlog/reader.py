@@ -91,3 +91,16 @@ class LineBlocks:
             self.block_start, self.block_exact = held_at, not skipping
             self.unterminated = True
             yield bytes(view[:held]) + b"\n"
+
+
+def count_newlines(fh: IO[bytes], start: int, end: int, chunk_size: int = 1 << 20) -> int:
+    """How many newlines lie between byte ``start`` and ``end`` of ``fh``."""
+    fh.seek(start)
+    total, remaining = 0, max(0, end - start)
+    while remaining > 0:
+        data = fh.read(min(chunk_size, remaining))
+        if not data:
+            break
+        total += data.count(b"\n")
+        remaining -= len(data)
+    return total

@@ -18,7 +18,7 @@ from wsgidoctor.errorlog import banner as bannerlib
 from wsgidoctor.errorlog.prefilter import NeedleHits
 from wsgidoctor.messages.signatures import NEEDLES, TALLY_KEYS, classify
 from wsgidoctor.messages.lines import LogLine, parse_line, undecorate
-from wsgidoctor.errorlog.reader import MAX_LINE, LineBlocks
+from wsgidoctor.errorlog.reader import MAX_LINE, LineBlocks, count_newlines  # noqa: F401 (probe uses it from here)
 
 #: How many examples are kept at each end of an event's occurrences.
 EXAMPLES = 3
@@ -432,16 +432,3 @@ def scan_stream(fh: IO[bytes], *, start: int = 0, end: Optional[int] = None,
 def _known(line: Optional[int]) -> int:
     assert line is not None, "scan_stream sets the line number before it is needed"
     return line
-
-
-def count_newlines(fh: IO[bytes], start: int, end: int, chunk_size: int = 1 << 20) -> int:
-    """How many newlines lie between byte ``start`` and ``end`` of ``fh``."""
-    fh.seek(start)
-    total, remaining = 0, max(0, end - start)
-    while remaining > 0:
-        data = fh.read(min(chunk_size, remaining))
-        if not data:
-            break
-        total += data.count(b"\n")
-        remaining -= len(data)
-    return total
