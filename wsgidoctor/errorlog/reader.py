@@ -9,7 +9,7 @@ bytes are held at once.
 
 from __future__ import annotations
 
-from typing import IO, Iterator, Optional
+from typing import IO, Iterator, Optional, Union
 
 CHUNK_SIZE = 1 << 20
 MAX_LINE = 64 * 1024
@@ -39,6 +39,12 @@ class LineBlocks:
         self.block_exact = True
 
     def __iter__(self) -> Iterator[bytes]:
+        for block, size in self.buffers():
+            yield bytes(memoryview(block)[:size])
+
+    def buffers(self) -> Iterator[tuple[Union[bytes, bytearray], int]]:
+        """The blocks as (buffer, size): the block is the buffer's first ``size`` bytes. The buffer
+        is reused for the next block: read it, keep copies only (this saves copying each block)."""
         if self.start or self.fh.seekable():
             self.fh.seek(self.start)
         remaining = None if self.end is None else max(0, self.end - self.start)
@@ -70,7 +76,7 @@ class LineBlocks:
                 if nl < 0:
                     continue
                 self.block_start, self.block_exact = held_at, False
-                yield bytes(view[:held]) + b"\n"
+                yield bytes(view[:held]) + b"\n", held + 1
                 skipping = False
                 # keep what follows the long line's end
                 view[:size - nl - 1] = view[nl + 1:size]
@@ -78,7 +84,7 @@ class LineBlocks:
             cut = buf.rfind(b"\n", fresh, size) + 1
             if cut:
                 self.block_start, self.block_exact = buf_at, True
-                yield bytes(view[:cut])
+                yield buf, cut
                 view[:size - cut] = view[cut:size]
                 held, held_at = size - cut, buf_at + cut
             else:
@@ -90,7 +96,7 @@ class LineBlocks:
         if held:
             self.block_start, self.block_exact = held_at, not skipping
             self.unterminated = True
-            yield bytes(view[:held]) + b"\n"
+            yield bytes(view[:held]) + b"\n", held + 1
 
 
 def count_newlines(fh: IO[bytes], start: int, end: int, chunk_size: int = 1 << 20) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import deque
-from typing import IO, Any, Optional
+from typing import IO, Any, Optional, Union
 
 from wsgidoctor.errorlog import banner as bannerlib
 from wsgidoctor.errorlog.prefilter import NeedleHits
@@ -156,8 +156,10 @@ class LogScanner:
 
     # -- blocks -------------------------------------------------------------------------------
 
-    def feed(self, block: bytes, hits: Optional[list[tuple[int, int]]] = None) -> None:
-        """Scan one block of whole lines (it must end with a newline).
+    def feed(self, block: Union[bytes, bytearray], hits: Optional[list[tuple[int, int]]] = None,
+             size: Optional[int] = None) -> None:
+        """Scan one block of whole lines (it must end with a newline): ``block``, or its first
+        ``size`` bytes (a reader's buffer, read here and not kept).
 
         ``hits``: where the needles are in the block and the line number of each, when something
         searched for them already (:mod:`.prefilter`); else the block is searched here, once per
@@ -165,20 +167,22 @@ class LogScanner:
         ``None`` (unknown) unless something read up to the end of the block; the caller sets it
         before feeding a block without hits or asking for the facts.
         """
+        if size is None:
+            size = len(block)
         base = self.next_line
         numbered = hits is not None and not self.every_line
         if base is None and not numbered:
             raise ValueError("the line number of the block is unknown")
         resume, resume_line = 0, base
         if self._peek_command_line:
-            self._command_line(block, 0, base)
+            self._command_line(block, 0, base, size)
         if self._dump_budget:
-            resume, resume_line = self._read_dump(block, 0, base)
+            resume, resume_line = self._read_dump(block, 0, base, size)
         starts: dict[int, Optional[int]] = {}  # line start -> its number, when known
         find, rfind = block.find, block.rfind
         if self.every_line:
             pos = resume
-            while 0 <= pos < len(block):
+            while 0 <= pos < size:
                 if block[pos] not in (10, 13):  # blank lines mean nothing
                     starts[pos] = None
                 pos = find(b"\n", pos) + 1 or -1
@@ -188,11 +192,11 @@ class LogScanner:
                     starts.setdefault(rfind(b"\n", 0, i) + 1, number)
         else:
             for needle in NEEDLES:
-                i = find(needle, resume)
+                i = find(needle, resume, size)
                 while i >= 0:
                     end = find(b"\n", i)
                     starts[rfind(b"\n", 0, i) + 1] = None
-                    i = find(needle, end)
+                    i = find(needle, end, size)
         counted_pos, counted_line = resume, resume_line
         for start in sorted(starts):
             if start < resume:
@@ -207,20 +211,20 @@ class LogScanner:
                 self.lines_clipped += 1
             follow = self._line(decode_line(raw), counted_line, block, start)
             if follow == "dump":
-                resume, resume_line = self._read_dump(block, end + 1, counted_line + 1)
+                resume, resume_line = self._read_dump(block, end + 1, counted_line + 1, size)
                 counted_pos, counted_line = resume, resume_line
             elif follow == "banner" and not self.every_line:  # every line is classified anyway
                 self._peek_command_line = COMMAND_LINE_AFTER
-                self._command_line(block, end + 1, counted_line + 1)
+                self._command_line(block, end + 1, counted_line + 1, size)
         if numbered and not (self._peek_command_line or self._dump_budget):
             self.next_line = None  # the next hit tells, or the caller counts
         else:
-            self.next_line = counted_line + block.count(b"\n", counted_pos)
-        self._prev_tail = block[-8192:]
+            self.next_line = counted_line + block.count(b"\n", counted_pos, size)
+        self._prev_tail = bytes(block[max(0, size - 8192):size])
 
     # -- one interesting line -----------------------------------------------------------------
 
-    def _line(self, text: str, number: int, block: bytes, start: int) -> Optional[str]:
+    def _line(self, text: str, number: int, block: Union[bytes, bytearray], start: int) -> Optional[str]:
         """Classify and record one line. Returns what to read next: ``"dump"`` after the header
         of a path-configuration dump, ``"banner"`` after a banner (the command line follows it)."""
         line = parse_line(text, number)
@@ -269,9 +273,9 @@ class LogScanner:
             return "dump"
         return "banner" if name == "banner" else None
 
-    def _command_line(self, block: bytes, pos: int, number: int) -> None:
+    def _command_line(self, block: Union[bytes, bytearray], pos: int, number: int, size: int) -> None:
         """Record ``AH00094: Command line: '...'`` among the few lines from ``pos`` (after a banner)."""
-        while self._peek_command_line and pos < len(block):
+        while self._peek_command_line and pos < size:
             self._peek_command_line -= 1
             end = block.find(b"\n", pos)
             raw = block[pos:end][:MAX_LINE]
@@ -303,7 +307,7 @@ class LogScanner:
         self.banner = info
         self.startups += 1
 
-    def _context(self, block: bytes, start: int, number: int) -> Optional[dict[str, Any]]:
+    def _context(self, block: Union[bytes, bytearray], start: int, number: int) -> Optional[dict[str, Any]]:
         """The nearest Apache-prefixed line before a bare one (what the bare line follows)."""
         end, steps = start - 1, 0
         data = block
@@ -325,10 +329,9 @@ class LogScanner:
             end = begin - 1
         return None
 
-    def _read_dump(self, block: bytes, pos: int, number: int) -> tuple[int, int]:
+    def _read_dump(self, block: Union[bytes, bytearray], pos: int, number: int, size: int) -> tuple[int, int]:
         """Read path-configuration lines from ``pos``; return where the dump ended (pos, line)."""
         dump = self.path_config if self.path_config is not None else {"path": []}
-        size = len(block)
         while self._dump_budget and pos < size:
             end = block.find(b"\n", pos)
             text = undecorate(decode_line(block[pos:end][:MAX_LINE])).strip()
@@ -402,18 +405,18 @@ def scan_stream(fh: IO[bytes], *, start: int = 0, end: Optional[int] = None,
         prefilter = None if every_line else NeedleHits.start(fh, a, b, NEEDLES)
         first = _known(scanner.next_line)  # the number of the range's first line
         try:
-            for block in reader:
+            for block, size in reader.buffers():
                 lo = reader.block_start
-                hits = (prefilter.within(lo, lo + len(block))
-                        if prefilter is not None and reader.block_exact and lo + len(block) <= prefilter.size
+                hits = (prefilter.within(lo, lo + size)
+                        if prefilter is not None and reader.block_exact and lo + size <= prefilter.size
                         else None)
                 if hits is None:
                     if scanner.next_line is None:
                         assert prefilter is not None  # only hits leave the line number unknown
                         scanner.next_line = first + prefilter.lines_before(lo)
-                    scanner.feed(block)
+                    scanner.feed(block, size=size)
                 else:
-                    scanner.feed(block, [(at, first + index) for at, index in hits])
+                    scanner.feed(block, [(at, first + index) for at, index in hits], size)
             if scanner.next_line is None:
                 assert prefilter is not None
                 scanner.next_line = first + prefilter.lines_before(reader.bytes_read) + reader.unterminated
