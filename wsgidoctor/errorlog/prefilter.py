@@ -1,23 +1,24 @@
-"""Where the needles are in a large log file, found by grep, with the line number of each hit.
+"""Where the needles are in a large log file, found by ripgrep or grep, with each hit's line number.
 
 The scanner needs only the lines that hold one of the event needles
 (:data:`~wsgidoctor.messages.signatures.NEEDLES`). Searching a block once per needle with
-``bytes.find`` costs one pass over the data per needle; grep searches for all of them in one pass
-and prints the line number and byte offset of each hit, on other CPUs while this process parses
-the hits it already has. Used for regular files of some size when grep is there; anything else
-(pipes, small pastes, no grep, a grep that fails) keeps the pure-Python search, which finds the
-same lines.
+``bytes.find`` costs one pass over the data per needle; a searcher looks for all of them in one
+pass and prints the line number and byte offset of each hit, on other CPUs while this process
+parses the hits it already has. Used for regular files of some size when a searcher is installed;
+anything else (pipes, small pastes, no searcher, one that fails) keeps the pure-Python search,
+which finds the same lines.
 
-How grep is asked, measured on a log of Apache noise with one event line in a hundred:
+How, measured on a log of Apache noise with one event line in a hundred (benchmarks/bench_analyze.py):
 
-- ``grep -E`` with the needles as one alternation runs GNU grep's DFA, about twice as fast as
-  ``grep -F``, whose multi-string search slows down with every short needle;
-- a large range is cut at line starts into one part per CPU (up to :data:`MAX_PARTS`), each
-  searched by its own grep;
-- each grep reads its part from a pipe fed by the kernel (``sendfile``), followed by a sentinel
-  line holding a needle: the sentinel's line number says how many lines the part has, so the
-  line numbers of the next part, and the number of lines of the whole range, come without
-  counting newlines here.
+- ripgrep (``rg -F``) when installed: its SIMD search for many strings at once reads about three
+  times as fast as grep; else ``grep -E`` with the needles as one alternation, GNU grep's DFA,
+  about twice as fast as ``grep -F`` (whose search for many strings slows down with each short one);
+- a large range is cut at line starts into one part per CPU (up to four), each searched by its own
+  process;
+- each searcher reads its part from a pipe the kernel fills (``sendfile``), followed by a sentinel
+  line holding a needle: the sentinel's line number says how many lines the part has, so the line
+  numbers of the next part, and the number of lines of the whole range, come without counting
+  newlines here.
 """
 
 from __future__ import annotations
@@ -45,8 +46,7 @@ MAX_PARTS = min(4, os.cpu_count() or 1)
 _PUMP_CHUNK = 1 << 20
 _F_SETPIPE_SZ = 1031  # fcntl: a larger pipe means fewer wake-ups of grep and the pump
 
-#: The searchers tried, in this order: ripgrep when installed (its SIMD search of many strings
-#: at once is about three times as fast as grep's on the needles), else grep.
+#: The searchers tried, in this order.
 ENGINES = ("rg", "grep")
 #: Characters that mean something in a POSIX extended regular expression.
 _ERE_SPECIAL = frozenset(b"\\.[]()*+?{}|^$")
@@ -246,7 +246,7 @@ class NeedleHits:
 
 def _start_part(argv: list[str | bytes], fd: int, offset: int, file_offset: int, size: int, needle: bytes) -> _Part:
     """A grep reading bytes ``[file_offset, file_offset + size)`` of ``fd`` and a sentinel line."""
-    read_end, write_end = os.pipe2(os.O_CLOEXEC)
+    read_end, write_end = os.pipe()  # not inheritable: only grep gets the read end, as its stdin
     try:
         _enlarge(write_end)
         # through lifetime.spawn: marked like every child, so it is ended with wsgidoctor
