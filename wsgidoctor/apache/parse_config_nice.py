@@ -17,9 +17,10 @@ from typing import Any, Optional
 
 from wsgidoctor.core.parsing import Parser
 from wsgidoctor.core.textnorm import clean_lines
+from wsgidoctor.core.lazyre import lazy_re
 
-_EXPORT = re.compile(r"^(?P<name>[A-Za-z_]\w*)=(?P<value>.*?);\s*export\s+(?P=name)\s*$")
-_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_EXPORT = lazy_re(r"^(?P<name>[A-Za-z_]\w*)=(?P<value>.*?);\s*export\s+(?P=name)\s*$")
+_QUOTED = lazy_re(r'"((?:[^"\\]|\\.)*)"')
 
 
 def _logical_lines(lines: list[str]) -> list[str]:
@@ -103,8 +104,8 @@ def parse_config_nice(text: str) -> dict[str, Any]:
 DIRS = ("prefix", "exec_prefix", "bindir", "sbindir", "libdir", "libexecdir", "mandir", "sysconfdir",
         "datadir", "installbuilddir", "errordir", "iconsdir", "htdocsdir", "manualdir", "cgidir",
         "includedir", "localstatedir", "runtimedir", "logfiledir", "proxycachedir")
-_ASSIGN = re.compile(r"^(?P<name>[A-Za-z_][\w.]*)\s*=\s?(?P<value>.*)$")
-_REF = re.compile(r"\$[({](?P<name>[A-Za-z_]\w*)[)}]")
+_ASSIGN = lazy_re(r"^(?P<name>[A-Za-z_][\w.]*)\s*=\s?(?P<value>.*)$")
+_REF = lazy_re(r"\$[({](?P<name>[A-Za-z_]\w*)[)}]")
 
 
 def _expand(value: str, variables: dict[str, str], depth: int = 0) -> str:

@@ -33,43 +33,44 @@ from wsgidoctor.apache.text import (
 from wsgidoctor.core.textnorm import clean_lines
 from wsgidoctor.messages.lines import parse_line
 from wsgidoctor.messages.signatures import classify
+from wsgidoctor.core.lazyre import lazy_re
 
-_SYNTAX_HEAD = re.compile(
+_SYNTAX_HEAD = lazy_re(
     r"^(?:(?P<prog>[^\s:]+): )?(?:AH\d{5}: )?Syntax error on line (?P<line>\d+) of "
     r"(?P<file>.+?):(?:\s+(?P<msg>.*))?$", re.I)
-_WRAPPED_HEAD = re.compile(r"Syntax error on line \d+ of\s*$", re.I)
-_NESTED = re.compile(r"^Syntax error on line (?P<line>\d+) of (?P<file>.+?):\s+(?P<msg>.*)$", re.I)
-_CPANEL = re.compile(r"^Configuration problem detected on line (?P<line>\d+) of file "
-                     r"(?P<file>.+?):\s*(?P<msg>.*)$", re.I)
-_CPANEL_MARK = re.compile(r"^\d+\s*===>\s*(?P<text>.*?)\s*<===\s*$")
-_CONTEXT_FENCE = re.compile(r"^---\s.*\s---$")
-_INVALID_COMMAND = re.compile(r"Invalid command '(?P<name>[^']+)'")
-_GENERIC_ERROR = re.compile(
+_WRAPPED_HEAD = lazy_re(r"Syntax error on line \d+ of\s*$", re.I)
+_NESTED = lazy_re(r"^Syntax error on line (?P<line>\d+) of (?P<file>.+?):\s+(?P<msg>.*)$", re.I)
+_CPANEL = lazy_re(r"^Configuration problem detected on line (?P<line>\d+) of file "
+                  r"(?P<file>.+?):\s*(?P<msg>.*)$", re.I)
+_CPANEL_MARK = lazy_re(r"^\d+\s*===>\s*(?P<text>.*?)\s*<===\s*$")
+_CONTEXT_FENCE = lazy_re(r"^---\s.*\s---$")
+_INVALID_COMMAND = lazy_re(r"Invalid command '(?P<name>[^']+)'")
+_GENERIC_ERROR = lazy_re(
     r"^(?:(?:AH\d{5}: )?(?:[^\s:]+: )?)?(?P<msg>(?:Configuration error: .*|Could not open configuration "
     r"file .*|Invalid command '.*))$", re.I)
-_OPEN_CONF = re.compile(r"Could not open configuration file (?P<file>\S+?):")
-_SYNTAX_OK = re.compile(r"^Syntax OK$", re.I)
-_FAILED = re.compile(r"Action '(?:configtest|start|restart|graceful)' failed|configtest failed", re.I)
-_RECORD_START = re.compile(
+_OPEN_CONF = lazy_re(r"Could not open configuration file (?P<file>\S+?):")
+_SYNTAX_OK = lazy_re(r"^Syntax OK$", re.I)
+_FAILED = lazy_re(r"Action '(?:configtest|start|restart|graceful)' failed|configtest failed", re.I)
+_RECORD_START = lazy_re(
     r"^(?:AH\d{5}:|(?:[^\s:]+: )?Syntax error on line|Syntax OK|Action '|The Apache error log|"
     r"Configuration problem detected|Loaded Modules:)", re.I)
 
-_ACCEPTMUTEX_LIST = re.compile(r"Valid accept mutexes for this platform(?: and MPM)? are:\s*(?P<list>[^.]*)", re.I)
-_WSGI_LIST = re.compile(r"Valid accept mutex mechanisms for this platform are:\s*(?P<list>[^.]*)", re.I)
-_MUTEX_LIST = re.compile(r"Mutex mechanisms are:\s*(?P<list>[^)]*)", re.I)
+_ACCEPTMUTEX_LIST = lazy_re(r"Valid accept mutexes for this platform(?: and MPM)? are:\s*(?P<list>[^.]*)", re.I)
+_WSGI_LIST = lazy_re(r"Valid accept mutex mechanisms for this platform are:\s*(?P<list>[^.]*)", re.I)
+_MUTEX_LIST = lazy_re(r"Mutex mechanisms are:\s*(?P<list>[^)]*)", re.I)
 
 #: Messages that name the directive they are about, for errors whose message does not start
 #: with the directive's name.
 _MESSAGE_DIRECTIVES = (
-    (re.compile(r"^Invalid Mutex |^Mutex type \S+ is not valid|^Mutex requires|"
-                r"^None is not allowed for mutex type", re.I), "Mutex"),
-    (re.compile(r"is an invalid mutex mechanism|^Invalid AcceptMutex", re.I), "AcceptMutex"),
-    (re.compile(r"^Accept mutex lock mechanism '", re.I), "WSGIAcceptMutex"),
-    (re.compile(r"^Cannot load .* into server", re.I), "LoadModule"),
-    (re.compile(r"^Name duplicates previous WSGI daemon definition", re.I), "WSGIDaemonProcess"),
+    (lazy_re(r"^Invalid Mutex |^Mutex type \S+ is not valid|^Mutex requires|"
+             r"^None is not allowed for mutex type", re.I), "Mutex"),
+    (lazy_re(r"is an invalid mutex mechanism|^Invalid AcceptMutex", re.I), "AcceptMutex"),
+    (lazy_re(r"^Accept mutex lock mechanism '", re.I), "WSGIAcceptMutex"),
+    (lazy_re(r"^Cannot load .* into server", re.I), "LoadModule"),
+    (lazy_re(r"^Name duplicates previous WSGI daemon definition", re.I), "WSGIDaemonProcess"),
 )
 #: "WSGIPythonHome cannot occur within <VirtualHost> section", "Listen takes one argument, ..."
-_LEADING_DIRECTIVE = re.compile(
+_LEADING_DIRECTIVE = lazy_re(
     r"^(?P<name>[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*) (?:takes|cannot occur|not allowed|requires|"
     r"must |only |directive )")
 

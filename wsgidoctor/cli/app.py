@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import sys
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Optional
@@ -119,6 +118,7 @@ def _analyse_input(report: Report, opened: "OpenedInput", kind: Optional[str]) -
 
 
 from wsgidoctor.paste.model import KINDS as _PASTE_KINDS  # noqa: E402 - light module, dataclasses only
+from wsgidoctor.core.lazyre import lazy_re
 
 
 
@@ -228,7 +228,7 @@ def load_saved_report(path: str, stdin: Optional[IO[bytes]] = None) -> dict[str,
 
 
 #: ``\udc80``-style escapes: JSON can carry half of a UTF-16 pair, which no output can encode.
-_LONE_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONE_SURROGATE_ESCAPE = lazy_re(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def _without_lone_surrogates(node: Any) -> Any:

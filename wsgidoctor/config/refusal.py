@@ -25,23 +25,24 @@ from wsgidoctor.errorlog import rules as log_rules
 from wsgidoctor.linkage import rules as linkage_rules
 from wsgidoctor.linkage.rules import MAGIC, NOT_FOUND
 from wsgidoctor.mutex import rules as mutex_rules
+from wsgidoctor.core.lazyre import lazy_re
 
-_WRONG_CONTEXT = re.compile(r"cannot occur within|not allowed here|not allowed in", re.I)
+_WRONG_CONTEXT = lazy_re(r"cannot occur within|not allowed here|not allowed in", re.I)
 
 #: (pattern of the message, the likely cause) for refusals without a finding of their own.
 _CAUSES = (
-    (re.compile(r"Could not open configuration file .*No such file", re.I),
+    (lazy_re(r"Could not open configuration file .*No such file", re.I),
      "An Include (or the main configuration) names a file that does not exist; `IncludeOptional` "
      "accepts a missing file or an empty wildcard."),
-    (re.compile(r"not a regular file|Bad file descriptor|Could not open configuration file", re.I),
+    (lazy_re(r"not a regular file|Bad file descriptor|Could not open configuration file", re.I),
      "An Include names something Apache cannot read as a configuration file (a device such as "
      "/dev/zero, a directory entry it may not read, or a file without permission)."),
-    (re.compile(r"^Invalid command '", re.I),
+    (lazy_re(r"^Invalid command '", re.I),
      "Apache does not know this directive here: it is misspelled (a stray character, or a NUL byte "
      "cutting the line short), or the module that provides it is not loaded before this line."),
-    (re.compile(r"takes (?:one|two|three|\d+) argument|requires|must be|expected", re.I),
+    (lazy_re(r"takes (?:one|two|three|\d+) argument|requires|must be|expected", re.I),
      "The directive's arguments are wrong (count, quoting, or an unsupported value)."),
-    (re.compile(r"without matching|closing|</\w+> directive missing|Expected </", re.I),
+    (lazy_re(r"without matching|closing|</\w+> directive missing|Expected </", re.I),
      "A <Section> is not closed, or is closed twice."),
 )
 

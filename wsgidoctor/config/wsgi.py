@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from wsgidoctor.config import lexer
 from wsgidoctor.config.reader import ConfigTree, Directive
+from wsgidoctor.core.lazyre import lazy_re
 
 #: Every WSGIDaemonProcess option of mod_wsgi 4.9.4 with its default ("None": inherit/unset).
 DAEMON_DEFAULTS: dict[str, Any] = {
@@ -265,7 +266,7 @@ def script_aliases(tree: ConfigTree) -> list[ScriptAlias]:
             + handler_mounts(tree))
 
 
-_HANDLER_FLAG = re.compile(r"^(?:H|handler)=(.+)$", re.I)
+_HANDLER_FLAG = lazy_re(r"^(?:H|handler)=(.+)$", re.I)
 
 
 def _handler_of(d: Directive) -> Optional[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Any, Optional
+from wsgidoctor.core.lazyre import lazy_re
 
 #: The MPM that prints each banner code (httpd 2.4 server/mpm/*).
 MPM_BY_CODE = {"AH00489": "event", "AH00292": "worker", "AH00163": "prefork", "AH00455": "winnt"}
@@ -18,8 +19,8 @@ COMPILE_TIME_BANNER_SINCE = (4, 5, 7)
 BANNER_NOTE = ("mod_wsgi 4.5.7 and later put the Python X.Y it was compiled for in the banner; "
                "earlier versions put the full version of the Python running")
 
-_APACHE = re.compile(r"^Apache/(?P<version>[\w.+~-]+)(?: \((?P<vendor>[^)]*)\))?")
-_TOKEN = re.compile(r"(?P<name>[\w.+-]+)/(?P<version>[^\s/]+)")
+_APACHE = lazy_re(r"^Apache/(?P<version>[\w.+~-]+)(?: \((?P<vendor>[^)]*)\))?")
+_TOKEN = lazy_re(r"(?P<name>[\w.+-]+)/(?P<version>[^\s/]+)")
 
 
 def version_tuple(text: Optional[str]) -> tuple[int, ...]:

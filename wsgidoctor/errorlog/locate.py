@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import glob
 import os
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional
+from wsgidoctor.core.lazyre import lazy_re
 
 #: Where distributions and source builds put the main error log when nothing else says.
 WELL_KNOWN = (
@@ -32,8 +32,8 @@ WELL_KNOWN = (
     ("/usr/local/var/log/httpd/error_log", "Homebrew (Intel) default"),
 )
 
-_VAR = re.compile(r"\$\{(\w+)\}")
-_STRFTIME = re.compile(r"%[a-zA-Z%]")
+_VAR = lazy_re(r"\$\{(\w+)\}")
+_STRFTIME = lazy_re(r"%[a-zA-Z%]")
 
 
 @dataclass(frozen=True)

@@ -9,17 +9,17 @@ version warnings, Python's path-configuration dump). Outputs of ``httpd -V``/``-
 
 from __future__ import annotations
 
-import re
 from typing import IO, Any
 
 from wsgidoctor.core.parsing import Parser
+from wsgidoctor.core.lazyre import lazy_re
 
-_PREFIXED = re.compile(r"^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d [\d:.]+ \d{4}\] \[(?:[\w.-]*:)?[a-z]+\d?\]")
-_MARKERS = re.compile(
+_PREFIXED = lazy_re(r"^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d [\d:.]+ \d{4}\] \[(?:[\w.-]*:)?[a-z]+\d?\]")
+_MARKERS = lazy_re(
     r"configured -- resuming normal operations|mod_wsgi: (?:Compiled for|Runtime using) Python/"
     r"|^Python path configuration:|^Fatal Python error: |mod_wsgi \(pid=\d+\)|WSGI\d{4}: ")
 #: Lines that say the text is the output of a command with its own parser.
-_OTHER_KINDS = re.compile(
+_OTHER_KINDS = lazy_re(
     r"^(?:Server version: |Server built: |Server's Module Magic Number|Compiled in modules:"
     r"|Loaded Modules:|Syntax OK$|AH00526: Syntax error|\S+\.so(?:\.\S+)? => |\s*linux-vdso)")
 

@@ -15,7 +15,6 @@ shows them, but they may have been fixed since.
 from __future__ import annotations
 
 import os
-import re
 from typing import Any, Iterable, Mapping, Optional
 
 from wsgidoctor.core import facts as F
@@ -32,6 +31,7 @@ from wsgidoctor.config.rules import MOD_PYTHON as MOD_PYTHON_CONFLICT, DAEMON_DU
 from wsgidoctor.python.rules import HOME_INVALID as PYTHON_HOME_INVALID, PATCH_MISMATCH, INIT_FAILED as PYTHON_INIT_FAILED, FOUND_VIA_PATH
 from wsgidoctor.python.rules import LOCALE_ASCII_ERROR, PY2_NO_SITE
 from wsgidoctor.mutex.rules import MUTEX_DIRECTORY, MUTEX_UNAVAILABLE, SEMAPHORES_EXHAUSTED
+from wsgidoctor.core.lazyre import lazy_re
 
 SECTION = "errorlog"
 
@@ -979,7 +979,7 @@ def _import_detail(f: dict[str, Any], view: LogView, imports: Mapping[str, Any])
     return detail
 
 
-_UNDEFINED_IN = re.compile(r"undefined symbol: (?P<symbol>\S+)")
+_UNDEFINED_IN = lazy_re(r"undefined symbol: (?P<symbol>\S+)")
 
 
 def _client_denied(f: dict[str, Any], view: LogView, ev: Mapping[str, Any]) -> Iterable[Finding]:

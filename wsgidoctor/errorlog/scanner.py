@@ -19,6 +19,7 @@ from wsgidoctor.errorlog.prefilter import NeedleHits
 from wsgidoctor.messages.signatures import NEEDLES, TALLY_KEYS, classify
 from wsgidoctor.messages.lines import LogLine, parse_line, undecorate
 from wsgidoctor.errorlog.reader import MAX_LINE, LineBlocks, count_newlines  # noqa: F401 (probe uses it from here)
+from wsgidoctor.core.lazyre import lazy_re
 
 #: How many examples are kept at each end of an event's occurrences.
 EXAMPLES = 3
@@ -39,7 +40,7 @@ COMMAND_LINE_AFTER = 3
 #: An ImportError is tied to a "Failed to exec" line of the same process this close before it.
 IMPORT_WINDOW = 400
 
-_DUMP_ENTRY = re.compile(r"^(?P<key>[A-Za-z_][\w. ]{0,40}?) = (?P<value>.*)$")
+_DUMP_ENTRY = lazy_re(r"^(?P<key>[A-Za-z_][\w. ]{0,40}?) = (?P<value>.*)$")
 _DUMP_KEYS = {
     "PYTHONHOME": "pythonhome", "PYTHONPATH": "pythonpath", "program name": "program_name",
     "isolated": "isolated", "environment": "environment", "stdlib dir": "stdlib_dir",

@@ -18,10 +18,11 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Any, Optional
+from wsgidoctor.core.lazyre import lazy_re
 
 #: A line of the generated apachectl that starts the part running httpd (never sourced).
-_COMMAND_PART = re.compile(r'^\s*ACMD=', re.M)
-_ASSIGN = re.compile(r'^(HTTPD|HTTPD_ARGS)=(.*)$', re.M)
+_COMMAND_PART = lazy_re(r'^\s*ACMD=', re.M)
+_ASSIGN = lazy_re(r'^(HTTPD|HTTPD_ARGS)=(.*)$', re.M)
 
 
 @dataclass

@@ -29,6 +29,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from wsgidoctor.linkage import ldcache
 from wsgidoctor.linkage.elf import ElfInfo, parse_ident
+from wsgidoctor.core.lazyre import lazy_re
 
 _TRIPLETS = {
     (64, "EM_X86_64"): "x86_64-linux-gnu", (32, "EM_386"): "i386-linux-gnu",
@@ -235,7 +236,7 @@ class LoadState:
     identity: Optional[Any] = None  # an access.Identity to evaluate permissions as (not root)
 
 
-_DST = re.compile(r"\$(\{)?(ORIGIN|LIB|PLATFORM)(?(1)\})")
+_DST = lazy_re(r"\$(\{)?(ORIGIN|LIB|PLATFORM)(?(1)\})")
 
 
 def expand_tokens(entry: str, origin: str, platform: Platform) -> str:

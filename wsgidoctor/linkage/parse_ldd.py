@@ -12,12 +12,13 @@ from typing import Any, Optional
 
 from wsgidoctor.core.parsing import Parser
 from wsgidoctor.core.textnorm import clean_lines, looks_binary
+from wsgidoctor.core.lazyre import lazy_re
 
 _ADDR = r"\(0x[0-9a-fA-F]+\)"
-_ARROW = re.compile(r"^\s*(\S+)\s+=>\s*(.*?)\s*$")
-_BARE = re.compile(r"^\s*(\S+)\s+" + _ADDR + r"\s*$")
-_TRAIL_ADDR = re.compile(r"\s*" + _ADDR + r"\s*$")
-_LIBPYTHON = re.compile(r"^libpython(\d+)(?:\.(\d+))?[a-z]*\.so")
+_ARROW = lazy_re(r"^\s*(\S+)\s+=>\s*(.*?)\s*$")
+_BARE = lazy_re(r"^\s*(\S+)\s+" + _ADDR + r"\s*$")
+_TRAIL_ADDR = lazy_re(r"\s*" + _ADDR + r"\s*$")
+_LIBPYTHON = lazy_re(r"^libpython(\d+)(?:\.(\d+))?[a-z]*\.so")
 
 
 def python_version_from(name: str, path: Optional[str]) -> Optional[str]:

@@ -10,16 +10,16 @@ be a framework (``Python.framework/Versions/X.Y/Python``, ``@rpath/Python3.frame
 
 from __future__ import annotations
 
-import re
 from typing import Any, Optional
 
 from wsgidoctor.core.parsing import Parser
 from wsgidoctor.core.textnorm import clean_lines, looks_binary
+from wsgidoctor.core.lazyre import lazy_re
 
-_DEP = re.compile(r"^\s*(.+?)\s+\(compatibility version ([\d.]+), current version ([\d.]+)(?:,\s*([^)]*))?\)\s*$")
-_HEADER = re.compile(r"^(\S.*?)(?: \(architecture (\w+)\))?:\s*$")
-_FRAMEWORK = re.compile(r"(?:^|/)(Python3?)\.framework/(?:Versions/(\d+\.\d+)/)?(Python3?)$")
-_DYLIB = re.compile(r"(?:^|/)libpython(\d+\.\d+)[a-z]*\.dylib$")
+_DEP = lazy_re(r"^\s*(.+?)\s+\(compatibility version ([\d.]+), current version ([\d.]+)(?:,\s*([^)]*))?\)\s*$")
+_HEADER = lazy_re(r"^(\S.*?)(?: \(architecture (\w+)\))?:\s*$")
+_FRAMEWORK = lazy_re(r"(?:^|/)(Python3?)\.framework/(?:Versions/(\d+\.\d+)/)?(Python3?)$")
+_DYLIB = lazy_re(r"(?:^|/)libpython(\d+\.\d+)[a-z]*\.dylib$")
 
 
 def python_dependency(name: str, compat: Optional[str] = None) -> Optional[dict[str, Any]]:

@@ -11,9 +11,10 @@ import os
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
+from wsgidoctor.core.lazyre import lazy_re
 
-_MAPS_LINE = re.compile(r"^[0-9a-f]+-[0-9a-f]+ \S+ [0-9a-f]+ ([0-9a-f]+):([0-9a-f]+) (\d+)\s+(.*)$")
-_PYTHON = re.compile(r"(?:^|/)(libpython[^/]*\.so[^/]*|Python\.framework/.*|Python3\.framework/.*)$")
+_MAPS_LINE = lazy_re(r"^[0-9a-f]+-[0-9a-f]+ \S+ [0-9a-f]+ ([0-9a-f]+):([0-9a-f]+) (\d+)\s+(.*)$")
+_PYTHON = lazy_re(r"(?:^|/)(libpython[^/]*\.so[^/]*|Python\.framework/.*|Python3\.framework/.*)$")
 
 
 @dataclass(frozen=True)

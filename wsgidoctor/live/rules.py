@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping, Optional
 from wsgidoctor.core import facts as F
 from wsgidoctor.core.model import Evidence, Finding, Severity
 from wsgidoctor.core.catalogue import finding, rule
+from wsgidoctor.core.lazyre import lazy_re
 
 SECTION = "live"
 
@@ -42,13 +43,13 @@ DISAGREE = finding(
 )
 
 #: Error log lines that explain a failure, most telling first.
-_EXPLAINS = [re.compile(p, re.I) for p in (
+_EXPLAINS = [lazy_re(p, re.I) for p in (
     r"Fatal Python error|No module named|ModuleNotFoundError|ImportError|Traceback",
     r"can not be used in conjunction|Cannot load|Address already in use|could not bind|Syntax error",
     r"\[(?:[\w]+:)?(?:error|crit|alert|emerg)\]|Permission denied|Unable to|[Cc]annot |not found",
     r"has died|Timeout when reading|Truncated or oversized|AH00016|AH00072|AH00526|mod_python",
 )]
-_LEVEL = re.compile(r"^\[[^\]]*\] (?:\[[^\]]*\] )*")
+_LEVEL = lazy_re(r"^\[[^\]]*\] (?:\[[^\]]*\] )*")
 
 
 def explaining_lines(log: Iterable[str], limit: int = 10) -> list[str]:

@@ -15,21 +15,21 @@ mod_wsgi's own ``mod_wsgi (pid=N): `` marker is removed from the message too.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Optional
+from wsgidoctor.core.lazyre import lazy_re
 
-_DECORATION = re.compile(r"^(?:[ \t]*(?:>[ \t]?|[*+][ \t]|-[ \t](?=\S)))*[ \t]*")
-_JOURNAL = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [\w./@-]+(?:\[\d+\])?: ")
-_PREFIX_24 = re.compile(
+_DECORATION = lazy_re(r"^(?:[ \t]*(?:>[ \t]?|[*+][ \t]|-[ \t](?=\S)))*[ \t]*")
+_JOURNAL = lazy_re(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [\w./@-]+(?:\[\d+\])?: ")
+_PREFIX_24 = lazy_re(
     r"(?:\[(?P<time>[^\]\[]{8,48})\] )?\[(?P<module>[\w.-]*):(?P<level>[a-z]+\d?)\]"
     r"(?: \[pid (?P<pid>\d+)(?::tid (?P<tid>\d+))?\])? ?")
-_PREFIX_22 = re.compile(
+_PREFIX_22 = lazy_re(
     r"\[(?P<time>[^\]\[]{8,48})\] \[(?P<level>emerg|alert|crit|error|warn|notice|info|debug)\] ")
-_ERRNO = re.compile(r"\((?P<errno>-?\d+)\)(?P<errtext>[^:\[\]]{0,120}?): ")
-_CLIENT = re.compile(r"\[(?:client|remote) (?P<client>[^\]]{0,200})\] ")
-_CODE = re.compile(r"(?P<code>AH\d{5}|WSGI\d{4}): ")
-_MOD_WSGI_PID = re.compile(r"mod_wsgi \(pid=(?P<pid>\d+)(?:, process='[^']*', application='[^']*')?\): ")
+_ERRNO = lazy_re(r"\((?P<errno>-?\d+)\)(?P<errtext>[^:\[\]]{0,120}?): ")
+_CLIENT = lazy_re(r"\[(?:client|remote) (?P<client>[^\]]{0,200})\] ")
+_CODE = lazy_re(r"(?P<code>AH\d{5}|WSGI\d{4}): ")
+_MOD_WSGI_PID = lazy_re(r"mod_wsgi \(pid=(?P<pid>\d+)(?:, process='[^']*', application='[^']*')?\): ")
 
 
 def _renamed(pattern: re.Pattern[str], suffix: str) -> str:

@@ -26,6 +26,7 @@ from typing import Optional
 from wsgidoctor.messages import codes as wsgi_codes
 from wsgidoctor.messages.lines import LogLine
 from wsgidoctor.messages.symbols import symbol_owner
+from wsgidoctor.core.lazyre import lazy_re
 
 #: Byte strings of which every interesting line contains at least one. A large file is searched
 #: for all of them at once by grep or ripgrep (:mod:`wsgidoctor.errorlog.prefilter`); anything
@@ -51,7 +52,7 @@ class EventType:
 
 
 def _re(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    return lazy_re(pattern)  # compiled when a line first carries one of its event's hints
 
 
 _GROUP = r"'(?P<group>[^']*)'"
@@ -190,27 +191,27 @@ TALLY_KEYS: dict[str, Optional[str]] = {
     "libpython-static": "library",
 }
 
-_MODULE_NAMED = re.compile(r"No module named '?(?P<module>[\w.]+)'?")
-_CANNOT_IMPORT = re.compile(r"cannot import name '?(?P<name>\w+)'?(?: from '(?P<module>[\w.]+)')?")
-_UNDEFINED = re.compile(r"undefined symbol: (?P<symbol>\S+)")
-_SYNTAX_ERROR = re.compile(r"Syntax error on line (?P<config_line>\d+) of (?P<config_file>.+?):(?: |$)")
-_NO_SHARED_OBJECT = re.compile(r"(?P<library>[^\s:]+): cannot open shared object file: (?P<why>.*)")
+_MODULE_NAMED = lazy_re(r"No module named '?(?P<module>[\w.]+)'?")
+_CANNOT_IMPORT = lazy_re(r"cannot import name '?(?P<name>\w+)'?(?: from '(?P<module>[\w.]+)')?")
+_UNDEFINED = lazy_re(r"undefined symbol: (?P<symbol>\S+)")
+_SYNTAX_ERROR = lazy_re(r"Syntax error on line (?P<config_line>\d+) of (?P<config_file>.+?):(?: |$)")
+_NO_SHARED_OBJECT = lazy_re(r"(?P<library>[^\s:]+): cannot open shared object file: (?P<why>.*)")
 #: macOS dyld: "Symbol not found: _PyBool_Type", "symbol not found in flat namespace '_PyBool_Type'";
 #: Solaris ld.so.1: "relocation error: file F: symbol S: referenced symbol not found".
-_DYLD_SYMBOL = re.compile(r"[Ss]ymbol not found(?: in flat namespace)?:? '?(?P<symbol>[^'\s]+)'?"
-                          r"|relocation error: (?:file \S+: )?symbol (?P<symbol2>[^:\s]+): referenced symbol not found")
-_DYLD_LIBRARY = re.compile(r"Library not loaded: '?(?P<library>[^'\s]+)'?"
-                           r"|(?:fatal: )?(?P<library2>[^:\s]+): open failed: (?P<why>[^.]*)")
+_DYLD_SYMBOL = lazy_re(r"[Ss]ymbol not found(?: in flat namespace)?:? '?(?P<symbol>[^'\s]+)'?"
+                       r"|relocation error: (?:file \S+: )?symbol (?P<symbol2>[^:\s]+): referenced symbol not found")
+_DYLD_LIBRARY = lazy_re(r"Library not loaded: '?(?P<library>[^'\s]+)'?"
+                        r"|(?:fatal: )?(?P<library2>[^:\s]+): open failed: (?P<why>[^.]*)")
 #: A static archive (lib*.a) named to LoadFile/LoadModule; macOS prints its "!<arch>" magic.
-_STATIC_ARCHIVE = re.compile(r"\.a[\"']?$")
-_AR_MAGIC = re.compile(r"first eight bytes: 0x21 0x3C 0x61 0x72 0x63 0x68", re.I)
-_PYTHON_LIBRARY = re.compile(r"libpython|Python\.framework|/Python3?$|python\d+\.dll", re.I)
-_WINDOWS = re.compile(r"(?:^|[\s'\"(])[A-Za-z]:[/\\]|\.exe\b|\((?:Win32|Win64)\)")
+_STATIC_ARCHIVE = lazy_re(r"\.a[\"']?$")
+_AR_MAGIC = lazy_re(r"first eight bytes: 0x21 0x3C 0x61 0x72 0x63 0x68", re.I)
+_PYTHON_LIBRARY = lazy_re(r"libpython|Python\.framework|/Python3?$|python\d+\.dll", re.I)
+_WINDOWS = lazy_re(r"(?:^|[\s'\"(])[A-Za-z]:[/\\]|\.exe\b|\((?:Win32|Win64)\)")
 #: Windows' loader messages, in English and as localised Windows versions print them (German seen).
-_WINDOWS_NOT_FOUND = re.compile(r"specified (?:module|procedure) could not be found"
-                                r"|angegebene (?:Modul|Prozedur) wurde nicht gefunden", re.I)
-_WINDOWS_DENIED = re.compile(r"Access is denied|cannot access the file|Zugriff verweigert"
-                             r"|kann auf die Datei nicht zugreifen", re.I)
+_WINDOWS_NOT_FOUND = lazy_re(r"specified (?:module|procedure) could not be found"
+                             r"|angegebene (?:Modul|Prozedur) wurde nicht gefunden", re.I)
+_WINDOWS_DENIED = lazy_re(r"Access is denied|cannot access the file|Zugriff verweigert"
+                          r"|kann auf die Datei nicht zugreifen", re.I)
 #: Directives that mod_wsgi does not provide on Windows (no daemon mode there).
 _DAEMON_ONLY = ("WSGIDaemonProcess", "WSGIProcessGroup", "WSGISocketPrefix", "WSGIAcceptMutex",
                 "WSGISocketRotation", "WSGIDaemonSocket")

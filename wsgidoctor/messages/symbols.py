@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
+from wsgidoctor.core.lazyre import lazy_re
 
-_APACHE = re.compile(r"^(?:ap_|apr_|apu_|unixd_|ap[A-Z]|APR_|AP_)")
-_PYTHON = re.compile(r"^_?Py|^_Py|^PyExc_")
+_APACHE = lazy_re(r"^(?:ap_|apr_|apu_|unixd_|ap[A-Z]|APR_|AP_)")
+_PYTHON = lazy_re(r"^_?Py|^_Py|^PyExc_")
 #: Python 2 only C API names: a module using them was built for Python 2.
-_PYTHON2_ONLY = re.compile(r"^(?:_Py_ZeroStruct|_Py_TrueStruct|Py_InitModule\w*|PyString_\w+|PyInt_\w+|"
-                           r"PyClass_\w+|PyInstance_\w+|PyCObject_\w+|PyFile_AsFile)$")
+_PYTHON2_ONLY = lazy_re(r"^(?:_Py_ZeroStruct|_Py_TrueStruct|Py_InitModule\w*|PyString_\w+|PyInt_\w+|"
+                        r"PyClass_\w+|PyInstance_\w+|PyCObject_\w+|PyFile_AsFile)$")
 
 
 def symbol_owner(symbol: str) -> str:

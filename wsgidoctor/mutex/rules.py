@@ -30,6 +30,7 @@ from typing import Any, Iterable, Optional
 from wsgidoctor.core import facts as F
 from wsgidoctor.core.model import Evidence, Finding, Severity
 from wsgidoctor.core.catalogue import derivation, finding, rule
+from wsgidoctor.core.lazyre import lazy_re
 
 #: Cross-process mechanisms in the order the facts list them.
 ORDER = ("flock", "fcntl", "sysvsem", "posixsem", "pthread")
@@ -256,11 +257,11 @@ def derive_mutex(facts: dict[str, Any]) -> None:
 
 # --- rules -------------------------------------------------------------------------------------
 
-_INVALID_MECHANISM = re.compile(
+_INVALID_MECHANISM = lazy_re(
     r"^Invalid Mutex argument|is an invalid mutex mechanism|^Accept mutex lock mechanism '|"
     r"^Invalid AcceptMutex argument|^None is not allowed for mutex type", re.I)
-_TYPE_INVALID = re.compile(r"^Mutex type (?P<type>\S+) is not valid", re.I)
-_DIRECTORY_INVALID = re.compile(r"^Invalid Mutex directory in argument (?P<arg>\S+)", re.I)
+_TYPE_INVALID = lazy_re(r"^Mutex type (?P<type>\S+) is not valid", re.I)
+_DIRECTORY_INVALID = lazy_re(r"^Invalid Mutex directory in argument (?P<arg>\S+)", re.I)
 
 
 def explains_configtest_error(err: dict[str, Any]) -> bool:

@@ -4,14 +4,14 @@ Tested on real captures (fixtures/apparmor/README.md names their sources)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from wsgidoctor.core.parsing import Parser
+from wsgidoctor.core.lazyre import lazy_re
 
-_DENIED = re.compile(r'apparmor="DENIED"\s+(.*)$')
-_FIELD = re.compile(r'(\w+)=("[^"]*"|\S+)')
-_PROFILE = re.compile(r"^(\S.*?) \((enforce|complain|kill|unconfined)\)$")
+_DENIED = lazy_re(r'apparmor="DENIED"\s+(.*)$')
+_FIELD = lazy_re(r'(\w+)=("[^"]*"|\S+)')
+_PROFILE = lazy_re(r"^(\S.*?) \((enforce|complain|kill|unconfined)\)$")
 
 
 def parse(text: str) -> dict[str, Any]:

@@ -5,21 +5,21 @@ whose README names their public sources): SELinux cannot run on the machines tha
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from wsgidoctor.core.parsing import Parser
+from wsgidoctor.core.lazyre import lazy_re
 
-_BOOL = re.compile(r"^([a-z0-9_]+)\s+-->\s+(on|off)\s*$")
+_BOOL = lazy_re(r"^([a-z0-9_]+)\s+-->\s+(on|off)\s*$")
 _CONTEXT = r"([a-z0-9_]+:[a-z0-9_]+:[a-z0-9_]+:s\d+(?:-s\d+)?(?::c[\d.,c]+)?)"
 # RHEL 6/7 `ls -Z`: "drwxr-xr-x. root root unconfined_u:object_r:httpd_log_t:s0 /var/www/x/log/"
-_LS_OLD = re.compile(r"^[-dlcbps][rwxsStT-]{9}[.+]?\s+\S+\s+\S+\s+" + _CONTEXT + r"\s+(.+)$")
+_LS_OLD = lazy_re(r"^[-dlcbps][rwxsStT-]{9}[.+]?\s+\S+\s+\S+\s+" + _CONTEXT + r"\s+(.+)$")
 # coreutils 8.22+ `ls -Z`: "unconfined_u:object_r:httpd_sys_content_t:s0 /var/www/html/index.html"
-_LS_NEW = re.compile(r"^" + _CONTEXT + r"\s+(.+)$")
+_LS_NEW = lazy_re(r"^" + _CONTEXT + r"\s+(.+)$")
 # `ls -lZ`: "-rw-r--r--. 1 root root unconfined_u:object_r:user_home_t:s0 39 Nov 1 10:00 app.wsgi"
-_LS_LONG = re.compile(r"^[-dlcbps][rwxsStT-]{9}[.+]?\s+\d+\s+\S+\s+\S+\s+" + _CONTEXT + r"\s+\d+\s+\S+\s+\d+\s+[\d:]+\s+(.+)$")
-_AVC = re.compile(r"avc:\s+denied\s+\{\s*([^}]*)\}\s+for\s+(.*)$")
-_FIELD = re.compile(r'(\w+)=("[^"]*"|\S+)')
+_LS_LONG = lazy_re(r"^[-dlcbps][rwxsStT-]{9}[.+]?\s+\d+\s+\S+\s+\S+\s+" + _CONTEXT + r"\s+\d+\s+\S+\s+\d+\s+[\d:]+\s+(.+)$")
+_AVC = lazy_re(r"avc:\s+denied\s+\{\s*([^}]*)\}\s+for\s+(.*)$")
+_FIELD = lazy_re(r'(\w+)=("[^"]*"|\S+)')
 
 
 def parse_getsebool(text: str) -> dict[str, Any]:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 from wsgidoctor.core import subprocesses as commands
 from wsgidoctor.core import facts as factlib
+from wsgidoctor.core.lazyre import lazy_re
 
-_LDD_LINE = re.compile(r"^\s*(libpython\d+(?:\.\d+)?[a-z]*\.so(?:\.[\d.]+)?)\s+=>\s+(\S+)")
+_LDD_LINE = lazy_re(r"^\s*(libpython\d+(?:\.\d+)?[a-z]*\.so(?:\.[\d.]+)?)\s+=>\s+(\S+)")
 COMMON_MODULES = (
     "/usr/lib/apache2/modules/mod_wsgi.so",
     "/usr/lib64/httpd/modules/mod_wsgi.so",

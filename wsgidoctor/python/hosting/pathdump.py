@@ -11,16 +11,16 @@ in Apache's error log. A pure function: never raises, returns None for what the 
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from wsgidoctor.core.textnorm import clean_lines
+from wsgidoctor.core.lazyre import lazy_re
 
-_KEY_VALUE = re.compile(r"^\s{1,8}([A-Za-z_][\w .]*?) = (.*)$")
-_FATAL = re.compile(r"Fatal Python error: (.*)$")
-_EXCEPTION = re.compile(r"^\s*((?:[A-Za-z_][\w.]*)?(?:Error|Exception|Warning)): (.*)$")
-_PY2_SITE = re.compile(r"^(ImportError: No module named site|'import site' failed.*)$")
+_KEY_VALUE = lazy_re(r"^\s{1,8}([A-Za-z_][\w .]*?) = (.*)$")
+_FATAL = lazy_re(r"Fatal Python error: (.*)$")
+_EXCEPTION = lazy_re(r"^\s*((?:[A-Za-z_][\w.]*)?(?:Error|Exception|Warning)): (.*)$")
+_PY2_SITE = lazy_re(r"^(ImportError: No module named site|'import site' failed.*)$")
 
 
 @dataclass(frozen=True)
