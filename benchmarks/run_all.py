@@ -19,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 #: benchmark script -> (full-run arguments, quick arguments)
 BENCHMARKS = {
     "bench_report.py": ([], ["--runs", "3"]),
+    "bench_startup.py": ([], ["--runs", "3"]),
     "bench_linkage.py": ([], ["--runs", "5"]),
     "bench_hosting.py": ([], ["--runs", "5"]),
     "bench_config.py": ([], ["--vhosts", "200"]),

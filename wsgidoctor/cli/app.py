@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from wsgidoctor.core.errors import InputError
+from wsgidoctor.core.lazyre import lazy_re
 from wsgidoctor.core.model import RawOutput, Report
 from wsgidoctor.core.hookspec import Options
 from wsgidoctor import areas
@@ -117,16 +118,12 @@ def _analyse_input(report: Report, opened: "OpenedInput", kind: Optional[str]) -
     return 0
 
 
-from wsgidoctor.paste.model import KINDS as _PASTE_KINDS  # noqa: E402 - light module, dataclasses only
-from wsgidoctor.core.lazyre import lazy_re
-
-
-
 def known_kinds() -> frozenset[str]:
     """What ``analyze --as`` accepts: every kind the paste reader names and every registered parser's."""
     from wsgidoctor.areas import parsers
+    from wsgidoctor.paste.model import KINDS as paste_kinds
 
-    return frozenset(_PASTE_KINDS) | frozenset(parsers())
+    return frozenset(paste_kinds) | frozenset(parsers())
 
 
 #: An error log larger than this is streamed (bounded memory), not read as a paste.

@@ -10,7 +10,6 @@ Read from the first that exists of ``$WSGIDOCTOR_CONFIG``, ``./wsgidoctor.ini``,
 
 from __future__ import annotations
 
-import configparser
 import os
 from dataclasses import dataclass
 from typing import Optional
@@ -40,6 +39,8 @@ def load_settings(paths: Optional[list[str]] = None) -> Settings:
     for path in paths if paths is not None else candidate_paths():
         if not os.path.isfile(path):
             continue
+        import configparser  # only when there is a file: its import compiles several patterns
+
         parser = configparser.ConfigParser()
         try:
             with open(path, encoding="utf-8", errors="replace") as fh:

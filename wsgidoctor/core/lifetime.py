@@ -20,7 +20,6 @@ Two paths end what is ours:
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -54,17 +53,22 @@ _watchdog_pipe: Optional[int] = None
 _spawned: list[subprocess.Popen] = []  # children not yet seen to be reaped
 
 
+def _token_hex(nbytes: int) -> str:
+    """``secrets.token_hex``, without importing secrets (hmac, hashlib, OpenSSL) at every start."""
+    return os.urandom(nbytes).hex()
+
+
 def token() -> str:
     """This process's token (made on first use; a fork gets a new one)."""
     global _token
     if _token is None or not _token.startswith(f"{os.getpid()}."):
-        _token = f"{os.getpid()}.{secrets.token_hex(6)}"
+        _token = f"{os.getpid()}.{_token_hex(6)}"
     return _token
 
 
 def new_mark() -> str:
     """A mark for one child and its descendants (see :func:`end_orphans`)."""
-    return f"{token()}.{secrets.token_hex(4)}"
+    return f"{token()}.{_token_hex(4)}"
 
 
 def child_env(env: Optional[Mapping[str, str]], marks: Iterable[str] = ()) -> dict[str, str]:
@@ -119,7 +123,7 @@ def make_dir(base: Optional[str], prefix: str) -> str:
     """
     base = base or tempfile.gettempdir()
     for _ in range(100):
-        path = os.path.join(base, prefix + secrets.token_hex(4))
+        path = os.path.join(base, prefix + _token_hex(4))
         with _lock:
             if _closing:
                 raise Stopping("wsgidoctor is stopping")
@@ -284,7 +288,7 @@ def guarded(final: bool = False) -> Iterator[None]:
     after the sweep, the interpreter is about to exit.
     """
     global _closing
-    scope = f"{token()}.{secrets.token_hex(4)}"
+    scope = f"{token()}.{_token_hex(4)}"
     if final:
         enable_subreaper()
     previous = install_signal_handlers()

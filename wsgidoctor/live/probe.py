@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import time
 from typing import Any, Optional
-from urllib.parse import urlsplit
 
 from wsgidoctor.core.model import RawOutput
 from wsgidoctor.core.hookspec import NotApplicable, Probe, ProbeContext, ProbeOutput
@@ -121,6 +120,7 @@ def _drop_own_home(answer: Optional[dict[str, Any]], tmp_dirs: list[str]) -> Non
 def _url_mode(ctx: ProbeContext, url: str) -> dict[str, Any]:
     import urllib.error
     import urllib.request
+    from urllib.parse import urlsplit
 
     from wsgidoctor.live.server import decode_answer
 

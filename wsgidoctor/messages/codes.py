@@ -8,12 +8,12 @@ higher-severity messages with these codes; 4.x and 5.x log none.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Optional
 
-_TABLE = Path(__file__).with_name("wsgi_codes.json")
+_TABLE = os.path.join(os.path.dirname(__file__), "wsgi_codes.json")
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ class WsgiCode:
 @lru_cache(maxsize=1)
 def table() -> dict[str, WsgiCode]:
     """Every known code, by code."""
-    data = json.loads(_TABLE.read_text(encoding="utf-8"))
+    with open(_TABLE, encoding="utf-8") as fh:
+        data = json.load(fh)
     return {code: WsgiCode(code, item.get("meaning") or "", item.get("severity"), item.get("message") or "",
                            item.get("since"), bool(item.get("retired")), item.get("event"))
             for code, item in data["codes"].items()}

@@ -10,7 +10,6 @@ when we are root, and records ``python.*``, ``wsgi.*`` (source ``emulated``) and
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 from wsgidoctor.core.hookspec import NotApplicable, Probe, ProbeContext, ProbeOutput
@@ -21,8 +20,8 @@ def probe_script() -> tuple[str, str]:
     readability by Apache's user is not what gets diagnosed)."""
     from wsgidoctor.live.probe import PROBE_SCRIPT
 
-    path = Path(PROBE_SCRIPT)
-    return str(path), path.read_text(encoding="utf-8")
+    with open(PROBE_SCRIPT, encoding="utf-8") as fh:
+        return PROBE_SCRIPT, fh.read()
 
 
 def run(ctx: ProbeContext) -> ProbeOutput:

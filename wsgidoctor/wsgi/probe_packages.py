@@ -18,7 +18,6 @@ import glob
 import json
 import os
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Iterable
 
 from wsgidoctor.core.hookspec import Probe, ProbeContext, ProbeOutput
@@ -29,8 +28,8 @@ DATA_FILE = "subinterpreter_unsafe.json"
 @lru_cache(maxsize=1)
 def unsafe_packages() -> tuple[dict[str, Any], ...]:
     """The entries of the data file (import names, distribution, reason, source)."""
-    text = resources.files("wsgidoctor.wsgi").joinpath(DATA_FILE).read_text(encoding="utf-8")
-    return tuple(json.loads(text)["packages"])
+    with open(os.path.join(os.path.dirname(__file__), DATA_FILE), encoding="utf-8") as fh:
+        return tuple(json.load(fh)["packages"])
 
 
 def home_site_packages(home: str) -> list[str]:

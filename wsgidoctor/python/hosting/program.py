@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Mapping, Optional
 
 PROGRAM_NAME = "wsgidoctor-host"
@@ -31,12 +30,12 @@ class ProgramLocation:
 def candidates(environ: Optional[Mapping[str, str]] = None) -> list[tuple[str, str]]:
     """``(path, how)`` in the order they are tried."""
     env = os.environ if environ is None else environ
-    package = Path(__file__).resolve().parents[2]  # wsgidoctor/
+    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))  # wsgidoctor/
     out: list[tuple[str, str]] = []
     if env.get(ENV_OVERRIDE):
         out.append((env[ENV_OVERRIDE], f"${ENV_OVERRIDE}"))
-    out.append((str(package / "_native" / PROGRAM_NAME), "installed with the package"))
-    out.append((str(package.parent / "native" / PROGRAM_NAME), "built in the source checkout"))
+    out.append((os.path.join(package, "_native", PROGRAM_NAME), "installed with the package"))
+    out.append((os.path.join(os.path.dirname(package), "native", PROGRAM_NAME), "built in the source checkout"))
     return out
 
 
