@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Optional, Sequence
-
 from wsgidoctor import __version__
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing for --version
 if TYPE_CHECKING:
     import argparse
+    from typing import Optional, Sequence
 
 TOOL_FAILED = 3  # wsgidoctor.core.exitcodes.TOOL_FAILED, repeated here to keep --version import-free
 

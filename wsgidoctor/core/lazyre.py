@@ -46,34 +46,6 @@ class LazyPattern(Generic[AnyStr]):
             self._compiled = compiled
         return compiled
 
-    # Before the first use: compile, then call. Afterwards the instance's attributes answer.
-    def match(self, *args: Any, **kwargs: Any) -> Any:
-        return self.compiled.match(*args, **kwargs)
-
-    def search(self, *args: Any, **kwargs: Any) -> Any:
-        return self.compiled.search(*args, **kwargs)
-
-    def fullmatch(self, *args: Any, **kwargs: Any) -> Any:
-        return self.compiled.fullmatch(*args, **kwargs)
-
-    def finditer(self, *args: Any, **kwargs: Any) -> Any:
-        return self.compiled.finditer(*args, **kwargs)
-
-    def findall(self, *args: Any, **kwargs: Any) -> Any:
-        return self.compiled.findall(*args, **kwargs)
-
-    def sub(self, *args: Any, **kwargs: Any) -> Any:
-        return self.compiled.sub(*args, **kwargs)
-
-    def subn(self, *args: Any, **kwargs: Any) -> Any:
-        return self.compiled.subn(*args, **kwargs)
-
-    def split(self, *args: Any, **kwargs: Any) -> Any:
-        return self.compiled.split(*args, **kwargs)
-
-    def scanner(self, *args: Any, **kwargs: Any) -> Any:
-        return self.compiled.scanner(*args, **kwargs)
-
     @property
     def flags(self) -> int:
         return self.compiled.flags
@@ -94,6 +66,20 @@ class LazyPattern(Generic[AnyStr]):
 
     def __repr__(self) -> str:
         return f"lazy_re({self.pattern!r}{f', {self._flags}' if self._flags else ''})"
+
+
+def _compiling(name: str) -> Any:
+    """The method ``name`` as it is before the first use: compile, then call the compiled one's."""
+
+    def method(self: LazyPattern[Any], *args: Any, **kwargs: Any) -> Any:
+        return getattr(self.compiled, name)(*args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+for _name in _METHODS:
+    setattr(LazyPattern, _name, _compiling(_name))
 
 
 def lazy_re(pattern: AnyStr, flags: int = 0) -> "re.Pattern[AnyStr]":

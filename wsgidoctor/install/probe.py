@@ -53,12 +53,15 @@ def _is_httpd_name(name: str) -> bool:
 
 def find_running() -> list[dict[str, Any]]:
     """The running httpd processes, parents first (needs psutil; empty when unavailable)."""
+    pids = _candidate_pids()
+    if pids == []:  # nothing looks like httpd: psutil (tens of milliseconds to import) is not needed
+        return []
     try:
         import psutil
     except ImportError:  # pragma: no cover - psutil is a dependency
         return []
     found = []
-    for proc in _candidates(psutil):
+    for proc in _candidates(psutil, pids):
         try:
             info = proc.as_dict(["pid", "ppid", "name", "exe", "cmdline", "username"])
         except psutil.Error:  # gone meanwhile
@@ -79,20 +82,17 @@ def find_running() -> list[dict[str, Any]]:
     return found
 
 
-def _candidates(psutil: Any) -> list[Any]:
-    """Processes whose command name or first argument looks like httpd.
+def _candidate_pids() -> Optional[list[int]]:
+    """Processes whose command name or first argument looks like httpd; None without /proc.
 
     One small read per process (its ``comm``, then ``cmdline`` only where needed), so that a
     machine with thousands of processes is scanned quickly; psutil then reads the few candidates
-    in full. Where /proc cannot be listed, every process is a candidate.
+    in full.
     """
     try:
         pids = [int(d) for d in os.listdir("/proc") if d.isdigit()]
-    except OSError:  # no /proc (a bare chroot; macOS): psutil may know another way, or nothing
-        try:
-            return list(psutil.process_iter())
-        except Exception:  # noqa: BLE001 - psutil without /proc: no processes can be seen
-            return []
+    except OSError:  # no /proc (a bare chroot; macOS)
+        return None
     out = []
     for pid in pids:
         try:
@@ -103,8 +103,24 @@ def _candidates(psutil: Any) -> list[Any]:
                     first = fh.read(4096).split(b"\0", 1)[0].decode("utf-8", "replace")
                 if not _is_httpd_name(first):
                     continue
+            out.append(pid)
+        except OSError:
+            continue
+    return out
+
+
+def _candidates(psutil: Any, pids: Optional[list[int]]) -> list[Any]:
+    """psutil's view of the candidate ``pids``; every process where /proc cannot be listed."""
+    if pids is None:  # psutil may know another way than /proc, or nothing
+        try:
+            return list(psutil.process_iter())
+        except Exception:  # noqa: BLE001 - psutil without /proc: no processes can be seen
+            return []
+    out = []
+    for pid in pids:
+        try:
             out.append(psutil.Process(pid))
-        except (OSError, psutil.Error):
+        except (OSError, psutil.Error):  # gone meanwhile
             continue
     return out
 
