@@ -53,15 +53,15 @@ def _is_httpd_name(name: str) -> bool:
 
 def find_running() -> list[dict[str, Any]]:
     """The running httpd processes, parents first (needs psutil; empty when unavailable)."""
-    pids = _candidate_pids()
-    if pids == []:  # nothing looks like httpd: psutil (tens of milliseconds to import) is not needed
+    candidate_pids = _candidate_pids()
+    if candidate_pids == []:  # nothing looks like httpd: psutil (tens of milliseconds to import) is not needed
         return []
     try:
         import psutil
     except ImportError:  # pragma: no cover - psutil is a dependency
         return []
     found = []
-    for proc in _candidates(psutil, pids):
+    for proc in _candidates(psutil, candidate_pids):
         try:
             info = proc.as_dict(["pid", "ppid", "name", "exe", "cmdline", "username"])
         except psutil.Error:  # gone meanwhile
