@@ -15,6 +15,7 @@ mod_wsgi's own ``mod_wsgi (pid=N): `` marker is removed from the message too.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional
 from wsgidoctor.core.lazyre import lazy_re
