@@ -87,10 +87,31 @@ def _captures() -> Report:
                                                  p.read_text(encoding="utf-8", errors="replace")) for p in files])
 
 
+#: Where the checkout stands in the goldens: the planted report names fixture files by their path,
+#: and neither the goldens nor what is redacted may depend on where the checkout is.
+CHECKOUT = "/checkout"
+
+
+def _relocated(value: Any, root: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(root, CHECKOUT)
+    if isinstance(value, list):
+        return [_relocated(v, root) for v in value]
+    if isinstance(value, dict):
+        return {_relocated(k, root): _relocated(v, root) for k, v in value.items()}
+    return value
+
+
 def _planted() -> Report:
     from tests.redaction.test_redact_planted import planted_report
 
-    return planted_report()
+    report = planted_report()
+    root = str(FIXTURES.parent)
+    report.facts = _relocated(report.facts, root)
+    report.raw = [RawOutput(r.kind, _relocated(r.source, root), r.text, r.exit_code, r.truncated)
+                  for r in report.raw]
+    report.findings = [Finding.from_json(_relocated(f.to_json(), root)) for f in report.findings]
+    return report
 
 
 CASES: dict[str, Callable[[], Report]] = {

@@ -11,7 +11,7 @@ its patterns with :func:`lazy_re` as it would with ``re.compile`` and uses them 
 from __future__ import annotations
 
 import re
-from typing import Any, AnyStr, Generic, Optional
+from typing import Any, AnyStr, Callable, Generic, Optional, Union
 
 #: The methods of a compiled pattern, put on the lazy one when it is compiled.
 _METHODS = ("match", "search", "fullmatch", "finditer", "findall", "sub", "subn", "split", "scanner")
@@ -30,10 +30,18 @@ class LazyPattern(Generic[AnyStr]):
     type or to the module-level functions (``re.sub(p.compiled, ...)``).
     """
 
-    def __init__(self, pattern: AnyStr, flags: int = 0) -> None:
-        self.pattern = pattern
+    def __init__(self, pattern: Union[AnyStr, Callable[[], AnyStr]], flags: int = 0) -> None:
+        self._source = pattern
         self._flags = flags
         self._compiled: Optional[re.Pattern[AnyStr]] = None
+
+    @property
+    def pattern(self) -> AnyStr:
+        """The source (built now, when it was given as a function that builds it)."""
+        source = self._source
+        if callable(source):
+            source = self._source = source()
+        return source  # type: ignore[return-value]
 
     @property
     def compiled(self) -> "re.Pattern[AnyStr]":
@@ -82,8 +90,11 @@ for _name in _METHODS:
     setattr(LazyPattern, _name, _compiling(_name))
 
 
-def lazy_re(pattern: AnyStr, flags: int = 0) -> "re.Pattern[AnyStr]":
+def lazy_re(pattern: Union[AnyStr, Callable[[], AnyStr]], flags: int = 0) -> "re.Pattern[AnyStr]":
     """``re.compile(pattern, flags)``, done the first time the result is used.
+
+    ``pattern`` may be a function returning the source, for a source that is itself costly to
+    build (one made of many others): it is called on first use too.
 
     Typed as the compiled pattern it stands for, since it answers every method and attribute of
     one (see :class:`LazyPattern`).

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Optional
 
-from wsgidoctor.redaction.lazy import lazy
+from wsgidoctor.core.lazyre import lazy_re
 
 #: Accounts every distribution has; naming them reveals nobody and helps diagnosis.
 SYSTEM_ACCOUNTS = frozenset({
@@ -62,23 +62,23 @@ tw tz ua ug uk uy uz va vc ve vg vi vn vu wf ws ye yt za zm zw
 """.split())
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_FQDN = lazy(rf"(?<![\w.-])(?:{_LABEL}\.)+(?P<tld>[A-Za-z]{{2,24}})(?![\w-]|\.[A-Za-z0-9]|\()")
-_IPV4 = lazy(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)")
-_IPV6 = lazy(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?:%[\w.]+)?(?![\w:])")
-_URL_HOST = lazy(r"[A-Za-z][A-Za-z0-9+.-]{0,30}://(?:[^\s/?#@'\"]*@)?(?P<host>[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)")
-_SERVER_NAME = lazy(r"(?im)(?<![\w-])(?:ServerName|ServerAlias)[ \t]+(?P<names>[^\r\n#]+)")
-_VHOST = lazy(r"(?i)<VirtualHost[ \t]+(?P<addrs>[^>\r\n]+)>")
-_JOURNAL_HOST = lazy(r"(?m)^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (?P<host>[A-Za-z0-9][\w.-]*) [\w./@-]+(?:\[\d+\])?: ")
-_FQDN_NOTICE = lazy(r"fully qualified domain name, using (?P<host>[^\s,.]+(?:\.[^\s,.]+)*)")
-_EMAIL = lazy(r"(?<![\w.+-])(?P<local>[A-Za-z0-9][A-Za-z0-9._+-]*)@(?P<domain>(?:" + _LABEL + r"\.)*" + _LABEL + r")")
+_FQDN = lazy_re(rf"(?<![\w.-])(?:{_LABEL}\.)+(?P<tld>[A-Za-z]{{2,24}})(?![\w-]|\.[A-Za-z0-9]|\()")
+_IPV4 = lazy_re(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)")
+_IPV6 = lazy_re(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?:%[\w.]+)?(?![\w:])")
+_URL_HOST = lazy_re(r"[A-Za-z][A-Za-z0-9+.-]{0,30}://(?:[^\s/?#@'\"]*@)?(?P<host>[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)")
+_SERVER_NAME = lazy_re(r"(?im)(?<![\w-])(?:ServerName|ServerAlias)[ \t]+(?P<names>[^\r\n#]+)")
+_VHOST = lazy_re(r"(?i)<VirtualHost[ \t]+(?P<addrs>[^>\r\n]+)>")
+_JOURNAL_HOST = lazy_re(r"(?m)^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (?P<host>[A-Za-z0-9][\w.-]*) [\w./@-]+(?:\[\d+\])?: ")
+_FQDN_NOTICE = lazy_re(r"fully qualified domain name, using (?P<host>[^\s,.]+(?:\.[^\s,.]+)*)")
+_EMAIL = lazy_re(r"(?<![\w.+-])(?P<local>[A-Za-z0-9][A-Za-z0-9._+-]*)@(?P<domain>(?:" + _LABEL + r"\.)*" + _LABEL + r")")
 
 _NAME_CHARS = r"[^/\\\s'\"<>:;,|()\[\]{}=*?$%#]"
-_HOME = lazy(rf"(?:(?<![\w.-])/home|/Users|/export/home|/usr/home|[A-Za-z]:\\\\Users)[/\\\\](?P<name>{_NAME_CHARS}+)")
-_TILDE = lazy(r"(?<![\w~$])~(?P<name>[A-Za-z_][A-Za-z0-9_.-]*[A-Za-z0-9_])")
-_USER_OPTION = lazy(r"(?i)(?<![\w-])(?:user|username|owner|run_user|APACHE_RUN_USER|SUDO_USER|LOGNAME|USER)=[\"']?(?P<name>[A-Za-z_][\w.-]*)")
-_USER_DIRECTIVE = lazy(r"(?m)^[ \t]*User[ \t]+[\"']?(?P<name>[A-Za-z_][\w.-]*)")
-_ID_OUTPUT = lazy(r"uid=\d+\((?P<name>[^)\s]+)\)")
-_BAD_USER = lazy(r"bad user name (?P<name>[A-Za-z_][\w.-]*)")
+_HOME = lazy_re(rf"(?:(?<![\w.-])/home|/Users|/export/home|/usr/home|[A-Za-z]:\\\\Users)[/\\\\](?P<name>{_NAME_CHARS}+)")
+_TILDE = lazy_re(r"(?<![\w~$])~(?P<name>[A-Za-z_][A-Za-z0-9_.-]*[A-Za-z0-9_])")
+_USER_OPTION = lazy_re(r"(?i)(?<![\w-])(?:user|username|owner|run_user|APACHE_RUN_USER|SUDO_USER|LOGNAME|USER)=[\"']?(?P<name>[A-Za-z_][\w.-]*)")
+_USER_DIRECTIVE = lazy_re(r"(?m)^[ \t]*User[ \t]+[\"']?(?P<name>[A-Za-z_][\w.-]*)")
+_ID_OUTPUT = lazy_re(r"uid=\d+\((?P<name>[^)\s]+)\)")
+_BAD_USER = lazy_re(r"bad user name (?P<name>[A-Za-z_][\w.-]*)")
 
 #: Fact keys whose string values name a user or a host.
 _USER_KEYS = frozenset({"user", "username", "owner", "run_user", "sudo_user", "apache_run_user", "logname"})

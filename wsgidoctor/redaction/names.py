@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from wsgidoctor.redaction.lazy import lazy
+from wsgidoctor.core.lazyre import lazy_re
 
 #: Matched anywhere in the name once separators are removed.
 _SUBSTRINGS = (
@@ -60,11 +60,11 @@ NAME_WORDS = ("pass", "pw", "secret", "token", "key", "auth", "cred", "priv", "d
 NOT_ALNUM = "".join(chr(c) for c in range(128) if not chr(c).isalnum() and c != 10)
 _DROP_NOT_ALNUM = dict.fromkeys(map(ord, NOT_ALNUM))
 
-_CAMEL = lazy(r"([a-z0-9])([A-Z])")
-_SPLIT = lazy(r"[^A-Z0-9]+")
-_PATHISH = lazy(r"^(?:/|~/|\./|\.\./|[A-Za-z]:[\\/])")
-_PLAIN_PATH = lazy(r"^/[\w.@+-]+(?:/[\w.@+:-]*)+$")
-_PATH_WORD = lazy(r"^[a-z0-9._+-]*[a-z]{4,}[a-z0-9._+:-]*$")
+_CAMEL = lazy_re(r"([a-z0-9])([A-Z])")
+_SPLIT = lazy_re(r"[^A-Z0-9]+")
+_PATHISH = lazy_re(r"^(?:/|~/|\./|\.\./|[A-Za-z]:[\\/])")
+_PLAIN_PATH = lazy_re(r"^/[\w.@+-]+(?:/[\w.@+:-]*)+$")
+_PATH_WORD = lazy_re(r"^[a-z0-9._+-]*[a-z]{4,}[a-z0-9._+:-]*$")
 
 
 def words(name: str) -> list[str]:

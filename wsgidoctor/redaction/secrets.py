@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote
 
 from wsgidoctor.redaction import MARKER
 from wsgidoctor.redaction.directives import SECRET_FROM, STRONG_WORDS, may_take_secrets, secret_arguments
-from wsgidoctor.redaction.lazy import lazy
+from wsgidoctor.core.lazyre import lazy_re
 from wsgidoctor.redaction.names import NAME_WORDS, NOT_ALNUM, is_location_of_secret, is_secret_name
 from wsgidoctor.redaction.shapes import (B64_RUN, HEX_RUN, PRIVATE_KEY_BLOCK, SHAPES, VENDOR_TOKEN, is_trivial,
                                          looks_secret)
@@ -28,61 +28,61 @@ _WORD = r"(?:[^\s`]|`(?=[^\s`]))+"
 _QUOTED = r'"(?:[^"\\\n]|\\.)*"?|\'(?:[^\'\\\n]|\\.)*\'?'
 
 #: ``Authorization: Basic ...``, ``Cookie: ...``: the value runs to the end of the line.
-_HEADER = lazy(
+_HEADER = lazy_re(
     r"(?im)(?<![\w-])(?P<head>(?:Proxy-)?Authorization|Set-Cookie|Cookie|X-Api-Key|X-Auth-Token"
     r"|X-Amz-Security-Token)(?P<sep>[ \t]*:[ \t]*)(?P<scheme>" + _AUTH_SCHEME + r"[ \t]+)?"
     r"(?P<value>(?:[^\r\n`]|`(?=[^\s`]))*[^\s`])")
 #: ``scheme://user:password@host``; the password may itself contain ``@`` or ``:``.
-_URL_USERINFO = lazy(
+_URL_USERINFO = lazy_re(
     r"(?P<scheme>(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}://)(?P<user>[^\s:/?#@'\"<>\[\]]*)"
     r"(?::(?P<password>[^\s/?#'\"<>]*))?@(?=[^\s/?#@'\"<>]+)")
 #: ``SetEnv NAME value`` and ``Define NAME value`` (value quoted or one word).
-_DIRECTIVE = lazy(
+_DIRECTIVE = lazy_re(
     r"(?i)(?<![\w-])(?P<head>(?:SetEnv|Define)[ \t]+(?P<name>\"[^\"\n]*\"|[^\s\"]+)[ \t]+)"
     r"(?P<value>" + _QUOTED + r"|" + _WORD + r")")
 #: mod_wsgi-express ``--setenv NAME value``.
-_SETENV_FLAG = lazy(
+_SETENV_FLAG = lazy_re(
     r"(?<![\w-])(?P<head>--setenv[ \t]+(?P<name>\S+)[ \t]+)(?P<value>" + _QUOTED + r"|" + _WORD + r")")
 #: ``NAME=value``, ``NAME = value``, ``"name": "value"``, ``'NAME': 'value'``, ``name => value``,
 #: ``API_KEY: value``. A bare lower-case word before a colon is prose ("the token: mod_wsgi"), not
 #: an assignment, so ``name: value`` needs the name quoted or shaped like a variable.
-_ASSIGN_HEAD = lazy(
+_ASSIGN_HEAD = lazy_re(
     r"(?P<q>[\"']?)(?<![\w.-])(?P<name>-{0,2}[A-Za-z_][A-Za-z0-9_.-]*)(?P=q)"
     r"(?P<sep>[ \t]*=>?[ \t]*|[ \t]*:[ \t]+|[ \t]*:(?=[\"']))")
-_VARIABLE_SHAPED = lazy(r"^-{0,2}(?:[A-Z][A-Z0-9]*|\w*[_.-]\w*|[A-Za-z][a-z0-9]+[A-Z]\w*)$")
+_VARIABLE_SHAPED = lazy_re(r"^-{0,2}(?:[A-Z][A-Z0-9]*|\w*[_.-]\w*|[A-Za-z][a-z0-9]+[A-Z]\w*)$")
 #: A value that is code, not a literal: a call or a subscript (``os.getenv(``, ``os.environ[``).
-_EXPRESSION = lazy(r"[A-Za-z_][\w.]*[(\[]$")
-_LITERAL = lazy(_QUOTED)
-_ASSIGN_VALUE = lazy(
+_EXPRESSION = lazy_re(r"[A-Za-z_][\w.]*[(\[]$")
+_LITERAL = lazy_re(_QUOTED)
+_ASSIGN_VALUE = lazy_re(
     r"(?P<scheme>" + _AUTH_SCHEME + r"[ \t]+)?(?P<value>" + _QUOTED + r"|[^\s'\"&<>{}\[\]()`](?:[^\s'\"&<>`]|`(?=[^\s'\"&<>`]))*)")
-_ALREADY_BLANK = lazy(r"(?:" + _AUTH_SCHEME + r"[ \t]+)?[\"']?" + re.escape(MARKER))
+_ALREADY_BLANK = lazy_re(r"(?:" + _AUTH_SCHEME + r"[ \t]+)?[\"']?" + re.escape(MARKER))
 #: ``--password value`` (the ``=`` form is an assignment).
-_FLAG = lazy(r"(?<![\w-])(?P<head>--?(?P<name>[A-Za-z][\w-]*)[ \t]+)(?P<value>" + _QUOTED + r"|(?!-)" + _WORD + r")")
+_FLAG = lazy_re(r"(?<![\w-])(?P<head>--?(?P<name>[A-Za-z][\w-]*)[ \t]+)(?P<value>" + _QUOTED + r"|(?!-)" + _WORD + r")")
 
 #: A directive known to take secrets (or a header directive), anywhere in a line: the arguments
 #: follow. ``Header``'s arguments are judged by :func:`~wsgidoctor.redaction.directives.secret_arguments`.
-_KNOWN_DIRECTIVE = lazy(
+_KNOWN_DIRECTIVE = lazy_re(
     r"(?i)(?<![\w-])(?P<name>RequestHeader|Header|" + "|".join(sorted(SECRET_FROM, key=len, reverse=True))
     + r")(?P<rest>(?:[ \t]+(?:" + _QUOTED + r"|" + _WORD + r"))+)")
 #: Any directive-shaped name (CamelCase, two words or more) at the start of a line, with arguments.
-_LINE_DIRECTIVE = lazy(
+_LINE_DIRECTIVE = lazy_re(
     r"(?m)^(?P<lead>[ \t>*`'\"+-]*)(?P<name>[A-Za-z][A-Za-z0-9_]*[a-z][A-Za-z0-9_]*)"
     r"(?P<rest>(?:[ \t]+(?:" + _QUOTED + r"|" + _WORD + r"))+)")
-_ARGUMENT = lazy(_QUOTED + r"|" + _WORD)
+_ARGUMENT = lazy_re(_QUOTED + r"|" + _WORD)
 #: Words (lower case) a directive name that may take a secret contains: checked before the per-line rule runs.
 _DIRECTIVE_WORDS = ("password", "passwd", "passphrase", "secret", "token", "credential", "apikey", "privatekey")
 
 #: Credentials on command lines: ``mysqldump -pSECRET``, ``sshpass -p SECRET``, ``redis-cli -a SECRET``,
 #: ``curl -u user:SECRET``, ``htpasswd -b file user SECRET``, ``openssl ... -passin pass:SECRET``.
 _COMMAND_LINES = (
-    lazy(r"(?<![\w.-])(?:[\w./-]*/)?(?:mysql[\w-]*|mariadb[\w-]*)\b[^\n;|&]*?[ \t]-p(?P<value>"
+    lazy_re(r"(?<![\w.-])(?:[\w./-]*/)?(?:mysql[\w-]*|mariadb[\w-]*)\b[^\n;|&]*?[ \t]-p(?P<value>"
                + _QUOTED + r"|[^\s'\"`;|&]+)"),
-    lazy(r"(?<![\w.-])sshpass[ \t]+(?:-\w+[ \t]+)*?-p[ \t]*(?P<value>" + _QUOTED + r"|[^\s'\"`]+)"),
-    lazy(r"(?<![\w.-])redis-cli\b[^\n;|&]*?[ \t](?:-a|--pass)[ \t]+(?P<value>" + _QUOTED + r"|[^\s'\"`]+)"),
-    lazy(r"(?<![\w-])(?:-u|--user|--proxy-user|-U)[ \t]+['\"]?[^\s:'\"/]+:(?P<value>[^\s'\"`]+)"),
-    lazy(r"(?<![\w.-])htpasswd[ \t]+(?:-[A-Za-z]*b[A-Za-z]*)[ \t]+(?:-\w+[ \t]+)*\S+[ \t]+\S+[ \t]+(?P<value>"
+    lazy_re(r"(?<![\w.-])sshpass[ \t]+(?:-\w+[ \t]+)*?-p[ \t]*(?P<value>" + _QUOTED + r"|[^\s'\"`]+)"),
+    lazy_re(r"(?<![\w.-])redis-cli\b[^\n;|&]*?[ \t](?:-a|--pass)[ \t]+(?P<value>" + _QUOTED + r"|[^\s'\"`]+)"),
+    lazy_re(r"(?<![\w-])(?:-u|--user|--proxy-user|-U)[ \t]+['\"]?[^\s:'\"/]+:(?P<value>[^\s'\"`]+)"),
+    lazy_re(r"(?<![\w.-])htpasswd[ \t]+(?:-[A-Za-z]*b[A-Za-z]*)[ \t]+(?:-\w+[ \t]+)*\S+[ \t]+\S+[ \t]+(?P<value>"
                + _QUOTED + r"|[^\s'\"`]+)"),
-    lazy(r"(?<![\w-])-pass(?:in|out)?[ \t]+['\"]?pass:(?P<value>[^\s'\"`]+)"),
+    lazy_re(r"(?<![\w-])-pass(?:in|out)?[ \t]+['\"]?pass:(?P<value>[^\s'\"`]+)"),
 )
 _COMMAND_HINTS = ("mysql", "mariadb", "sshpass", "redis-cli", "-u", "--user", "-U", "htpasswd", "pass:")
 #: For each pattern of _COMMAND_LINES, literals one of which its match contains (a pass over a long
@@ -91,16 +91,16 @@ _COMMAND_GATES = (("mysql", "mariadb"), ("sshpass",), ("redis-cli",), (" -u", "\
                   ("htpasswd",), ("pass:",))
 #: Python putting a secret in a mapping or the environment: ``os.environ["DB_PASSWORD"] = "x"``,
 #: ``settings['API_KEY'] = x``, ``os.environ.setdefault("TOKEN", "x")``, ``os.getenv("PW", "x")``.
-_PY_SUBSCRIPT = lazy(
+_PY_SUBSCRIPT = lazy_re(
     r"\[[ \t]*(?P<q>['\"])(?P<name>[^'\"\n\]]+)(?P=q)[ \t]*\][ \t]*=(?!=)[ \t]*(?P<value>" + _QUOTED + r")")
-_PY_CALL = lazy(
+_PY_CALL = lazy_re(
     r"(?:setdefault|putenv|getenv|get)\([ \t]*(?P<q>['\"])(?P<name>[^'\"\n]+)(?P=q)[ \t]*,[ \t]*(?P<value>" + _QUOTED + r")")
 #: Query parameters of a URL that hold a credential though their name is short (``?key=``, ``&sig=``).
-_URL_QUERY = lazy(r"(?<=[?&;])(?P<name>[A-Za-z_][\w.-]*)=(?P<value>[^&#\s'\"<>`]+)")
+_URL_QUERY = lazy_re(r"(?<=[?&;])(?P<name>[A-Za-z_][\w.-]*)=(?P<value>[^&#\s'\"<>`]+)")
 _QUERY_SECRETS = frozenset({"key", "sig", "signature", "x-amz-signature", "code", "access_token", "auth"})
 
-_URL_START = lazy(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s:/@]*:)?")
-_SCHEME_PREFIX = lazy(_AUTH_SCHEME + r"[ \t]+")
+_URL_START = lazy_re(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s:/@]*:)?")
+_SCHEME_PREFIX = lazy_re(_AUTH_SCHEME + r"[ \t]+")
 
 _HEADER_HINTS = ("authorization", "cookie", "x-api-key", "x-auth-token", "x-amz-security-token")
 #: Some word every secret variable name contains (a superset of names.is_secret_name).
@@ -677,7 +677,7 @@ def _splice(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
 #: text: a text with none of them, shorter than :data:`_SHORTEST_SHAPE`, holds no secret any rule
 #: can find (most strings of a report's facts). A trie costs one branch per character; a plain
 #: alternation of 60 words tried each word at each position (90 µs per short string).
-_ANY_HINT = lazy(lambda: _trie_pattern({h.lower() for h in (
+_ANY_HINT = lazy_re(lambda: _trie_pattern({h.lower() for h in (
     "-----begin", "://", "setenv", "define", "header", "?", *_HEADER_HINTS, *_COMMAND_HINTS, *SECRET_FROM,
     *(h for _, _, _, hints in _SHAPES_WITH_HINTS for h in (hints or ())),
     *_NAME_WORDS)}))

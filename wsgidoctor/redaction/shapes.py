@@ -13,21 +13,21 @@ from collections import Counter
 from typing import Callable, Optional
 
 from wsgidoctor.redaction import MARKER
-from wsgidoctor.redaction.lazy import lazy
+from wsgidoctor.core.lazyre import lazy_re
 
-AWS_KEY_ID = lazy(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])")
-JWT = lazy(r"(?<![\w-])eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
-VENDOR_TOKEN = lazy(
+AWS_KEY_ID = lazy_re(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])")
+JWT = lazy_re(r"(?<![\w-])eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+VENDOR_TOKEN = lazy_re(
     r"(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}"
     r"|xox[abprse]-[A-Za-z0-9-]{10,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|sk-[A-Za-z0-9_-]{20,}"
     r"|AIza[A-Za-z0-9_-]{35}|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}|npm_[A-Za-z0-9]{36})"
 )
-PRIVATE_KEY_BLOCK = lazy(
+PRIVATE_KEY_BLOCK = lazy_re(
     r"-----BEGIN (?P<kind>[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?)-----.*?(?:-----END (?P=kind)-----|\Z)",
     re.DOTALL,
 )
-HEX_RUN = lazy(r"(?<![0-9A-Za-z])[0-9a-fA-F]{32,}(?![0-9A-Za-z])")
-B64_RUN = lazy(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{32,}={0,2}(?![A-Za-z0-9+/=_-])")
+HEX_RUN = lazy_re(r"(?<![0-9A-Za-z])[0-9a-fA-F]{32,}(?![0-9A-Za-z])")
+B64_RUN = lazy_re(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{32,}={0,2}(?![A-Za-z0-9+/=_-])")
 
 #: Values that are never worth hiding: switches and empty words.
 _TRIVIAL = frozenset({"", "on", "off", "true", "false", "yes", "no", "none", "null", "nil", "0", "1",
@@ -37,11 +37,11 @@ _TRIVIAL = frozenset({"", "on", "off", "true", "false", "yes", "no", "none", "nu
                       # authorization schemes: the word before the credentials
                       "basic", "bearer", "digest", "negotiate", "ntlm", "token"})
 #: A reference to some other value: a regex group, an environment or Apache variable.
-_REFERENCE = lazy(r"^(?:\$\d+|\$\{[^}]*\}|%\{[^}]*\}|\$[A-Za-z_]\w*|%[A-Za-z_]\w*%)$")
+_REFERENCE = lazy_re(r"^(?:\$\d+|\$\{[^}]*\}|%\{[^}]*\}|\$[A-Za-z_]\w*|%[A-Za-z_]\w*%)$")
 #: A path segment: lower case with a real word in it (``site-packages``, ``python3.11``).
-_PATH_SEGMENT = lazy(r"^[a-z0-9._+-]*[a-z]{4,}[a-z0-9._+-]*$")
+_PATH_SEGMENT = lazy_re(r"^[a-z0-9._+-]*[a-z]{4,}[a-z0-9._+-]*$")
 #: Words inside an identifier: ``TargetRegisterInfo`` -> Target, Register, Info.
-_WORD_TOKEN = lazy(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+_WORD_TOKEN = lazy_re(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 
 
 def entropy(text: str) -> float:
