@@ -29,15 +29,12 @@ def query(ctx: ProbeContext, apxs: str, names: tuple[str, ...]) -> tuple[dict[st
     per name, the names are asked one at a time, concurrently. Names often unknown
     (:data:`_OFTEN_UNKNOWN`) are asked on their own from the start.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     together = tuple(n for n in names if n != "TARGET" and n not in _OFTEN_UNKNOWN)
     alone = tuple(n for n in names if n in _OFTEN_UNKNOWN)
     asked = (*together, _SENTINEL)
-    with ThreadPoolExecutor(max_workers=1 + len(alone)) as pool:
-        separate = pool.submit(_query_one_by_one, ctx, apxs, alone)
-        res = ctx.run([apxs, "-q", *asked])
-        values, problems = separate.result()
+    separate = [ctx.start([apxs, "-q", n]) for n in alone]
+    res = ctx.run([apxs, "-q", *asked])
+    values, problems = _answers(alone, [p.result() for p in separate])
     fields = res.stdout.rstrip("\n").split(";;") if res.ok else []
     if len(fields) != len(asked) or not fields[-1].strip():
         return _query_one_by_one(ctx, apxs, names)
@@ -55,12 +52,20 @@ _SENTINEL = "installbuilddir"
 
 def _query_one_by_one(ctx: ProbeContext, apxs: str,
                       names: tuple[str, ...]) -> tuple[dict[str, Optional[str]], list[str]]:
-    from concurrent.futures import ThreadPoolExecutor
+    results: list[commands.CommandResult] = []
+    for first in range(0, len(names), _AT_ONCE):  # a few at a time: each is a Perl start
+        pending = [ctx.start([apxs, "-q", n]) for n in names[first:first + _AT_ONCE]]
+        results += [p.result() for p in pending]
+    return _answers(names, results)
 
-    if not names:
-        return {}, []
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda n: ctx.run([apxs, "-q", n]), names))
+
+#: How many one-name apxs queries run at once.
+_AT_ONCE = 4
+
+
+def _answers(names: tuple[str, ...],
+             results: list[commands.CommandResult]) -> tuple[dict[str, Optional[str]], list[str]]:
+    """Each name's value from its own ``apxs -q NAME`` (None where it failed), and the problems."""
     values = {n: (r.stdout.strip() or None) if r.ok else None for n, r in zip(names, results)}
     problems = sorted({f"{r.display}: {r.error}" for r in results if r.error})
     return values, problems

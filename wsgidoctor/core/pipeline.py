@@ -7,7 +7,6 @@ report or the exit of the program.
 
 from __future__ import annotations
 
-import datetime
 import importlib
 import queue
 import threading
@@ -207,5 +206,5 @@ def finish(report: Report, derive: DeriveFn, diagnose: DiagnoseFn, ignore: Itera
     derive(report.facts, report.notes)
     ignored = set(ignore)
     report.findings = [f for f in diagnose(report.facts, report.notes) if f.id not in ignored]
-    report.generated_at = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    report.generated_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return report
