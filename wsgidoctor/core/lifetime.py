@@ -20,11 +20,9 @@ Two paths end what is ours:
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -121,7 +119,10 @@ def make_dir(base: Optional[str], prefix: str) -> str:
     The watchdog is told before the directory exists, and the start of a sweep is excluded
     meanwhile, so that no end of wsgidoctor falls between its creation and its registration.
     """
-    base = base or tempfile.gettempdir()
+    if not base:
+        import tempfile  # only here: it brings in shutil, bz2 and lzma
+
+        base = tempfile.gettempdir()
     for _ in range(100):
         path = os.path.join(base, prefix + _token_hex(4))
         with _lock:
@@ -255,8 +256,11 @@ def sweep(tok: str, dirs: Iterable[str] = ()) -> int:
             _kill(pid, tok)
             killed.add(pid)
         time.sleep(0.01)
-    for d in dirs:
-        shutil.rmtree(d, ignore_errors=True)
+    if dirs:
+        import shutil
+
+        for d in dirs:
+            shutil.rmtree(d, ignore_errors=True)
     return len(killed)
 
 

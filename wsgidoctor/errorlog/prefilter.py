@@ -26,7 +26,6 @@ from __future__ import annotations
 import bisect
 import os
 import re
-import shutil
 import stat
 import subprocess
 import threading
@@ -34,6 +33,7 @@ from dataclasses import dataclass
 from typing import IO, Optional, Sequence
 
 from wsgidoctor.core import lifetime
+from wsgidoctor.core.subprocesses import which
 from wsgidoctor.errorlog.reader import count_newlines
 from wsgidoctor.errorlog.tail import next_line_start
 
@@ -62,7 +62,7 @@ def search_command(needles: Sequence[bytes]) -> Optional[list[str | bytes]]:
     """The command that prints ``LINE:OFFSET:NEEDLE`` for each needle found in its standard input,
     with the first of :data:`ENGINES` installed; None without any (or without needles)."""
     for name in ENGINES:
-        path = shutil.which(name)
+        path = which(name)
         if path is None or not needles:
             continue
         if name == "rg":

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 from typing import Any, Optional
 
 from wsgidoctor.core.hookspec import NotApplicable, Probe, ProbeContext, ProbeOutput
+from wsgidoctor.core import lifetime
 from wsgidoctor.core.model import RawOutput
 
 INVALID = "wsgidoctor-invalid"
@@ -82,7 +81,8 @@ def run(ctx: ProbeContext) -> ProbeOutput:
     found: dict[str, Optional[list[str]]] = {"mutex": None, "acceptmutex": None, "wsgiacceptmutex": None}
     commands = []
     env = ctx.fact("install.start_env") or None
-    tmp = tempfile.mkdtemp(prefix="wsgidoctor-mutex-")
+    # removed however wsgidoctor ends (a signal included), like every directory of ours
+    tmp = lifetime.make_dir(None, "wsgidoctor-mutex-")
     try:
         for key, body in tests:
             conf = os.path.join(tmp, f"{key}.conf")
@@ -95,7 +95,10 @@ def run(ctx: ProbeContext) -> ProbeOutput:
             commands.append({"command": result.display, "exit_code": result.returncode, "error": result.error,
                              "found": bool(found[key])})
     finally:
+        import shutil
+
         shutil.rmtree(tmp, ignore_errors=True)
+        lifetime.forget_dir(tmp)
     out.facts["apache"] = {"mutex_test": {"mechanisms": found, "commands": commands}}
     return out
 
