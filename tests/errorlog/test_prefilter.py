@@ -163,3 +163,22 @@ def test_hits_carry_their_line_numbers(tmp_path, engine, monkeypatch):
 
 def test_needles_become_one_extended_regular_expression():
     assert prefilter.alternation([b"mod_wsgi (", b"a.b", b"x|y"]) == rb"mod_wsgi \(|a\.b|x\|y"
+
+
+def test_a_line_known_only_by_its_httpd_code_is_found_in_a_large_log(tmp_path, engine, monkeypatch):
+    """The classifier knows AH00052 or AH01630 by the code alone (a reworded or translated httpd
+    says it in other words): the search of a large log must not pass over such a line."""
+    noise = (b"[Sun Nov 22 16:31:07.000001 2026] [ssl:info] [pid 9:tid 1] [client 10.0.0.1:5000] "
+             b"AH01964: Connection to child 3 established (server shop.example.org:443)\n")
+    coded = (b"[Sun Nov 22 16:31:08.000000 2026] [core:notice] [pid 1000:tid 1] AH00052: Kindprozess 1234 "
+             b"beendet mit Signal Segmentation fault (11)\n"
+             b"[Sun Nov 22 16:31:09.000000 2026] [authz_core:error] [pid 9:tid 2] [client 10.0.0.2:5001] "
+             b"AH01630: Zugriff verweigert durch die Serverkonfiguration: /srv/shop/.git\n")
+    log = tmp_path / "error.log"
+    log.write_bytes(noise * 2000 + coded + noise * 2000)
+    with open(log, "rb") as fh:
+        every = json.loads(json.dumps(scan_stream(fh, path=str(log), every_line=True), sort_keys=True))
+    assert set(every["events"]) == {"child-crashed", "client-denied"}
+    for use_grep in (True, False):  # the searcher's path, and Python's needle search
+        found = json.loads(_facts(log, use_grep, monkeypatch))
+        assert found["events"] == every["events"], use_grep

@@ -32,7 +32,8 @@ from wsgidoctor.core.lazyre import lazy_re
 #: for all of them at once by grep or ripgrep (:mod:`wsgidoctor.errorlog.prefilter`); anything
 #: else runs one ``bytes.find`` pass per needle over each block, and CPython's search is fastest
 #: for needles of six or more characters, so these are few, and long where coverage allows.
-NEEDLES: tuple[bytes, ...] = (
+#: :data:`NEEDLES` adds the ``AH`` codes of :data:`EVENT_TYPES`, which identify a line on their own.
+_WORDING_NEEDLES: tuple[bytes, ...] = (
     b"configured --", b"Python", b"WSGI", b"rocess '", b"ImportError", b"odule", b"Cannot load",
     b"exit signal", b"ccept ", b"client denied", b"caught SIG", b"restart", b"mod_wsgi (",
     b"timed out", b"codec can", b"esponse header", b"t create", b"No MPM", b"mod_python: ", b"python_init: ",
@@ -175,6 +176,12 @@ EVENT_TYPES: tuple[EventType, ...] = (
                   r"|(?:^|[\s'\"`(])(?P<reason2>(?P<module>/?[^\s:'\"`]+\.(?:so|bundle)\b[^\s:'\"`]*): cannot "
                   r"open shared object file: [^`'\"]*)"), key="module"),
 )
+
+#: Byte strings of which every line an event can be recognised in contains one: the wording's
+#: (above) and the httpd message codes the events know (a line carrying ``AH00052`` is that event
+#: whatever its wording, a translated or reworded build's included).
+NEEDLES: tuple[bytes, ...] = _WORDING_NEEDLES + tuple(sorted({
+    code.encode() for et in EVENT_TYPES for code in et.codes if code.startswith("AH")}))
 
 BY_NAME = {e.name: e for e in EVENT_TYPES}
 
