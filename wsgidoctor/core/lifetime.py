@@ -146,6 +146,14 @@ def forget_dir(path: str) -> None:
         _tell(f"undir\t{path}\n")
 
 
+def remove_dir(path: str) -> None:
+    """Remove a directory of :func:`make_dir` now, and stop watching it."""
+    import shutil  # only here: it brings in bz2 and lzma
+
+    shutil.rmtree(path, ignore_errors=True)
+    forget_dir(path)
+
+
 def _tell(line: str) -> None:
     if _watchdog_pipe is None:
         _ensure_watchdog()

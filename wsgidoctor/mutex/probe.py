@@ -95,10 +95,7 @@ def run(ctx: ProbeContext) -> ProbeOutput:
             commands.append({"command": result.display, "exit_code": result.returncode, "error": result.error,
                              "found": bool(found[key])})
     finally:
-        import shutil
-
-        shutil.rmtree(tmp, ignore_errors=True)
-        lifetime.forget_dir(tmp)
+        lifetime.remove_dir(tmp)
     out.facts["apache"] = {"mutex_test": {"mechanisms": found, "commands": commands}}
     return out
 
