@@ -10,16 +10,22 @@ httpd refuses the configuration even when no message could be parsed.
 from __future__ import annotations
 
 from wsgidoctor.core.model import RawOutput
+from wsgidoctor.core.subprocesses import CommandResult
 from wsgidoctor.core.hookspec import NotApplicable, Probe, ProbeContext, ProbeOutput
+
+
+def run_flag(ctx: ProbeContext, flag: str) -> CommandResult:
+    """The discovered httpd run with one more flag, as its server is started (argv, environment,
+    in /); :class:`NotApplicable` when no httpd was found."""
+    argv = ctx.fact("install.httpd_argv")
+    if not argv:
+        raise NotApplicable("no httpd binary was found")
+    return ctx.run([*argv, flag], env=ctx.fact("install.start_env") or None, cwd="/")
 
 
 def run_httpd(ctx: ProbeContext, flag: str, kind: str) -> ProbeOutput:
     """Run the discovered httpd with one more flag and return its output as ``kind``."""
-    argv = ctx.fact("install.httpd_argv")
-    if not argv:
-        raise NotApplicable("no httpd binary was found")
-    env = ctx.fact("install.start_env") or None
-    result = ctx.run([*argv, flag], env=env, cwd="/")
+    result = run_flag(ctx, flag)
     out = ProbeOutput(raw=[RawOutput(kind, result.display, result.output, result.returncode,
                                      result.truncated)])
     if flag == "-M":  # whether -M itself worked: a failure here is an error, not an unknown

@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 from typing import Any, Optional
 
-from wsgidoctor.core.hookspec import NotApplicable, Probe, ProbeContext, ProbeOutput
+from wsgidoctor.apache.probe_modules import run_flag
+from wsgidoctor.core.hookspec import Probe, ProbeContext, ProbeOutput
 from wsgidoctor.core.model import RawOutput
 
 
@@ -30,10 +31,7 @@ def root_and_conf(v_output: str) -> tuple[Optional[str], Optional[str]]:
 
 
 def run(ctx: ProbeContext) -> ProbeOutput:
-    argv = ctx.fact("install.httpd_argv")
-    if not argv:
-        raise NotApplicable("no httpd binary was found")
-    result = ctx.run([*argv, "-V"], env=ctx.fact("install.start_env") or None, cwd="/")
+    result = run_flag(ctx, "-V")
     out = ProbeOutput(raw=[RawOutput("httpd-V", result.display, result.output, result.returncode,
                                      result.truncated)])
     install: dict[str, Any] = {"version_command": {
