@@ -181,7 +181,7 @@ def run(ctx: ProbeContext) -> ProbeOutput:
     from wsgidoctor.config import dumps
     from wsgidoctor.config.model import build_model
     from wsgidoctor.wsgi.predict import DEFAULT_VERSION, parse_version, predict_mounts
-    from wsgidoctor.config.reader import read_config
+    from wsgidoctor.config.reader import config_location, read_config
 
     httpd = _httpd(ctx)
     config, root = _locations(ctx)
@@ -190,7 +190,7 @@ def run(ctx: ProbeContext) -> ProbeOutput:
     env = _start_env(ctx)
     defines = [str(d) for d in ctx.fact("install.defines") or ()]
     version = _apache_version(ctx)
-    config_path = config if os.path.isabs(config) else os.path.join(root or "/", config)
+    config_path = config_location(config, root)[1]  # the file read_config reads
     pending = (_start_dump(ctx, httpd, root, config_path, env, defines)
                if httpd and root and os.path.isfile(config_path) else None)
     tree = read_config(config, root, environ=env, defines=defines,

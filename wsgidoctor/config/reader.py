@@ -148,6 +148,13 @@ def read_bytes(path: str, limit: int = MAX_FILE) -> tuple[Optional[bytes], Optio
         return None, f"invalid file name ({exc})"
 
 
+def config_location(config_file: str, server_root: Optional[str] = None) -> tuple[str, str]:
+    """``(server_root, config_file)`` as httpd takes them: the root defaults to the file's
+    directory, and a relative file is relative to the root."""
+    root = (server_root or os.path.dirname(config_file) or "/").rstrip("/") or "/"
+    return root, config_file if os.path.isabs(config_file) else os.path.join(root, config_file)
+
+
 def read_config(
     config_file: str,
     server_root: Optional[str] = None,
@@ -164,9 +171,8 @@ def read_config(
     names of its command line, ``static_modules`` the compiled-in modules (``httpd -l`` names such
     as ``mod_so.c``, or identifiers), ``apache_version`` e.g. ``(2, 4, 71)`` for ``<IfVersion>``.
     """
-    root = (server_root or os.path.dirname(config_file) or "/").rstrip("/") or "/"
+    root, path = config_location(config_file, server_root)
     state = _State(root, dict(environ or {}), list(defines), static_modules, apache_version, reader)
-    path = config_file if os.path.isabs(config_file) else os.path.join(root, config_file)
     tree = ConfigTree(config_file=path, server_root=root)
     state.tree = tree
     state.read_file(path, via=None)
