@@ -11,7 +11,7 @@ shell commands (shown, never run). A finding id without a fixer has no mechanica
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional
 
 

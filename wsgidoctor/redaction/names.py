@@ -9,7 +9,6 @@ is an ordinary one (``BYPASS``, ``COMPASS``, ``MONKEY``).
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from wsgidoctor.core.lazyre import lazy_re
