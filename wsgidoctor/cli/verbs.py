@@ -92,8 +92,16 @@ def _render(report: Report, fmt: str, output: Optional[str], verbose: bool = Fal
             render_text(report, sys.stdout, verbose=verbose)
 
 
-#: What a verb needs after probing: imported while the probes wait for their commands.
-_NEXT = ("wsgidoctor.redaction.redact", "wsgidoctor.render.json", "wsgidoctor.render.text")
+#: The renderer of each output format, imported (with the redaction) while the probes wait for
+#: their commands.
+_RENDERERS = {"json": "wsgidoctor.render.json", "markdown": "wsgidoctor.render.markdown",
+              "junit": "wsgidoctor.render.junit", "text": "wsgidoctor.render.text"}
+
+
+def _next_modules(args: argparse.Namespace) -> tuple[str, ...]:
+    """What this verb needs after probing: the redaction and its format's renderer."""
+    renderer = _RENDERERS.get(getattr(args, "format", None) or "text", _RENDERERS["text"])
+    return ("wsgidoctor.redaction.redact", renderer)
 
 
 def _examine(args: argparse.Namespace, ignore: set[str]) -> Report:
@@ -102,7 +110,7 @@ def _examine(args: argparse.Namespace, ignore: set[str]) -> Report:
 
     progress = _progress()
     try:
-        return build_live(_options(args), ignore=ignore, progress=progress, preload=_NEXT)
+        return build_live(_options(args), ignore=ignore, progress=progress, preload=_next_modules(args))
     finally:
         _clear_progress(progress)
 
