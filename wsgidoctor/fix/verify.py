@@ -18,10 +18,10 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
+from wsgidoctor.core import lifetime
 from wsgidoctor.fix.plan import FileChange
 
 MAX_COPY_BYTES = 4 * 1024 * 1024
@@ -121,7 +121,7 @@ def verify(facts: dict[str, Any], changes: Sequence[FileChange], fixed_ids: Sequ
     if not (root and config_file and httpd):
         return Verification(False, error="the report names no ServerRoot, configuration file or httpd")
     root = os.path.abspath(root)
-    work = tempfile.mkdtemp(prefix="wsgidoctor-fix-")
+    work = lifetime.make_dir(None, "wsgidoctor-fix-")  # removed however wsgidoctor ends
     try:
         os.chmod(work, 0o755)
         dest = os.path.join(work, "serverroot")
@@ -134,7 +134,7 @@ def verify(facts: dict[str, Any], changes: Sequence[FileChange], fixed_ids: Sequ
     except (OSError, RuntimeError, subprocess.TimeoutExpired) as exc:
         return Verification(False, error=f"{type(exc).__name__}: {exc}")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        lifetime.remove_dir(work)
     remaining = [{"id": f["id"], "severity": f["severity"], "detail": f["detail"].replace(dest, root)}
                  for f in report.get("findings") or () if f.get("severity") in ("error", "warning")]
     live = (report.get("facts") or {}).get("live") or {}
