@@ -122,10 +122,11 @@ def detect_kind(text: str, minimum: float = 0.5) -> Optional[str]:
     return best_kind(parsers(), text, minimum)
 
 
-def derive_all(facts: dict[str, Any], notes: Optional[list[str]] = None) -> None:
-    """Run every derivation of every area (see :func:`wsgidoctor.core.catalogue.derive_all`)."""
+def derive_all(facts: dict[str, Any], notes: Optional[list[str]] = None) -> dict[str, Any]:
+    """``facts`` with every area's derived facts laid over them (see
+    :func:`wsgidoctor.core.catalogue.derive_all`); ``facts`` itself is not changed."""
     load_rules()
-    catalogue.derive_all(facts, notes)
+    return catalogue.derive_all(facts, notes)
 
 
 def diagnose(facts: dict[str, Any], notes: Optional[list[str]] = None) -> list[Finding]:

@@ -11,7 +11,7 @@ list that is not whole (it cannot prove that a module is absent).
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 from wsgidoctor.core import facts as F
 from wsgidoctor.core.catalogue import derivation, finding, rule
@@ -117,21 +117,18 @@ _CHECKS = {"apache": _apache, "modules": _modules, "mutex": _mutex, "linkage": _
 
 
 @derivation(order=90)
-def incomplete_sections(facts: dict[str, Any]) -> None:
+def incomplete_sections(facts: Mapping[str, Any]) -> Optional[dict[str, Any]]:
     """``incomplete.<section> = {reason, fix}`` for each section of this machine left unexamined,
     and, for pasted outputs, a module list that is not whole."""
     if not isinstance(facts.get("install"), dict) or not F.get(facts, "install.httpd"):
         cut = _modules_cut(facts)
-        if cut:
-            facts["incomplete"] = {"modules": cut}
-        return
+        return {"incomplete": {"modules": cut}} if cut else None
     found = {}
     for section, check in _CHECKS.items():
         entry = check(facts)
         if entry:
             found[section] = entry
-    if found:
-        facts["incomplete"] = found
+    return {"incomplete": found} if found else None
 
 
 @rule

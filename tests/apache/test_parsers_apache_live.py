@@ -78,11 +78,11 @@ def test_mutex_lists_printed_by_apache_agree_with_apr_h(tmp_path):
     _need(APR_H)
     from_apr_h: dict[str, Any] = {}
     F.merge(from_apr_h, parse("apr.h", Path(APR_H).read_text()))
-    derive_all(from_apr_h)
+    from_apr_h = derive_all(from_apr_h)
     for line in ("Mutex xxx", "WSGIAcceptMutex xxx"):
         from_error: dict[str, Any] = {}
         F.merge(from_error, parse("httpd-t", run(tmp_path, "-t", line)))
-        derive_all(from_error)
+        from_error = derive_all(from_error)
         assert from_error["mutex"]["available"] == from_apr_h["mutex"]["available"], line
         assert "mutex-unavailable" in {f.id for f in diagnose(from_error)}
 
@@ -93,8 +93,8 @@ def test_default_mechanism_of_V_is_apr_h_use(tmp_path):
     F.merge(facts, parse("httpd-V", run(tmp_path, "-V")))
     only_apr: dict[str, Any] = {}
     F.merge(only_apr, parse("apr.h", Path(APR_H).read_text()))
-    derive_all(facts)
-    derive_all(only_apr)
+    facts = derive_all(facts)
+    only_apr = derive_all(only_apr)
     assert facts["mutex"]["default"] == only_apr["mutex"]["default"]
 
 

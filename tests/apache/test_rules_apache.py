@@ -32,7 +32,7 @@ def build(inputs: list[tuple[str, str]], extra: dict[str, Any] | None = None,
             text = text.replace(*replace)
         F.merge(facts, registry()[kind].parse(text))
     F.merge(facts, extra or {})
-    derive_all(facts)
+    facts = derive_all(facts)
     return facts
 
 
@@ -151,7 +151,7 @@ def test_a_module_list_that_is_not_whole_proves_no_absence():
 def parsed_m(text: str) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     F.merge(facts, registry()["httpd-M"].parse(text))
-    derive_all(facts)
+    facts = derive_all(facts)
     return facts
 
 

@@ -32,8 +32,7 @@ def facts_for(tmp_path: Path, body: str, mpm: str = "event", extra: str = "") ->
 
 
 def findings(facts: dict, wanted: str):
-    facts = copy.deepcopy(facts)
-    derive_all(facts)
+    facts = derive_all(facts)
     return [f for f in diagnose(facts) if f.id == wanted]
 
 
@@ -162,7 +161,7 @@ def test_predictions_are_remade_once_the_mod_wsgi_version_is_known(tmp_path):
     assert facts["config"]["prediction_version_assumed"] is True
     assert facts["config"]["mounts"][0]["application_group"] == "h.example|/myapp"
     facts["mod_wsgi"] = {"version": "6.0.5"}
-    derive_all(facts)
+    facts = derive_all(facts)
     assert facts["config"]["mounts"][0]["application_group"] == "h.example|/MyApp"
     assert facts["config"]["prediction_version"] == "6.0.5"
 

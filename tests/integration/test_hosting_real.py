@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -316,8 +317,12 @@ def test_the_probe_on_this_machines_apache(monkeypatch):
     from wsgidoctor.areas import collect, finish
 
     monkeypatch.setenv("WSGIDOCTOR_HOST_PROGRAM", built_program())
-    report = finish(collect(Options(config="/etc/apache2/apache2.conf", load_plugins=False,
-                                    skip_probes=("errorlog",))))
+    collected = collect(Options(config="/etc/apache2/apache2.conf", load_plugins=False,
+                                skip_probes=("errorlog",)))
+    gathered, before = collected.facts, copy.deepcopy(collected.facts)
+    report = finish(collected)
+    assert gathered == before, "a derivation wrote into the facts the probes gathered"
+    assert report.facts["mutex"]["effective"]["wsgi"] and "mutex" not in gathered
     assert {p.name: p.status.value for p in report.probes}["hosting"] == "ok"
     hosting, python = report.facts["hosting"], report.facts["python"]
     assert hosting["libpython_source"] == "linkage" and hosting["library_prefix"] == "/usr"

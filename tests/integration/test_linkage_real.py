@@ -45,7 +45,7 @@ def probe(module: str, start_env=None, user_env=None, load_files=(), scan=True):
                                            load_files=load_files, apache_user="www-data",
                                            scan_installations=scan))
     facts["apache"] = {"mmn": {"major": 20120211, "minor": 142}}
-    derive_all(facts)
+    facts = derive_all(facts)
     return facts, {f.id: f for f in diagnose(facts)}
 
 

@@ -79,7 +79,7 @@ def examine_guarded(path: str) -> dict:
         try:
             facts = examine.examine(examine.Inputs(module=path, start_env={}, start_env_source="envvars",
                                                    scan_installations=False))
-            derive_all(facts)
+            facts = derive_all(facts)
             box["findings"] = diagnose(facts)
             box["facts"] = facts
         except BaseException as exc:  # noqa: BLE001 - the assertion below reports it

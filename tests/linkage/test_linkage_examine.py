@@ -25,7 +25,7 @@ def run(module, server_mmn=None, **kw):
     facts = examine.examine(examine.Inputs(module=str(module), **kw))
     if server_mmn:
         facts["apache"] = {"mmn": {"major": server_mmn[0], "minor": server_mmn[1]}}
-    derive_all(facts)
+    facts = derive_all(facts)
     return facts, {f.id: f for f in diagnose(facts)}
 
 

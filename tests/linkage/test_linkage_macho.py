@@ -34,7 +34,7 @@ def run(tmp_path, module, httpd=None, start_env=None, user_env=None, load_files=
     facts = examine.examine(examine.Inputs(module=module, httpd=httpd, start_env=start_env or {},
                                            start_env_source="envvars", user_env=user_env or {},
                                            load_files=load_files))
-    derive_all(facts)
+    facts = derive_all(facts)
     return facts, {f.id: f for f in diagnose(facts)}
 
 

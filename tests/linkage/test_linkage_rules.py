@@ -17,7 +17,7 @@ SYSTEM_LIB = "/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0"
 
 
 def findings(facts):
-    derive_all(facts)
+    facts = derive_all(facts)
     return {f.id: f for f in diagnose(facts)}
 
 

@@ -25,8 +25,7 @@ def build(inputs: list[tuple[str, str]], extra: dict[str, Any] | None = None) ->
     for kind, rel in inputs:
         F.merge(facts, registry()[kind].parse(read_fixture(rel)))
     F.merge(facts, extra or {})
-    derive_all(facts)
-    return facts
+    return derive_all(facts)
 
 
 def conf(*directives: tuple[str, list[str], int], file: str = "/etc/httpd/conf/httpd.conf") -> dict[str, Any]:
@@ -111,8 +110,7 @@ def test_mod_wsgi_default_is_fcntl_and_the_docs_disagree():
 
 def test_without_any_apache_or_apr_facts_nothing_is_derived():
     facts: dict[str, Any] = {"python": {"version": "3.11.2"}}
-    derive_all(facts)
-    assert "mutex" not in facts
+    assert "mutex" not in derive_all(facts)
 
 
 def test_locking_daemon_groups_are_listed():

@@ -10,7 +10,7 @@ module list (``mpm_event_module``) or config.nice's ``--with-mpm``.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 from wsgidoctor.core import facts as F
 from wsgidoctor.core.model import Evidence, Finding, Severity
@@ -216,19 +216,23 @@ def explains_configtest_error(err: dict[str, Any]) -> bool:
 
 
 @derivation(order=20)
-def complete_apache_build(facts: dict[str, Any]) -> None:
-    """Fill ``apache.family`` and ``apache.mpm`` from the other Apache sources when -V did not."""
+def complete_apache_build(facts: Mapping[str, Any]) -> Optional[dict[str, Any]]:
+    """``apache.family`` and ``apache.mpm`` from the other Apache sources (-l, -M, config.nice)
+    when -V did not give them, and the MPM's known nature when no source said it."""
     apache = facts.get("apache")
     if not isinstance(apache, dict):
-        return
+        return None
+    derived: dict[str, Any] = {}
     if not apache.get("family"):
         family = _family(facts)
         if family:
-            apache["family"] = family
-    mpm = apache.get("mpm")
-    if not isinstance(mpm, dict):
-        mpm = apache["mpm"] = {"name": None, "threaded": None, "forked": None, "source": None}
-    if not mpm.get("name"):
+            derived["family"] = family
+    given = apache.get("mpm")
+    mpm: dict[str, Any] = {}
+    if not isinstance(given, dict):
+        given = {}
+        mpm = {"name": None, "threaded": None, "forked": None, "source": None}
+    if not given.get("name"):
         name, source = None, None
         if apache.get("static_mpm"):
             name, source = apache["static_mpm"], "httpd -l"
@@ -244,14 +248,17 @@ def complete_apache_build(facts: dict[str, Any]) -> None:
                 name, source = mpm_from_name(configure["mpm"]), "config.nice --with-mpm"
         if name:
             mpm["name"], mpm["source"] = name, source
-    name = mpm.get("name")
-    if name in MPM_NATURE and (mpm.get("threaded") is None or mpm.get("forked") is None):
+    name = mpm.get("name") or given.get("name")
+    if name in MPM_NATURE and (given.get("threaded") is None or given.get("forked") is None):
         threaded, forked = MPM_NATURE[name]
-        if mpm.get("threaded") is None:
+        if given.get("threaded") is None:
             mpm["threaded"] = threaded
-        if mpm.get("forked") is None:
+        if given.get("forked") is None:
             mpm["forked"] = forked
         mpm["nature_source"] = f"known behaviour of the {name} MPM"
+    if mpm:
+        derived["mpm"] = mpm
+    return {"apache": derived} if derived else None
 
 
 # --- rules -------------------------------------------------------------------------------------

@@ -48,6 +48,11 @@ def build_analyze(inputs: list[InputFile], *, ignore: Iterable[str] = (),
                   stdin: Optional[IO[bytes]] = None) -> Report:
     """Read pasted outputs (httpd -V, -M, ldd, error logs... in any decoration, several in one
     paste), parse each segment, analyse every message line, and diagnose."""
+    return areas.finish(gather_analyze(inputs, stdin=stdin), ignore)
+
+
+def gather_analyze(inputs: list[InputFile], *, stdin: Optional[IO[bytes]] = None) -> Report:
+    """The facts, raw outputs and notes of pasted outputs, not yet derived from nor diagnosed."""
     from wsgidoctor.cli.inputs import open_input
 
     report = Report(mode="analyze")
@@ -63,7 +68,7 @@ def build_analyze(inputs: list[InputFile], *, ignore: Iterable[str] = (),
             opened.close()
     if not recognised:
         raise InputError("nothing to analyse: " + ("; ".join(report.notes) or "no input"))
-    return areas.finish(report, ignore)
+    return report
 
 
 def _analyse_input(report: Report, opened: "OpenedInput", kind: Optional[str]) -> int:
@@ -275,4 +280,4 @@ def build_from_json(path: str, *, ignore: Iterable[str] = (), stdin: Optional[IO
 
 def _drop_derived(facts: dict[str, Any]) -> dict[str, Any]:
     """Saved facts minus those the derivations recompute (so new rules see fresh values)."""
-    return {k: v for k, v in facts.items() if k not in ("mutex",) and not k.startswith("_")}
+    return {k: v for k, v in facts.items() if k not in ("mutex", "incomplete") and not k.startswith("_")}

@@ -17,12 +17,14 @@ registries are complete; call :func:`wsgidoctor.areas.diagnose` and friends, not
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
 
 from wsgidoctor.core.model import Evidence, Finding, Severity
 
 RuleFn = Callable[[dict[str, Any]], Iterable[Finding]]
-DeriveFn = Callable[[dict[str, Any]], None]
+#: A derivation reads the facts and returns the facts it derives (a fragment laid over them), or
+#: None when it has nothing to add. It never changes the facts it is given.
+DeriveFn = Callable[[Mapping[str, Any]], Optional[Mapping[str, Any]]]
 
 CATALOG: dict[str, "FindingSpec"] = {}
 _RULES: list[tuple[str, RuleFn]] = []
@@ -107,14 +109,26 @@ def derivation(order: int = 50) -> Callable[[DeriveFn], DeriveFn]:
     return deco
 
 
-def derive_all(facts: dict[str, Any], notes: Optional[list[str]] = None) -> None:
-    """Run every registered derivation in order; one that fails leaves a note and the rest go on."""
+def derive_all(facts: Mapping[str, Any], notes: Optional[list[str]] = None) -> dict[str, Any]:
+    """The facts with every registered derivation's facts laid over them, in order.
+
+    Each derivation sees what the earlier ones derived. ``facts`` itself is never changed: what
+    probes and parsers gathered stays as they gathered it. One that fails leaves a note and the
+    rest go on.
+    """
+    from wsgidoctor.core.facts import overlay
+
+    out = dict(facts)
     for _, name, fn in sorted(_DERIVATIONS, key=lambda d: (d[0], d[1])):
         try:
-            fn(facts)
+            fragment = fn(out)
         except Exception as exc:  # noqa: BLE001
             if notes is not None:
                 notes.append(f"internal: derivation {name} failed: {type(exc).__name__}: {exc}")
+            continue
+        if fragment:
+            out = overlay(out, fragment)
+    return out
 
 
 def diagnose(facts: dict[str, Any], notes: Optional[list[str]] = None) -> list[Finding]:

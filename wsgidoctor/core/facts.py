@@ -63,6 +63,23 @@ def merge(into: dict[str, Any], fragment: Mapping[str, Any]) -> dict[str, Any]:
     return into
 
 
+def overlay(base: Mapping[str, Any], fragment: Mapping[str, Any]) -> dict[str, Any]:
+    """A new dict: ``base`` with ``fragment`` laid over it; neither is changed.
+
+    Dicts are overlaid key by key; any other value of the fragment (``None`` included) replaces
+    the base's. Only the dicts on the fragment's paths are copied: the rest is shared with
+    ``base``. This is how derived facts join gathered ones without writing into them.
+    """
+    out = dict(base)
+    for key, value in fragment.items():
+        current = out.get(key)
+        if isinstance(value, Mapping) and isinstance(current, Mapping):
+            out[key] = overlay(current, value)
+        else:
+            out[key] = value
+    return out
+
+
 def _sourced(value: Any) -> bool:
     return isinstance(value, Mapping) and "value" in value and value.get("source") in SOURCE_RANK
 

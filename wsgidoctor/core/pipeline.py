@@ -21,7 +21,7 @@ from wsgidoctor.core import lifetime
 ENTRY_POINT_GROUP = "wsgidoctor.probes"
 
 ParseFn = Callable[[RawOutput], dict[str, Any]]
-DeriveFn = Callable[[dict[str, Any], list[str]], None]
+DeriveFn = Callable[[dict[str, Any], list[str]], dict[str, Any]]
 DiagnoseFn = Callable[[dict[str, Any], list[str]], list[Finding]]
 
 
@@ -202,8 +202,12 @@ def absorb(report: Report, fragment: dict[str, Any], raw: Iterable[RawOutput], p
 
 
 def finish(report: Report, derive: DeriveFn, diagnose: DiagnoseFn, ignore: Iterable[str] = ()) -> Report:
-    """Derive facts, apply the rules and stamp the report (internal failures become notes)."""
-    derive(report.facts, report.notes)
+    """Derive facts, apply the rules and stamp the report (internal failures become notes).
+
+    The report's facts become the gathered facts with the derived ones laid over them; the dict
+    the probes and parsers filled is not written into.
+    """
+    report.facts = derive(report.facts, report.notes)
     ignored = set(ignore)
     report.findings = [f for f in diagnose(report.facts, report.notes) if f.id not in ignored]
     report.generated_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -25,7 +25,7 @@ WSGIAcceptMutex, mod_wsgi uses fcntl on every Apache version; AcceptMutex never 
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 from wsgidoctor.core import facts as F
 from wsgidoctor.core.model import Evidence, Finding, Severity
@@ -184,14 +184,14 @@ def _configured(directives: list[Any], family: Optional[str],
 
 
 @derivation(order=40)
-def derive_mutex(facts: dict[str, Any]) -> None:
-    """Compute ``mutex.*`` (see the module docstring) from whatever Apache/APR facts exist."""
+def derive_mutex(facts: Mapping[str, Any]) -> Optional[dict[str, Any]]:
+    """``mutex.*`` (see the module docstring), from whatever Apache/APR facts exist."""
     directives = F.get(facts, "config.directives")
     if not any(F.get(facts, p) is not None for p in (
             "apache.serialize_use", "apr.has", "apr.use", "apache.configtest.mutex_mechanisms",
             "apache.mutex_test.mechanisms")) \
             and not isinstance(directives, list):
-        return
+        return None
     default, default_source = _default(facts)
     available, available_source = _available(facts)
     family = F.get(facts, "apache.family")
@@ -252,7 +252,7 @@ def derive_mutex(facts: dict[str, Any]) -> None:
         mutex["wsgi_locking_groups"] = [str(d.get("name")) for d in daemons
                                         if isinstance(d, dict) and isinstance(d.get("processes"), int)
                                         and d["processes"] > 1]
-    facts["mutex"] = mutex
+    return {"mutex": mutex}
 
 
 # --- rules -------------------------------------------------------------------------------------

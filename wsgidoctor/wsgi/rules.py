@@ -8,7 +8,7 @@ agree.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Optional
 
 from wsgidoctor.core import facts as F
 from wsgidoctor.core.catalogue import derivation, finding, rule
@@ -51,18 +51,18 @@ PROCESSES_1 = finding(
 # --- derivation --------------------------------------------------------------------------------
 
 @derivation(order=20)
-def repredict_with_known_version(facts: dict[str, Any]) -> None:
-    """Re-make config.mounts with mod_wsgi's actual version when the probe had to assume one."""
+def repredict_with_known_version(facts: Mapping[str, Any]) -> Optional[dict[str, Any]]:
+    """``config.mounts`` re-made with mod_wsgi's actual version when the probe had to assume one
+    (the config probe runs before the linkage probe that reads the version)."""
     from wsgidoctor.config.model import build_model, tree_from_facts
     from wsgidoctor.wsgi.predict import parse_version, predict_mounts
 
     config = F.get(facts, "config")
     version = parse_version(F.get(facts, "mod_wsgi.version"))
     if not isinstance(config, dict) or version is None or not config.get("directives"):
-        return
+        return None
     if parse_version(config.get("prediction_version")) == version:
-        config["prediction_version_assumed"] = False
-        return
+        return {"config": {"prediction_version_assumed": False}}
     model = build_model(tree_from_facts(config), build_mpm=F.get(facts, "apache.mpm.name"))
     names = {s.get("key"): s.get("server_name") for s in config.get("servers") or () if isinstance(s, dict)}
     for server in model.servers:
@@ -72,9 +72,9 @@ def repredict_with_known_version(facts: dict[str, Any]) -> None:
     env = F.get(facts, "install.start_env") or {}
     mounts = predict_mounts(model, version=version, environ=env if isinstance(env, dict) else {},
                             local_host=config.get("local_host"), is_dir=lambda p: p in targets)
-    config["mounts"] = [m.to_json() for m in mounts]
-    config["prediction_version"] = ".".join(map(str, version))
-    config["prediction_version_assumed"] = False
+    return {"config": {"mounts": [m.to_json() for m in mounts],
+                       "prediction_version": ".".join(map(str, version)),
+                       "prediction_version_assumed": False}}
 
 
 # --- rules ---------------------------------------------------------------------------------------
