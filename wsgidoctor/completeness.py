@@ -68,6 +68,16 @@ def _modules(facts: dict[str, Any]) -> Optional[dict[str, str]]:
     cmd = F.get(facts, "apache.modules_command") or {}
     if not cmd:
         return None
+    unreadable = [u for u in F.get(facts, "apache.config_read.unreadable") or () if isinstance(u, dict)]
+    if unreadable:
+        first = unreadable[0]
+        where = (f"{first.get('path')}" + (f" ({first.get('reason')}: {first.get('blocked_at')}, "
+                                           f"{first.get('mode')})" if first.get("blocked_at") else ""))
+        more = f" and {len(unreadable) - 1} more" if len(unreadable) > 1 else ""
+        return {"reason": f"wsgidoctor does not run as root, and `{cmd.get('command') or 'httpd -M'}` run as "
+                          f"its user could not read {where}{more}; Apache reads its configuration as root "
+                          "when it starts, so this is not Apache refusing it",
+                "fix": "run wsgidoctor as root, as Apache itself starts (sudo wsgidoctor check)"}
     error = _first_error(facts) or cmd.get("error") or "no module list"
     fix = ("fix the configuration error shown (or pass --config/--server-root for the configuration "
            "the server really uses)") if F.get(facts, "apache.version") else _WRONG_BINARY_FIX

@@ -4,7 +4,9 @@ Run with the same environment and arguments as the server itself (see the discov
 Debian's ${APACHE_*} variables resolve. ``-M`` reads and checks the whole configuration as ``-t``
 does, so its errors are kept in the raw output for the configtest parser, and its exit status is
 recorded as ``apache.config_read{command, exit_code, output_tail}``: a non-zero status means
-httpd refuses the configuration even when no message could be parsed.
+httpd refuses the configuration even when no message could be parsed, unless wsgidoctor's user,
+not being root, could not reach a file the errors name (``config_read.unreadable``, see
+:mod:`wsgidoctor.apache.unreadable`): Apache reads those as root.
 """
 
 from __future__ import annotations
@@ -43,8 +45,14 @@ def run_modules(ctx: ProbeContext) -> ProbeOutput:
     raw = out.raw[0]
     if raw.exit_code is not None:
         tail = [line for line in raw.text.splitlines() if line.strip()][-3:]
-        out.facts.setdefault("apache", {})["config_read"] = {
+        read = out.facts.setdefault("apache", {})["config_read"] = {
             "command": raw.source, "exit_code": raw.exit_code, "output_tail": tail}
+        if raw.exit_code != 0:
+            from wsgidoctor.apache.unreadable import current_identity, unreadable_paths
+
+            who = current_identity()
+            read["as_root"] = None if who is None else who.uid == 0
+            read["unreadable"] = unreadable_paths(raw.text, who)
     return out
 
 

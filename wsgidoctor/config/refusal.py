@@ -17,6 +17,7 @@ from typing import Any, Iterable, Mapping, Optional
 
 from wsgidoctor.apache import rules as apache_rules
 from wsgidoctor.apache.rules import where_included
+from wsgidoctor.apache.unreadable import refusing_errors, unreadable_by_wsgidoctor
 from wsgidoctor.config.rules import CONFIG_REJECTED, WRONG_CONTEXT
 from wsgidoctor.core import facts as F
 from wsgidoctor.core.catalogue import FindingSpec, rule
@@ -99,7 +100,8 @@ def _event_finding(err: Mapping[str, Any], facts: dict[str, Any]) -> Optional[tu
 
 @rule
 def configuration_refused(facts: dict[str, Any]) -> Iterable[Finding]:
-    errors = [e for e in F.get(facts, "apache.configtest.errors") or () if isinstance(e, Mapping)]
+    unreadable = unreadable_by_wsgidoctor(facts)
+    errors = refusing_errors(facts)
     grouped: dict[str, tuple[FindingSpec, list[str], list[Evidence], str, Optional[str]]] = {}
     for err in errors:
         if _explained_elsewhere(err, facts):
@@ -128,7 +130,7 @@ def configuration_refused(facts: dict[str, Any]) -> Iterable[Finding]:
         # A refused configuration is an error whatever the cause's usual severity.
         yield spec.make(f"Apache refuses the configuration {'; '.join(places)} {why}".strip(), evidence, fix=fix,
                         severity=Severity.ERROR)
-    if not errors and F.get(facts, "apache.configtest.ok") is False:
+    if not errors and not unreadable and F.get(facts, "apache.configtest.ok") is False:
         shown = [str(w) for w in F.get(facts, "apache.startup_warnings") or ()][:3]
         yield CONFIG_REJECTED.make(
             "The output says the configuration test failed (\"Action 'configtest' failed\" or the like)"
@@ -137,7 +139,7 @@ def configuration_refused(facts: dict[str, Any]) -> Iterable[Finding]:
             [Evidence("httpd -t", w) for w in shown] or [Evidence("httpd -t", "configtest failed")])
         return
     read = F.get(facts, "apache.config_read")
-    if not errors and isinstance(read, Mapping) and read.get("exit_code") not in (None, 0):
+    if not errors and not unreadable and isinstance(read, Mapping) and read.get("exit_code") not in (None, 0):
         tail = [str(t) for t in read.get("output_tail") or ()]
         shown = f": {' / '.join(tail)}" if tail else " and printed nothing"
         yield CONFIG_REJECTED.make(

@@ -260,18 +260,20 @@ def _headline(f: dict) -> str:
 
 def refusal(report: Report) -> Optional[str]:
     """One line saying that httpd refuses the configuration, when it does (shown before anything else)."""
+    from wsgidoctor.apache.unreadable import refusing_errors, unreadable_by_wsgidoctor
+
     f = report.facts
-    errors = [e for e in F.get(f, "apache.configtest.errors") or () if isinstance(e, dict)]
+    errors = refusing_errors(f)
     if errors:
         first = errors[0]
         where = f"{first.get('file')}:{first.get('line')}" if first.get("file") and first.get("line") else ""
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         return (f"Apache refuses this configuration: {str(first.get('message') or '').rstrip('.')}" + (f" ({where})" if where else "")
                 + more + ". It will not start until this is fixed.")
-    if F.get(f, "apache.configtest.ok") is False:
+    if F.get(f, "apache.configtest.ok") is False and not unreadable_by_wsgidoctor(f):
         return "Apache refuses this configuration: the configuration test failed."
     read = F.get(f, "apache.config_read")
-    if isinstance(read, dict) and read.get("exit_code") not in (None, 0):
+    if isinstance(read, dict) and read.get("exit_code") not in (None, 0) and not unreadable_by_wsgidoctor(f):
         return f"Apache refuses this configuration: `{read.get('command')}` exited with status {read.get('exit_code')}."
     return None
 

@@ -1,0 +1,107 @@
+"""wsgidoctor run by a user who is not root: httpd -M, run as that user, cannot read a file only
+root may read. Apache reads it as root when it starts, so this is "not examined", never "Apache
+refuses this configuration". A file that is really missing is still a refusal, whoever runs.
+
+The probe really runs as ``nobody``: a child process imports everything as root, drops to
+nobody, then runs the httpd_modules probe on this machine's apache2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+from tests.support.apache_harness import APACHE2
+from wsgidoctor import areas
+from wsgidoctor.core.model import RawOutput, Report
+from wsgidoctor.render.outline import refusal
+
+pytestmark = [
+    pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to become nobody"),
+    pytest.mark.skipif(not os.path.exists(APACHE2), reason="needs Debian's apache2"),
+]
+
+CHILD = r"""
+import json, os, sys
+from wsgidoctor.core.hookspec import Options, ProbeContext
+from wsgidoctor.apache.probe_modules import run_modules
+import wsgidoctor.apache.unreadable, wsgidoctor.linkage.access, wsgidoctor.permissions.acl
+
+facts = {"install": {"httpd_argv": json.loads(sys.argv[1])}}
+run_modules(ProbeContext(Options(), facts))  # as root first: every module it needs is imported
+uid = int(sys.argv[2])
+os.setgroups([]); os.setgid(uid); os.setuid(uid)
+out = run_modules(ProbeContext(Options(), facts))
+print(json.dumps({"facts": out.facts, "raw": [r.to_json() for r in out.raw]}))
+"""
+
+
+@pytest.fixture
+def root_only_include():
+    """A configuration (readable by all) that includes a file in a directory only root may enter."""
+    top = tempfile.mkdtemp(prefix="wsgidoctor-test-unreadable-")
+    os.chmod(top, 0o755)
+    private = os.path.join(top, "private")
+    os.mkdir(private, 0o700)
+    with open(os.path.join(private, "site.conf"), "w") as fh:
+        fh.write("ServerName site.example\n")
+    try:
+        yield top, private
+    finally:
+        shutil.rmtree(top)
+
+
+def write_config(top: str, include: str) -> str:
+    path = os.path.join(top, "httpd.conf")
+    with open(path, "w") as fh:
+        fh.write(f"""ServerRoot /etc/apache2
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+Listen 127.0.0.1:9
+PidFile {top}/pid
+ErrorLog {top}/error.log
+Include {include}
+""")
+    os.chmod(path, 0o644)
+    return path
+
+
+def probe_as_nobody(config: str) -> Report:
+    nobody = pwd.getpwnam("nobody").pw_uid
+    done = subprocess.run([sys.executable, "-c", CHILD, json.dumps([APACHE2, "-f", config]), str(nobody)],
+                          capture_output=True, text=True, timeout=60, cwd="/")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    report = Report(mode="check")
+    areas.absorb(report, {"install": {"httpd": APACHE2}, **data["facts"]},
+                 [RawOutput.from_json(r) for r in data["raw"]])
+    return areas.finish(report)
+
+
+def test_a_file_only_root_may_read_is_not_examined_not_a_refusal(root_only_include):
+    top, private = root_only_include
+    report = probe_as_nobody(write_config(top, os.path.join(private, "site.conf")))
+    read = report.facts["apache"]["config_read"]
+    assert read["exit_code"] != 0 and read["as_root"] is False
+    assert [u["blocked_at"] for u in read["unreadable"]] == [private]
+    ids = {f.id for f in report.findings}
+    assert "apache-config-rejected" not in ids and refusal(report) is None
+    modules = report.facts["incomplete"]["modules"]
+    assert "does not run as root" in modules["reason"] and private in modules["reason"]
+    assert "as root" in modules["fix"]
+    assert "sections-not-examined" in ids
+
+
+def test_a_missing_include_is_still_a_refusal_when_not_root(root_only_include):
+    top, _ = root_only_include
+    report = probe_as_nobody(write_config(top, os.path.join(top, "missing.conf")))
+    assert report.facts["apache"]["config_read"]["unreadable"] == []
+    assert "apache-config-rejected" in {f.id for f in report.findings}
+    assert refusal(report).startswith("Apache refuses this configuration: Could not open configuration file")
