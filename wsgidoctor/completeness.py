@@ -95,6 +95,24 @@ def _mutex(facts: dict[str, Any]) -> Optional[dict[str, str]]:
                    "RHEL: dnf install httpd-devel apr-devel)"}
 
 
+def _config(facts: dict[str, Any]) -> Optional[dict[str, str]]:
+    """A configuration file wsgidoctor could not open: what it holds (a WSGIScriptAlias, a
+    WSGIDaemonProcess...) was not examined, and every prediction made without it is a guess."""
+    unread = [n for n in F.get(facts, "config.notes") or ()
+              if isinstance(n, dict) and n.get("kind") == "unreadable-file"]
+    if not unread:
+        return None
+    first = unread[0]
+    at = f" (Include at {first.get('file')}:{first.get('line')})" if first.get("file") else ""
+    more = f" and {len(unread) - 1} more" if len(unread) > 1 else ""
+    reason = (f"{first.get('text')}{at}{more}: the directives in it (WSGIScriptAlias, WSGIDaemonProcess, "
+              "Require...) were not examined")
+    if F.get(facts, "apache.config_read.as_root") is False:
+        return {"reason": reason, "fix": "run wsgidoctor as root, as Apache itself starts (sudo wsgidoctor check)"}
+    return {"reason": reason, "fix": "make the file readable by root (Apache cannot read it either: see the "
+                                     "refusal), then run wsgidoctor again"}
+
+
 def _linkage(facts: dict[str, Any]) -> Optional[dict[str, str]]:
     if not F.get(facts, "linkage.module"):
         return None
@@ -122,7 +140,7 @@ def _python(facts: dict[str, Any]) -> Optional[dict[str, str]]:
                    "`wsgidoctor check --live`"}
 
 
-_CHECKS = {"apache": _apache, "modules": _modules, "mutex": _mutex, "linkage": _linkage,
+_CHECKS = {"apache": _apache, "modules": _modules, "mutex": _mutex, "config": _config, "linkage": _linkage,
            "python": _python}
 
 

@@ -463,6 +463,10 @@ def modules_listed(facts: dict[str, Any], found: list[Finding]) -> Iterable[Find
         return
     if F.get(facts, "apache.modules") and not cmd.get("exit_code") and not cmd.get("error"):
         return
+    from wsgidoctor.apache.unreadable import unreadable_by_wsgidoctor
+
+    if unreadable_by_wsgidoctor(facts):
+        return  # wsgidoctor's user could not read a file Apache reads as root: "not examined" says so
     errors = _configtest_errors(facts)
     if errors:
         err = errors[0]
