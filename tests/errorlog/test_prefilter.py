@@ -89,9 +89,18 @@ def test_the_searcher_finds_the_same_lines_as_python(big_log, bench_log, engine,
 
 
 def test_ranges_and_skips_agree(big_log, engine, monkeypatch):
+    """Ranges that start and end inside lines, over-long ones included. An over-long line is
+    counted as clipped where one of its needles lies in the range (Python's reader also counts
+    the over-long lines it happens to cut between two reads, whatever they hold)."""
     size = big_log.stat().st_size
     kw = dict(start=size // 3, end=size - 1000, first_line=None, skip=(size // 2, size // 8))
-    assert _facts(big_log, True, monkeypatch, 3, **kw) == _facts(big_log, False, monkeypatch, **kw)
+    searched = json.loads(_facts(big_log, True, monkeypatch, 3, **kw))
+    python = json.loads(_facts(big_log, False, monkeypatch, **kw))
+    data = big_log.read_bytes()
+    ranges = [data[size // 3:size // 2], data[size // 2 + size // 8:size - 1000]]
+    long_found = sum(1 for part in ranges for line in part.split(b"\n") if len(line) > 65536 and b"Python" in line)
+    assert searched.pop("lines_clipped") == long_found and python.pop("lines_clipped") >= long_found
+    assert searched == python
 
 
 def test_parts_are_cut_at_line_starts(big_log):
@@ -144,21 +153,37 @@ def test_pipes_and_small_files_do_not_start_grep(tmp_path):
         assert prefilter.NeedleHits.start(fh, 0, None, [b"x"]) is None
 
 
-def test_hits_carry_their_line_numbers(tmp_path, engine, monkeypatch):
-    """Needles in a UTF-16-looking first line, on both sides of a part boundary, twice on one line."""
+@pytest.mark.parametrize("parts", [1, 2])
+def test_found_lines_carry_their_line_numbers_and_offsets(tmp_path, engine, parts, monkeypatch):
+    """Needles in a UTF-16-looking first line, on both sides of a part boundary, twice on one
+    line, on a last line without a newline; each line once, whole, with its start and end."""
     monkeypatch.setattr(prefilter, "MIN_BYTES", 1)
     monkeypatch.setattr(prefilter, "MIN_PART", 1)
-    monkeypatch.setattr(prefilter, "MAX_PARTS", 2)
+    monkeypatch.setattr(prefilter, "MAX_PARTS", parts)
+    monkeypatch.setattr(prefilter, "SINGLE", frozenset())
     lines = [b"\xff\xfeWSGI x", b"noise", b"a Python b", b"", b"exit signal and Python", b"noise", b"tail WSGI"]
     path = tmp_path / "log"
-    path.write_bytes(b"\n".join(lines))  # no final newline
+    data = b"\n".join(lines)  # no final newline
+    path.write_bytes(data)
     with open(path, "rb") as fh, prefilter.NeedleHits.start(fh, 0, None, [b"WSGI", b"Python", b"exit signal"]) as hits:
-        assert hits is not None and len(hits._parts) == 2
-        found = hits.within(0, path.stat().st_size)
-        assert hits.lines_before(path.stat().st_size) == len(lines) - 1
-    starts = {sum(len(l) + 1 for l in lines[:i]): i for i in range(len(lines))}
-    assert [index for _, index in found] == [0, 2, 4, 6]
-    assert all(starts.get(path.read_bytes().rfind(b"\n", 0, at) + 1) == index for at, index in found)
+        assert hits is not None and len(hits._parts) == parts
+        found = list(hits.lines())
+        assert not hits.failed and hits.lines_before(len(data)) == len(lines) - 1
+    starts = [sum(len(l) + 1 for l in lines[:i]) for i in range(len(lines))]
+    assert found == [(starts[i], i, lines[i], starts[i] + len(lines[i])) for i in (0, 2, 4, 6)]
+
+
+def test_a_searcher_reading_the_file_that_stops_before_the_end_is_not_trusted(big_log, monkeypatch, tmp_path):
+    """ripgrep reads the file itself: exit status 0 but it stopped early (its output cut short);
+    the file's offset says so, and the missing lines are searched in Python."""
+    fake = tmp_path / "bin" / "rg"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\n{shutil.which('rg')} \"$@\" | head -n 50\nexit 0\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setattr(prefilter, "ENGINES", ("rg",))
+    expected = _facts(big_log, False, monkeypatch)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    assert _facts(big_log, True, monkeypatch, 1) == expected
 
 
 def test_needles_become_one_extended_regular_expression():

@@ -1,40 +1,42 @@
-"""Where the needles are in a large log file, found by ripgrep or grep, with each hit's line number.
+"""The lines of a large log file that hold a needle, found by ripgrep or grep, whole.
 
 The scanner needs only the lines that hold one of the event needles
-(:data:`~wsgidoctor.messages.signatures.NEEDLES`). Searching a block once per needle with
-``bytes.find`` costs one pass over the data per needle; a searcher looks for all of them in one
-pass and prints the line number and byte offset of each hit, on other CPUs while this process
-parses the hits it already has. Used for regular files of some size when a searcher is installed;
-anything else (pipes, small pastes, no searcher, one that fails) keeps the pure-Python search,
-which finds the same lines.
+(:data:`~wsgidoctor.messages.signatures.NEEDLES`). A searcher looks for all of them in one pass,
+on another CPU, and prints each such line whole with its line number and byte offset: this
+process reads only those lines (and, around the few that need it, a window of the file: what a
+bare Python line follows, a path-configuration dump, the command line after a banner), never the
+whole file. Used for regular files of some size when a searcher is installed; anything else
+(pipes, small pastes, no searcher, one that fails) keeps the pure-Python search, which finds the
+same lines.
 
 How, measured on a log of Apache noise with one event line in a hundred (benchmarks/bench_analyze.py):
 
-- ripgrep (``rg -F``) when installed: its SIMD search for many strings at once reads about three
-  times as fast as grep; else ``grep -E`` with the needles as one alternation, GNU grep's DFA,
-  about twice as fast as ``grep -F`` (whose search for many strings slows down with each short one);
-- a large range is cut at line starts into one part per CPU (up to four), each searched by its own
-  process;
-- each searcher reads its part from a pipe the kernel fills (``sendfile``), followed by a sentinel
-  line holding a needle: the sentinel's line number says how many lines the part has, so the line
-  numbers of the next part, and the number of lines of the whole range, come without counting
-  newlines here.
+- ripgrep (``rg -F``) when installed: its SIMD search for many strings at once reads about twice
+  as fast as ``grep -E`` and needs no help; it reads the file itself, from the start of the range
+  (its standard input is the file, at that offset), when the range runs to the end of the file;
+- else ``grep -E`` with the needles as one alternation, GNU grep's DFA, about twice as fast as
+  ``grep -F`` (whose search for many strings slows down with each short one); a large range is cut
+  at line starts into one part per CPU (up to four), each searched by its own grep;
+- a part that is not the whole rest of the file is fed through a pipe the kernel fills
+  (``sendfile``), followed by a sentinel line holding a needle: the sentinel's line number says how
+  many lines the part has, so the line numbers of the next part, and the number of lines of the
+  whole range, come without counting newlines here. Where the searcher reads the file itself, the
+  lines after its last hit are counted here.
 """
 
 from __future__ import annotations
 
-import bisect
 import os
 import re
 import stat
 import subprocess
 import threading
 from dataclasses import dataclass
-from typing import IO, Optional, Sequence
+from typing import IO, Iterator, Optional, Sequence
 
 from wsgidoctor.core import lifetime
 from wsgidoctor.core.subprocesses import which
-from wsgidoctor.errorlog.reader import count_newlines
+from wsgidoctor.errorlog.reader import MAX_LINE, count_newlines
 from wsgidoctor.errorlog.tail import next_line_start
 
 #: Files smaller than this are searched in Python: starting grep costs more than it saves.
@@ -48,6 +50,12 @@ _F_SETPIPE_SZ = 1031  # fcntl: a larger pipe means fewer wake-ups of grep and th
 
 #: The searchers tried, in this order.
 ENGINES = ("rg", "grep")
+#: Searchers run as one process over the whole range (the others in parallel parts).
+SINGLE = frozenset({"rg"})
+#: How much of a searcher's output is read at once.
+_READ = 1 << 18
+#: How much of the file :meth:`NeedleHits.after` reads at once after a line.
+_WINDOW = 256 << 10
 #: Characters that mean something in a POSIX extended regular expression.
 _ERE_SPECIAL = frozenset(b"\\.[]()*+?{}|^$")
 
@@ -59,20 +67,28 @@ def alternation(needles: Sequence[bytes]) -> bytes:
 
 
 def search_command(needles: Sequence[bytes]) -> Optional[list[str | bytes]]:
-    """The command that prints ``LINE:OFFSET:NEEDLE`` for each needle found in its standard input,
-    with the first of :data:`ENGINES` installed; None without any (or without needles)."""
+    """The command that prints ``LINE:OFFSET:TEXT`` for each line of its standard input holding a
+    needle, with the first of :data:`ENGINES` installed; None without any (or without needles)."""
     for name in ENGINES:
         path = which(name)
         if path is None or not needles:
             continue
         if name == "rg":
             # no configuration file, no transcoding of a part that starts like UTF-16
-            argv: list[str | bytes] = [path, "--no-config", "--encoding", "none", "-a", "-n", "-b", "-o", "-F"]
+            argv: list[str | bytes] = [path, "--no-config", "--encoding", "none", "-a", "-n", "-b", "-F"]
             for needle in needles:
                 argv += ["-e", needle]
             return argv + ["-"]
-        return [path, "-E", "-a", "-n", "-b", "-o", "-e", alternation(needles)]
+        return [path, "-E", "-a", "-n", "-b", "-e", alternation(needles)]
     return None
+
+
+def _parts_wanted(argv: list[str | bytes], size: int) -> int:
+    """How many searchers to run at once over ``size`` bytes: one for ripgrep (fast enough alone,
+    and the other CPU parses its hits), else one per :data:`MIN_PART`, up to :data:`MAX_PARTS`."""
+    if os.path.basename(os.fsdecode(argv[0])) in SINGLE:
+        return 1
+    return max(1, min(MAX_PARTS, size // MIN_PART))
 
 
 def part_bounds(fh: IO[bytes], start: int, end: int, parts: int) -> list[int]:
@@ -89,49 +105,45 @@ def part_bounds(fh: IO[bytes], start: int, end: int, parts: int) -> list[int]:
 
 @dataclass
 class _Part:
-    """One grep over bytes ``[offset, offset + size)`` of the range."""
+    """One searcher over bytes ``[offset, offset + size)`` of the range."""
 
     offset: int
     size: int
     proc: subprocess.Popen
-    pump: threading.Thread
+    pump: Optional[threading.Thread]  # None: the searcher reads the file itself, from ``stdin``
+    stdin: Optional[int] = None  # that file's descriptor (its offset: how far the searcher read)
     lines_before: Optional[int] = None  # newlines of the range before this part, once known
     newlines: Optional[int] = None  # newlines of this part, from the sentinel
-    carry: bytes = b""  # the start of an output line not read whole yet
 
 
-#: One line of ``grep -n -b -o`` output: line number, byte offset, the needle found.
-_RECORD = re.compile(rb"^(\d+):(\d+):", re.M)
+#: One found line: (byte offset of its start from the start of the range, line index - how many
+#: newlines of the range come before it -, its first MAX_LINE + 1 bytes, the offset of its end).
+Found = tuple[int, int, bytes, int]
 
 
 class NeedleHits:
-    """The needle hits of a byte range of a file, in file order, each as (byte offset from the
-    start of the range, line index: how many newlines of the range come before it); one per line.
+    """The lines of a byte range of a file that hold a needle, in file order, each once.
 
-    Ask :meth:`within` for the hits of each block, in order; :meth:`lines_before` for the line
-    index at any offset; close when done (a context manager).
+    Iterate :meth:`lines`; then, unless :attr:`failed`, :meth:`lines_before` gives the line index
+    at any offset of the range; :meth:`before` and :meth:`after` read the file around a line.
+    Close when done (a context manager).
     """
 
     def __init__(self, file: IO[bytes], start: int, size: int, parts: list[_Part]):
-        #: how many bytes from the start of the range the greps search (the file's size when
-        #: they started: what is appended later is searched by the caller)
+        #: how many bytes from the start of the range are searched (the file's size when the
+        #: search started at most: what is appended later is not read)
         self.size = size
-        self._file = file  # our own, for the pumps and the few lines grep cannot count
+        self._file = file  # our own, for the pumps and the windows read around lines
         self._start = start
         self._parts = parts
-        self._current = 0  # the part whose output is being read
-        self._offsets: list[int] = []  # hits read from grep, from ``_taken`` on not handed out yet
-        self._indexes: list[int] = []
-        self._taken = 0
-        self._last_index = -1
-        self._anchor = (0, 0)  # (offset, line index) of the latest hit handed out
-        #: grep ended badly: no hit list is trusted from then on.
+        self._anchor = (0, 0)  # (offset, line index) of the latest line handed out
+        #: the search ended badly: the lines after the last one handed out are not known.
         self.failed = False
 
     @classmethod
     def start(cls, fh: IO[bytes], start: int, end: Optional[int],
               needles: Sequence[bytes]) -> Optional["NeedleHits"]:
-        """Start grep on ``fh``'s file from byte ``start``; None where it cannot help."""
+        """Start searching ``fh``'s file from byte ``start``; None where a searcher cannot help."""
         argv = search_command(needles)
         try:
             st = os.fstat(fh.fileno())
@@ -148,10 +160,13 @@ class NeedleHits:
         parts: list[_Part] = []
         hits = cls(own, start, end - start, parts)
         try:
-            count = max(1, min(MAX_PARTS, (end - start) // MIN_PART))
-            bounds = part_bounds(own, start, end, count)
-            for a, b in zip(bounds, bounds[1:]):
-                parts.append(_start_part(argv, own.fileno(), a - start, a, b - a, needles[0]))
+            count = _parts_wanted(argv, end - start)
+            if count == 1 and end == st.st_size:
+                parts.append(_start_reader(argv, own.fileno(), start, end - start))
+            else:
+                bounds = part_bounds(own, start, end, count)
+                for a, b in zip(bounds, bounds[1:]):
+                    parts.append(_start_part(argv, own.fileno(), a - start, a, b - a, needles[0]))
         except (OSError, lifetime.Stopping):
             hits.close()
             return None
@@ -164,64 +179,98 @@ class NeedleHits:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _read_more(self) -> bool:
-        """Read more of grep's output into the pending hits; False once every part's output has
-        ended (or a grep failed: then :attr:`failed` is set)."""
-        while self._current < len(self._parts):
-            part = self._parts[self._current]
-            assert part.proc.stdout is not None and part.lines_before is not None
-            data = part.proc.stdout.read1(1 << 16)
-            if data:
-                chunk = part.carry + data
-                cut = chunk.rfind(b"\n") + 1
-                part.carry = chunk[cut:]
-                offsets, indexes, last = self._offsets, self._indexes, self._last_index
-                before = len(offsets)
-                for number, at in _RECORD.findall(chunk, 0, cut):
-                    offset, index = int(at), part.lines_before + int(number) - 1
-                    if offset >= part.size:  # the sentinel line, after the part's own last line
-                        part.newlines = int(number) - 2
-                    elif index != last:  # a line's other hits tell nothing more
-                        offsets.append(part.offset + offset)
-                        indexes.append(index)
-                        last = index
-                self._last_index = last
-                if len(offsets) > before:
-                    return True
-                continue
-            # grep's output ended: complete only if grep ended well and printed the sentinel.
-            code = part.proc.wait()
-            if code not in (0, 1) or part.newlines is None:
-                self.failed = True
-                return False
-            self._current += 1
-            if self._current < len(self._parts):
-                self._parts[self._current].lines_before = part.lines_before + part.newlines
-        return False
+    def lines(self) -> Iterator[Found]:
+        """The found lines, in file order; the iteration ends early when a searcher fails (then
+        :attr:`failed` is set: the caller reads the rest of the range itself)."""
+        for k, part in enumerate(self._parts):
+            yield from self._part_lines(part)
+            if self.failed:
+                return
+            if k + 1 < len(self._parts):
+                assert part.lines_before is not None and part.newlines is not None
+                self._parts[k + 1].lines_before = part.lines_before + part.newlines
 
-    def within(self, lo: int, hi: int) -> Optional[list[tuple[int, int]]]:
-        """Hits in ``[lo, hi)`` as (offset relative to ``lo``, line index); hits before ``lo``
-        are dropped. None once grep has failed, so that the caller searches that block itself."""
-        offsets, indexes = self._offsets, self._indexes
-        while not self.failed and (len(offsets) == self._taken or offsets[-1] < hi):
-            if not self._read_more():
-                break
-        if self.failed:
-            return None
-        end = bisect.bisect_left(offsets, hi, self._taken)
-        begin = bisect.bisect_left(offsets, lo, self._taken, end)
-        out = [(offset - lo, index) for offset, index in zip(offsets[begin:end], indexes[begin:end])]
-        if end > self._taken:
-            self._anchor = (offsets[end - 1], indexes[end - 1])
-        self._taken = end
-        if end > 4096:
-            del offsets[:end], indexes[:end]
-            self._taken = 0
-        return out
+    def _part_lines(self, part: _Part) -> Iterator[Found]:
+        """One searcher's lines; sets :attr:`failed` unless it ended well having read its part."""
+        out = part.proc.stdout
+        assert out is not None and part.lines_before is not None
+        base, size, limit = part.lines_before - 1, part.size, MAX_LINE + 1
+        carry = b""
+        long_line: Optional[tuple[int, int, bytes]] = None  # (offset, number, first bytes) of a line read on
+        long_length = 0  # its length so far
+        past_end = False  # a line after the range (appended meanwhile): the rest is not needed
+        try:
+            while not past_end:
+                data = out.read1(_READ)
+                if not data:
+                    break
+                if long_line is not None:
+                    nl = data.find(b"\n")
+                    if nl < 0:
+                        long_length += len(data)
+                        continue
+                    offset, number, head = long_line
+                    long_line = None
+                    yield self._hand_out(part.offset + offset, base + number, head[:size - offset],
+                                         part.offset + min(offset + long_length + nl, size))
+                    data = data[nl + 1:]
+                chunk = carry + data if carry else data
+                pos = 0
+                while True:
+                    nl = chunk.find(b"\n", pos)
+                    if nl < 0:
+                        break
+                    c1 = chunk.index(b":", pos, nl)
+                    c2 = chunk.index(b":", c1 + 1, nl)
+                    offset, number = int(chunk[c1 + 1:c2]), int(chunk[pos:c1])
+                    pos = nl + 1
+                    if offset >= size:
+                        if part.pump is not None:  # the sentinel line
+                            part.newlines = number - 2
+                            continue
+                        past_end = True
+                        break
+                    text = c2 + 1
+                    yield self._hand_out(part.offset + offset, base + number,
+                                         chunk[text:min(nl, text + size - offset, text + limit)],
+                                         part.offset + min(offset + nl - text, size))
+                carry = chunk[pos:]
+                if len(carry) > limit + 64 and not past_end:  # a line longer than MAX_LINE: keep its start
+                    c1 = carry.index(b":")
+                    c2 = carry.index(b":", c1 + 1)
+                    offset, number = int(carry[c1 + 1:c2]), int(carry[:c1])
+                    if offset >= size:
+                        past_end = part.pump is None
+                        if not past_end:
+                            self.failed = True  # a sentinel line is short
+                            return
+                    else:
+                        long_line, long_length = (offset, number, carry[c2 + 1:c2 + 1 + limit]), len(carry) - c2 - 1
+                        carry = b""
+        except ValueError:  # not a searcher's output
+            self.failed = True
+            return
+        if past_end and part.pump is None:
+            part.proc.kill()  # it may be reading on: nothing more is needed from it
+            part.proc.wait()
+            return
+        code = part.proc.wait()
+        if long_line is not None or carry or code not in (0, 1):
+            self.failed = True
+        elif part.pump is not None:
+            self.failed = part.newlines is None  # no sentinel: the output was cut short
+        else:
+            # a searcher reading the file itself has read it all when the file's offset is at its end
+            assert part.stdin is not None
+            self.failed = os.lseek(part.stdin, 0, os.SEEK_CUR) < self._start + part.offset + size
+
+    def _hand_out(self, offset: int, index: int, text: bytes, end: int) -> Found:
+        self._anchor = (offset, index)
+        return offset, index, text, end
 
     def lines_before(self, offset: int) -> int:
         """How many newlines the range has before ``offset``: from the nearest point known (a
-        hit, the start of a part whose predecessors grep counted), the rest counted here."""
+        line handed out, the start of a part whose predecessors were counted), the rest counted here."""
         best = self._anchor if self._anchor[0] <= offset else (0, 0)
         for part in self._parts:
             if part.lines_before is not None and best[0] <= part.offset <= offset:
@@ -231,8 +280,33 @@ class NeedleHits:
                 best = (part.offset + part.size, part.lines_before + part.newlines)
         return best[1] + count_newlines(self._file, self._start + best[0], self._start + offset)
 
+    def before(self, offset: int, limit: int) -> tuple[bytes, bool]:
+        """Up to ``limit`` bytes of the range right before ``offset``, and whether they start
+        where the range starts."""
+        lo = max(0, offset - limit)
+        return os.pread(self._file.fileno(), offset - lo, self._start + lo), lo == 0
+
+    def after(self, offset: int) -> Optional[tuple[bytes, int]]:
+        """Whole lines of the range from ``offset`` (a line start), about :data:`_WINDOW` bytes of
+        them, each ending with a newline, and how many bytes of the file they are; None at the end.
+        A line longer than the window is its first MAX_LINE bytes."""
+        want = min(_WINDOW, self.size - offset)
+        if want <= 0:
+            return None
+        data = os.pread(self._file.fileno(), want, self._start + offset)
+        if not data:
+            return None
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            return data[:cut], cut
+        if offset + len(data) >= self.size:  # the range's last line, without a newline
+            return data + b"\n", len(data)
+        own = self._file
+        end = min(next_line_start(own, self._start + offset + len(data)) - self._start, self.size)
+        return data[:MAX_LINE] + b"\n", end - offset
+
     def close(self) -> None:
-        """Stop the greps (they may still be reading) and their pumps."""
+        """Stop the searchers (they may still be reading) and their pumps."""
         for part in self._parts:
             if part.proc.poll() is None:
                 part.proc.kill()
@@ -240,25 +314,46 @@ class NeedleHits:
                 part.proc.stdout.close()
             part.proc.wait()
         for part in self._parts:
-            part.pump.join()
+            if part.pump is not None:
+                part.pump.join()
+            if part.stdin is not None:
+                os.close(part.stdin)
         self._file.close()
 
 
+def _spawn(argv: list[str | bytes], stdin: int) -> subprocess.Popen:
+    # through lifetime.spawn: marked like every child, so it is ended with wsgidoctor
+    proc = lifetime.spawn(argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                          env={"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+    assert proc.stdout is not None
+    _enlarge(proc.stdout.fileno())  # room for the lines of a part read after the parts before it
+    return proc
+
+
+def _start_reader(argv: list[str | bytes], fd: int, file_offset: int, size: int) -> _Part:
+    """A searcher reading the file of ``fd`` itself, from ``file_offset`` to its end."""
+    # Its own open file (not a dup): its offset is the searcher's alone, and says how far it read.
+    stdin = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.lseek(stdin, file_offset, os.SEEK_SET)
+        proc = _spawn(argv, stdin)
+    except BaseException:
+        os.close(stdin)
+        raise
+    return _Part(0, size, proc, None, stdin)
+
+
 def _start_part(argv: list[str | bytes], fd: int, offset: int, file_offset: int, size: int, needle: bytes) -> _Part:
-    """A grep reading bytes ``[file_offset, file_offset + size)`` of ``fd`` and a sentinel line."""
-    read_end, write_end = os.pipe()  # not inheritable: only grep gets the read end, as its stdin
+    """A searcher reading bytes ``[file_offset, file_offset + size)`` of ``fd`` and a sentinel line."""
+    read_end, write_end = os.pipe()  # not inheritable: only the searcher gets the read end, as its stdin
     try:
         _enlarge(write_end)
-        # through lifetime.spawn: marked like every child, so it is ended with wsgidoctor
-        proc = lifetime.spawn(argv, stdin=read_end, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              env={"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+        proc = _spawn(argv, read_end)
     except BaseException:
         os.close(write_end)
         raise
     finally:
         os.close(read_end)
-    assert proc.stdout is not None
-    _enlarge(proc.stdout.fileno())  # room for the hits of a part read after the parts before it
     pump = threading.Thread(target=_pump, args=(fd, file_offset, size, write_end, b"\n" + needle + b"\n"),
                             name="wsgidoctor-grep-pump", daemon=True)
     pump.start()

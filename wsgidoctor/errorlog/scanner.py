@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import deque
-from typing import IO, Any, Optional, Union
+from typing import IO, Any, Optional, Protocol, Union
 
 from wsgidoctor.errorlog import banner as bannerlib
 from wsgidoctor.errorlog.prefilter import NeedleHits
@@ -27,8 +27,10 @@ EXAMPLES = 3
 TALLY_LIMIT = 32
 #: How long an example's text may be.
 EXAMPLE_TEXT = 600
-#: How far back (lines) to look for the Apache line that a bare Python line follows.
+#: How far back (lines) to look for the Apache line that a bare Python line follows...
 CONTEXT_LINES = 32
+#: ... among the lines wholly within this many bytes before it.
+CONTEXT_BYTES = 16 * 1024
 #: The events whose bare lines get that context (Python's own stderr output).
 CONTEXT_EVENTS = frozenset({"python-path-config", "fatal-python-error", "no-module-encodings",
                             "no-module-site", "import-error", "python-init-failed"})
@@ -126,6 +128,17 @@ def _example(line: LogLine, fields: dict[str, str], context: Optional[dict[str, 
     return example
 
 
+class Around(Protocol):
+    """Reads a range of the file around a line (:class:`~wsgidoctor.errorlog.prefilter.NeedleHits`)."""
+
+    def before(self, offset: int, limit: int) -> tuple[bytes, bool]:
+        """Up to ``limit`` bytes before ``offset``, and whether they start at the range's start."""
+
+    def after(self, offset: int) -> Optional[tuple[bytes, int]]:
+        """Whole lines from ``offset``, each ending with a newline, and how many bytes of the
+        file they are; None at the end of the range."""
+
+
 class LogScanner:
     """Feed it blocks of whole lines (:class:`~wsgidoctor.errorlog.reader.LineBlocks`), then ask
     for :meth:`facts`."""
@@ -152,34 +165,28 @@ class LogScanner:
         self.path_config: Optional[dict[str, Any]] = None
         self._dump_budget = 0  # lines of an open path-configuration dump still allowed
         self._exec_failed: dict[Optional[int], tuple[int, str]] = {}  # pid (None: latest) -> (line, script)
-        self._prev_tail = b""
+        self._prev_tail = b""  # the last CONTEXT_BYTES fed (what a bare line at a block's start follows)
+        self._fed = 0  # bytes fed since the scan (or its range) started
         self._peek_command_line = 0  # lines still to look at for the command line after a banner
 
     # -- blocks -------------------------------------------------------------------------------
 
-    def feed(self, block: Union[bytes, bytearray], hits: Optional[list[tuple[int, int]]] = None,
-             size: Optional[int] = None) -> None:
+    def feed(self, block: Union[bytes, bytearray], size: Optional[int] = None) -> None:
         """Scan one block of whole lines (it must end with a newline): ``block``, or its first
-        ``size`` bytes (a reader's buffer, read here and not kept).
-
-        ``hits``: where the needles are in the block and the line number of each, when something
-        searched for them already (:mod:`.prefilter`); else the block is searched here, once per
-        needle. With hits, the lines between them are not counted: :attr:`next_line` is left
-        ``None`` (unknown) unless something read up to the end of the block; the caller sets it
-        before feeding a block without hits or asking for the facts.
-        """
+        ``size`` bytes (a reader's buffer, read here and not kept). The block is searched here,
+        once per needle (or every line is classified, with ``every_line``)."""
         if size is None:
             size = len(block)
         base = self.next_line
-        numbered = hits is not None and not self.every_line
-        if base is None and not numbered:
+        if base is None:
             raise ValueError("the line number of the block is unknown")
         resume, resume_line = 0, base
         if self._peek_command_line:
             self._command_line(block, 0, base, size)
         if self._dump_budget:
             resume, resume_line = self._read_dump(block, 0, base, size)
-        starts: dict[int, Optional[int]] = {}  # line start -> its number, when known
+        around = _BlockAround(self, block)
+        starts: dict[int, None] = {}  # line starts
         find, rfind = block.find, block.rfind
         if self.every_line:
             pos = resume
@@ -187,10 +194,6 @@ class LogScanner:
                 if block[pos] not in (10, 13):  # blank lines mean nothing
                     starts[pos] = None
                 pos = find(b"\n", pos) + 1 or -1
-        elif hits is not None:
-            for i, number in hits:
-                if i >= resume:
-                    starts.setdefault(rfind(b"\n", 0, i) + 1, number)
         else:
             for needle in NEEDLES:
                 i = find(needle, resume, size)
@@ -202,32 +205,81 @@ class LogScanner:
         for start in sorted(starts):
             if start < resume:
                 continue  # already read as part of a path-configuration dump
-            known = starts[start]
-            counted_line = known if known is not None else counted_line + block.count(b"\n", counted_pos, start)
+            counted_line += block.count(b"\n", counted_pos, start)
             counted_pos = start
             end = find(b"\n", start)
             raw = block[start:end]
             if len(raw) > MAX_LINE:
                 raw = raw[:MAX_LINE]
                 self.lines_clipped += 1
-            follow = self._line(decode_line(raw), counted_line, block, start)
+            follow = self._line(decode_line(raw), counted_line, around, start)
             if follow == "dump":
                 resume, resume_line = self._read_dump(block, end + 1, counted_line + 1, size)
                 counted_pos, counted_line = resume, resume_line
             elif follow == "banner" and not self.every_line:  # every line is classified anyway
                 self._peek_command_line = COMMAND_LINE_AFTER
                 self._command_line(block, end + 1, counted_line + 1, size)
-        if numbered and not (self._peek_command_line or self._dump_budget):
-            self.next_line = None  # the next hit tells, or the caller counts
+        self.next_line = counted_line + block.count(b"\n", counted_pos, size)
+        if size >= CONTEXT_BYTES:
+            self._prev_tail = bytes(block[size - CONTEXT_BYTES:size])
         else:
-            self.next_line = counted_line + block.count(b"\n", counted_pos, size)
-        self._prev_tail = bytes(block[max(0, size - 8192):size])
+            self._prev_tail = (self._prev_tail + bytes(block[:size]))[-CONTEXT_BYTES:]
+        self._fed += size
+
+    def _before_in_block(self, block: Union[bytes, bytearray], start: int, limit: int) -> tuple[bytes, bool]:
+        """What comes before ``block[start]``, up to ``limit`` bytes (from this block and the
+        ones fed before it, of which the last :data:`CONTEXT_BYTES` are kept), and whether that
+        starts where the scan started."""
+        data = bytes(block[max(0, start - limit):start])
+        if len(data) < limit and self._prev_tail:
+            data = self._prev_tail[len(data) - limit:] + data
+        return data, self._fed + start <= limit
+
+    def start_range(self) -> None:
+        """Forget what came before: the next block or line found is the start of a new range
+        (what a bare line follows is looked for from there on only)."""
+        self._prev_tail, self._fed = b"", 0
+
+    def feed_found(self, raw: bytes, number: int, offset: int, end: int, around: "Around") -> tuple[int, int]:
+        """Scan one line holding a needle that a searcher found (:mod:`.prefilter`): its bytes
+        (up to MAX_LINE + 1 of them), line number, and the range offsets of its start and end.
+        ``around`` reads the range around it where needed. Returns the offset and the number of
+        the first line not read yet (after a path-configuration dump, the line that ended it)."""
+        if len(raw) > MAX_LINE:
+            raw = raw[:MAX_LINE]
+            self.lines_clipped += 1
+        follow = self._line(decode_line(raw), number, around, offset)
+        if follow is None:
+            return end + 1, number + 1
+        return self.read_following(around, end + 1, number + 1)
+
+    def read_following(self, around: "Around", pos: int, number: int) -> tuple[int, int]:
+        """Read what a banner (the command line) or the header of a path-configuration dump
+        (the dump) is followed by, from range offset ``pos`` (line ``number``). Returns the
+        offset and number of the first line not read as part of a dump."""
+        if self._peek_command_line:
+            window = around.after(pos)
+            if window is not None:
+                self._command_line(window[0], 0, number, len(window[0]))
+            self._peek_command_line = 0  # the few lines after a banner fit in one window
+        while self._dump_budget:
+            window = around.after(pos)
+            if window is None:
+                break
+            block, covered = window
+            at, number = self._read_dump(block, 0, number, len(block))
+            if at < len(block):
+                return pos + at, number
+            pos += covered
+        return pos, number
 
     # -- one interesting line -----------------------------------------------------------------
 
-    def _line(self, text: str, number: int, block: Union[bytes, bytearray], start: int) -> Optional[str]:
-        """Classify and record one line. Returns what to read next: ``"dump"`` after the header
-        of a path-configuration dump, ``"banner"`` after a banner (the command line follows it)."""
+    def _line(self, text: str, number: int, around: Around, offset: int) -> Optional[str]:
+        """Classify and record one line, found at ``offset`` (``around`` reads what comes before
+        it, see :meth:`_context`).
+        Returns what to read next: ``"dump"`` after the header of a path-configuration dump,
+        ``"banner"`` after a banner (the command line follows it)."""
         line = parse_line(text, number)
         found = classify(line)
         if found is None:
@@ -237,7 +289,7 @@ class LogScanner:
             seen = self.events.get("command-line")
             if seen is not None and seen.last == number:
                 return None  # already read right after the banner
-        context = (self._context(block, start, number)
+        context = (self._context(*around.before(offset, CONTEXT_BYTES), number)
                    if line.bare and name in CONTEXT_EVENTS else None)
         if name == "banner":
             self._banner(line, fields)
@@ -308,21 +360,21 @@ class LogScanner:
         self.banner = info
         self.startups += 1
 
-    def _context(self, block: Union[bytes, bytearray], start: int, number: int) -> Optional[dict[str, Any]]:
-        """The nearest Apache-prefixed line before a bare one (what the bare line follows)."""
-        end, steps = start - 1, 0
-        data = block
-        while steps < CONTEXT_LINES:
-            if end < 0:
-                if data is block and self._prev_tail:
-                    data, end = self._prev_tail, len(self._prev_tail) - 1
-                    continue
+    def _context(self, before: bytes, at_start: bool, number: int) -> Optional[dict[str, Any]]:
+        """The nearest Apache-prefixed line before a bare one (what the bare line follows), among
+        the :data:`CONTEXT_LINES` lines before it that lie wholly within ``before`` (the
+        :data:`CONTEXT_BYTES` before it; ``at_start``: they start where the scan started, so
+        that their first line is whole). Depends on the file's bytes only, not on how it was read."""
+        lo = 0
+        if not at_start:
+            lo = before.find(b"\n") + 1
+            if not lo:
                 return None
-            begin = data.rfind(b"\n", 0, end) + 1
-            if data is not block and begin == 0:
-                return None  # may be a partial line at the start of the kept tail
+        end, steps = len(before) - 1, 0  # before[end] is the newline ending the line looked at
+        while steps < CONTEXT_LINES and end >= lo:
+            begin = max(lo, before.rfind(b"\n", lo, end) + 1)
             steps += 1
-            candidate = undecorate(decode_line(data[begin:end][:EXAMPLE_TEXT * 2]))
+            candidate = undecorate(decode_line(before[begin:end][:EXAMPLE_TEXT * 2]))
             if candidate.startswith("["):
                 parsed = parse_line(candidate, number - steps)
                 if not parsed.bare:
@@ -384,6 +436,21 @@ class LogScanner:
         }
 
 
+class _BlockAround:
+    """:class:`Around` for the lines of a block being fed."""
+
+    __slots__ = ("scanner", "block")
+
+    def __init__(self, scanner: LogScanner, block: Union[bytes, bytearray]):
+        self.scanner, self.block = scanner, block
+
+    def before(self, offset: int, limit: int) -> tuple[bytes, bool]:
+        return self.scanner._before_in_block(self.block, offset, limit)
+
+    def after(self, offset: int) -> Optional[tuple[bytes, int]]:
+        raise NotImplementedError  # a block's dump and command line are read from the block
+
+
 def scan_stream(fh: IO[bytes], *, start: int = 0, end: Optional[int] = None,
                 first_line: Optional[int] = 1, path: Optional[str] = None,
                 skip: Optional[tuple[int, int]] = None, every_line: bool = False) -> dict[str, Any]:
@@ -401,36 +468,51 @@ def scan_stream(fh: IO[bytes], *, start: int = 0, end: Optional[int] = None,
         if index:
             scanner.next_line = _known(scanner.next_line) + count_newlines(fh, ranges[0][1] or 0, a)
             scanner._dump_budget = 0
-            scanner._prev_tail = b""
-        reader = LineBlocks(fh, start=a, end=b)
-        prefilter = None if every_line else NeedleHits.start(fh, a, b, NEEDLES)
-        first = _known(scanner.next_line)  # the number of the range's first line
-        try:
-            for block, size in reader.buffers():
-                lo = reader.block_start
-                hits = (prefilter.within(lo, lo + size)
-                        if prefilter is not None and reader.block_exact and lo + size <= prefilter.size
-                        else None)
-                if hits is None:
-                    if scanner.next_line is None:
-                        assert prefilter is not None  # only hits leave the line number unknown
-                        scanner.next_line = first + prefilter.lines_before(lo)
-                    scanner.feed(block, size=size)
-                else:
-                    scanner.feed(block, [(at, first + index) for at, index in hits], size)
-            if scanner.next_line is None:
-                assert prefilter is not None
-                scanner.next_line = first + prefilter.lines_before(reader.bytes_read) + reader.unterminated
-        finally:
-            if prefilter is not None:
-                prefilter.close()
-        total_bytes += reader.bytes_read
-        clipped += reader.lines_clipped
+            scanner.start_range()
+        searched = None if every_line else NeedleHits.start(fh, a, b, NEEDLES)
+        if searched is None:
+            read, cut = _scan_blocks(scanner, fh, a, b)
+        else:
+            with searched:
+                read, cut = _scan_found(scanner, searched, fh, a, b)
+        total_bytes += read
+        clipped += cut
     facts = scanner.facts(bytes_read=total_bytes, lines_clipped=clipped)
     facts["start_offset"] = start
     if skip is not None:
         facts["skipped"] = {"offset": skip[0], "bytes": skip[1]}
     return facts
+
+
+def _scan_blocks(scanner: LogScanner, fh: IO[bytes], start: int, end: Optional[int]) -> tuple[int, int]:
+    """Read and search bytes ``start`` to ``end`` here; returns the bytes read and lines clipped."""
+    reader = LineBlocks(fh, start=start, end=end)
+    for block, size in reader.buffers():
+        scanner.feed(block, size)
+    return reader.bytes_read, reader.lines_clipped
+
+
+def _scan_found(scanner: LogScanner, searched: NeedleHits, fh: IO[bytes], start: int,
+                end: Optional[int]) -> tuple[int, int]:
+    """Scan the lines a searcher finds in the range from ``start``; where it fails, the rest of
+    the range is read here. Returns the bytes read and lines clipped (by the reader, if it ran)."""
+    first = _known(scanner.next_line)  # the number of the range's first line
+    pos, number = 0, first  # the first line not read yet: range offset, number
+    if scanner._peek_command_line or scanner._dump_budget:
+        pos, number = scanner.read_following(searched, 0, first)
+    for offset, index, raw, line_end in searched.lines():
+        if offset >= pos:
+            pos, number = scanner.feed_found(raw, first + index, offset, line_end, searched)
+    if not searched.failed:
+        size = searched.size
+        last = searched.before(size, 1)[0]
+        scanner.next_line = first + searched.lines_before(size) + (last not in (b"", b"\n"))
+        return size, 0
+    # The searcher failed: the lines after the last one read are searched here.
+    scanner.next_line = number
+    scanner._prev_tail, scanner._fed = searched.before(pos, CONTEXT_BYTES)[0], pos
+    read, cut = _scan_blocks(scanner, fh, start + pos, end)
+    return pos + read, cut
 
 
 def _known(line: Optional[int]) -> int:

@@ -52,6 +52,8 @@ _HEAD = re.compile(
 _HEAD_ASCII = re.compile(_HEAD.pattern, re.ASCII)
 _HEAD_GROUPS = ("time", "module", "level", "pid", "tid", "time22", "level22", "errno", "errtext", "client",
                 "client_first", "errno_second", "errtext_second", "code", "pid_wsgi")
+# parse_line takes them as ``match.groups()`` (positional, much cheaper than by name): the same order.
+assert tuple(_HEAD.groupindex) == _HEAD_GROUPS and _HEAD.groups == len(_HEAD_GROUPS)
 
 
 @dataclass
@@ -87,11 +89,11 @@ def undecorate(text: str) -> str:
 def parse_line(text: str, number: Optional[int] = None) -> LogLine:
     """Take ``text`` (one line, no line ending) apart. Never raises."""
     text = text.rstrip("\r\n")
-    body = undecorate(text).rstrip()
+    body = (text if text[:1] == "[" else undecorate(text)).rstrip()  # Apache's prefix: nothing to undecorate
     m = (_HEAD_ASCII if body.isascii() else _HEAD).match(body)
     assert m is not None  # every part is optional: it always matches
     (time, module, level, pid, tid, time22, level22, errno, errtext, client, client1, errno2, errtext2,
-     code, wsgi_pid) = m.group(*_HEAD_GROUPS)  # one call, not one per group
+     code, wsgi_pid) = m.groups()
     if level is None and level22 is not None:
         time, level = time22, level22
     if errno is None:
