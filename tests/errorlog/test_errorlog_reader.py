@@ -155,3 +155,26 @@ def test_a_skipped_middle_keeps_later_line_numbers_right(tmp_path):
     assert facts["events"]["client-denied"]["first"] == len(lines)
     assert facts["lines_read"] == len(lines)
     assert scan_file(str(path))["events"]["client-denied"]["first"] == len(lines)
+
+
+def _bare_after(gap_lines: int, gap_width: int) -> bytes:
+    """An Apache line, ``gap_lines`` bare lines of ``gap_width`` bytes, then a bare Python line."""
+    home = ("[Sun Nov 22 16:51:08.000000 2026] [wsgi:warn] [pid 7:tid 7] mod_wsgi (pid=7): Unable to stat "
+            "Python home /srv/old. Python interpreter may not be able to be initialized correctly.")
+    gap = ["    " + "v" * (gap_width - 5)] * gap_lines
+    return _log(home, *gap, "Fatal Python error: init_fs_encoding: failed to get the Python codec")
+
+
+@pytest.mark.parametrize("chunk", [7, 1000, 4096, 9000, 1 << 20])
+def test_what_a_bare_python_line_follows_does_not_depend_on_where_blocks_are_cut(chunk):
+    """The Apache line a bare line follows is looked for in the 16 KiB before it, whatever the
+    blocks: 10 KiB back it is found (the bare line at the start of a block once saw only 8 KiB of
+    the block before), 20 KiB back it is not, however the file is cut."""
+    for gap_lines, expected in ((20, 1), (20 * 2, None)):
+        data = _bare_after(gap_lines, 512)
+        scanner = LogScanner(path="x")
+        for block in LineBlocks(io.BytesIO(data), chunk_size=chunk):
+            scanner.feed(block)
+        example = scanner.facts()["events"]["fatal-python-error"]["examples"][0]
+        assert example["line"] == gap_lines + 2
+        assert (example.get("after") or {}).get("line") == expected, (chunk, gap_lines)

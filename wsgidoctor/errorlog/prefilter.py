@@ -136,7 +136,7 @@ class NeedleHits:
         self._file = file  # our own, for the pumps and the windows read around lines
         self._start = start
         self._parts = parts
-        self._anchor = (0, 0)  # (offset, line index) of the latest line handed out
+        self._anchor: tuple = (0, 0)  # (offset, line index, ...) of the latest line handed out
         #: the search ended badly: the lines after the last one handed out are not known.
         self.failed = False
 
@@ -211,30 +211,28 @@ class NeedleHits:
                         continue
                     offset, number, head = long_line
                     long_line = None
-                    yield self._hand_out(part.offset + offset, base + number, head[:size - offset],
-                                         part.offset + min(offset + long_length + nl, size))
+                    found = (part.offset + offset, base + number, head[:size - offset],
+                             part.offset + min(offset + long_length + nl, size))
+                    self._anchor = found
+                    yield found
                     data = data[nl + 1:]
-                chunk = carry + data if carry else data
-                pos = 0
-                while True:
-                    nl = chunk.find(b"\n", pos)
-                    if nl < 0:
-                        break
-                    c1 = chunk.index(b":", pos, nl)
-                    c2 = chunk.index(b":", c1 + 1, nl)
-                    offset, number = int(chunk[c1 + 1:c2]), int(chunk[pos:c1])
-                    pos = nl + 1
+                records = (carry + data if carry else data).split(b"\n")
+                carry = records.pop()  # the start of a record not read whole yet
+                for record in records:
+                    number, at, text = record.split(b":", 2)
+                    offset = int(at)
                     if offset >= size:
                         if part.pump is not None:  # the sentinel line
-                            part.newlines = number - 2
+                            part.newlines = int(number) - 2
                             continue
                         past_end = True
                         break
-                    text = c2 + 1
-                    yield self._hand_out(part.offset + offset, base + number,
-                                         chunk[text:min(nl, text + size - offset, text + limit)],
-                                         part.offset + min(offset + nl - text, size))
-                carry = chunk[pos:]
+                    length = len(text)
+                    if length > limit or offset + length > size:
+                        text = text[:min(limit, size - offset)]
+                    found = (part.offset + offset, base + int(number), text, part.offset + min(offset + length, size))
+                    self._anchor = found
+                    yield found
                 if len(carry) > limit + 64 and not past_end:  # a line longer than MAX_LINE: keep its start
                     c1 = carry.index(b":")
                     c2 = carry.index(b":", c1 + 1)
@@ -263,10 +261,6 @@ class NeedleHits:
             # a searcher reading the file itself has read it all when the file's offset is at its end
             assert part.stdin is not None
             self.failed = os.lseek(part.stdin, 0, os.SEEK_CUR) < self._start + part.offset + size
-
-    def _hand_out(self, offset: int, index: int, text: bytes, end: int) -> Found:
-        self._anchor = (offset, index)
-        return offset, index, text, end
 
     def lines_before(self, offset: int) -> int:
         """How many newlines the range has before ``offset``: from the nearest point known (a

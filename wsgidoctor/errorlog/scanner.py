@@ -42,6 +42,12 @@ COMMAND_LINE_AFTER = 3
 #: An ImportError is tied to a "Failed to exec" line of the same process this close before it.
 IMPORT_WINDOW = 400
 
+#: The events that :meth:`LogScanner._line` notes beyond counting them...
+_NOTED = frozenset({"banner", "command-line", "server-restart", "compiled-for-python", "runtime-using-python",
+                    "python-version-mismatch", "script-exec-failed", "import-error", "no-module-encodings"})
+#: ... and those followed by lines to read.
+_FOLLOWED = frozenset({"python-path-config", "banner"})
+
 _DUMP_ENTRY = lazy_re(r"^(?P<key>[A-Za-z_][\w. ]{0,40}?) = (?P<value>.*)$")
 _DUMP_KEYS = {
     "PYTHONHOME": "pythonhome", "PYTHONPATH": "pythonpath", "program name": "program_name",
@@ -291,7 +297,9 @@ class LogScanner:
                 return None  # already read right after the banner
         context = (self._context(*around.before(offset, CONTEXT_BYTES), number)
                    if line.bare and name in CONTEXT_EVENTS else None)
-        if name == "banner":
+        if name not in _NOTED:
+            pass  # the common case: only counted
+        elif name == "banner":
             self._banner(line, fields)
         elif name == "command-line":  # reached here only when every line is classified
             self.command_line = fields.get("command")
@@ -320,6 +328,8 @@ class LogScanner:
         if stats is None:
             stats = self.events[name] = EventStats(TALLY_KEYS.get(name))
         stats.add(line, fields, context, self.source)
+        if name not in _FOLLOWED:
+            return None
         if name == "python-path-config":
             self.path_config = {"line": number, "after": context, "path": []}
             self._dump_budget = DUMP_LINES
