@@ -207,3 +207,19 @@ def test_a_line_known_only_by_its_httpd_code_is_found_in_a_large_log(tmp_path, e
     for use_grep in (True, False):  # the searcher's path, and Python's needle search
         found = json.loads(_facts(log, use_grep, monkeypatch))
         assert found["events"] == every["events"], use_grep
+
+
+def test_what_a_bare_line_follows_is_read_from_the_file_around_it(tmp_path, engine, monkeypatch):
+    """The searcher's path reads the 16 KiB before a bare Python line from the file: the same
+    Apache line as Python's block-by-block reading, here 10 KiB back, across a 1 MiB block boundary."""
+    noise = b"[Sun Nov 22 16:31:07.000001 2026] [ssl:info] [pid 9:tid 1] AH01964: Connection to child 3 established\n"
+    home = (b"[Sun Nov 22 16:51:08.000000 2026] [wsgi:warn] [pid 7:tid 7] mod_wsgi (pid=7): Unable to stat "
+            b"Python home /srv/old. Python interpreter may not be able to be initialized correctly.\n")
+    gap = (b"    " + b"v" * 507 + b"\n") * 20  # 10 KiB: the bare line just after the first 1 MiB
+    head = noise * (((1 << 20) - len(home) - len(gap) + 300) // len(noise))
+    log = tmp_path / "error.log"
+    log.write_bytes(head + home + gap + b"Fatal Python error: init_fs_encoding: failed\n" + noise * 100)
+    searched = json.loads(_facts(log, True, monkeypatch))
+    assert searched == json.loads(_facts(log, False, monkeypatch))
+    example = searched["events"]["fatal-python-error"]["examples"][0]
+    assert example["after"]["line"] == example["line"] - 21 and "Unable to stat" in example["after"]["text"]
