@@ -190,6 +190,12 @@ def test_needles_become_one_extended_regular_expression():
     assert prefilter.alternation([b"mod_wsgi (", b"a.b", b"x|y"]) == rb"mod_wsgi \(|a\.b|x\|y"
 
 
+def test_needles_with_a_common_start_are_grouped_for_ripgrep():
+    codes = [b"AH00052", b"AH00094", b"AH01630"]
+    assert prefilter.factored([b"mod_wsgi (", *codes, b"mod_python"]) == rb"mod_wsgi \(|mod_python|AH0(?:0052|0094|1630)"
+    assert prefilter.factored([b"AH0", *codes]) == b"AH0"
+
+
 def test_a_line_known_only_by_its_httpd_code_is_found_in_a_large_log(tmp_path, engine, monkeypatch):
     """The classifier knows AH00052 or AH01630 by the code alone (a reworded or translated httpd
     says it in other words): the search of a large log must not pass over such a line."""

@@ -1,8 +1,10 @@
 """Scan error-log blocks fast and keep what matters: counts and a few examples per event.
 
 Most lines of a real log are requests and application output. Rather than looking at every line
-in Python, each block is searched once per needle (:data:`~wsgidoctor.messages.signatures.NEEDLES`)
-with ``bytes.find``; only the lines containing a needle are decoded and classified. Python's
+in Python, only the lines containing a needle (:data:`~wsgidoctor.messages.signatures.NEEDLES`)
+are decoded and classified: in a large file, those a searcher prints (:meth:`LogScanner.feed_found`,
+:mod:`.prefilter`), else each block is searched once per needle with ``bytes.find``
+(:meth:`LogScanner.feed`). Python's
 path-configuration dump, whose lines carry no needle, is read line by line from its header on.
 Memory stays bounded: per event a count, the first and last few examples, and a capped tally.
 """
