@@ -123,16 +123,19 @@ def test_a_searcher_that_dies_midway_changes_nothing(big_log, engine, parts, mon
     assert _facts(big_log, True, monkeypatch, parts) == expected
 
 
-def test_a_searcher_that_stops_before_the_end_is_not_trusted(big_log, monkeypatch, tmp_path):
-    """Exit status 0 but output cut short (no sentinel line): the missing lines are searched in Python."""
-    fake = tmp_path / "bin" / "grep"
+@pytest.mark.parametrize("searcher,parts", [("grep", 2), ("rg", 1)])
+def test_a_searcher_that_stops_before_the_end_is_not_trusted(big_log, searcher, parts, monkeypatch, tmp_path):
+    """Exit status 0 but output cut short: grep fed through pipes prints no sentinel line, and
+    ripgrep reading the file itself leaves the file's offset short of its end. The missing lines
+    are searched in Python."""
+    fake = tmp_path / "bin" / searcher
     fake.parent.mkdir()
-    fake.write_text(f"#!/bin/sh\n{shutil.which('grep')} \"$@\" | head -n 50\nexit 0\n")
+    fake.write_text(f"#!/bin/sh\n{shutil.which(searcher)} \"$@\" | head -n 50\nexit 0\n")
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setattr(prefilter, "ENGINES", ("grep",))
+    monkeypatch.setattr(prefilter, "ENGINES", (searcher,))
     expected = _facts(big_log, False, monkeypatch)
     monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
-    assert _facts(big_log, True, monkeypatch, 2) == expected
+    assert _facts(big_log, True, monkeypatch, parts) == expected
 
 
 def test_without_any_searcher_python_searches(big_log, monkeypatch, tmp_path):
@@ -171,19 +174,6 @@ def test_found_lines_carry_their_line_numbers_and_offsets(tmp_path, engine, part
         assert not hits.failed and hits.lines_before(len(data)) == len(lines) - 1
     starts = [sum(len(l) + 1 for l in lines[:i]) for i in range(len(lines))]
     assert found == [(starts[i], i, lines[i], starts[i] + len(lines[i])) for i in (0, 2, 4, 6)]
-
-
-def test_a_searcher_reading_the_file_that_stops_before_the_end_is_not_trusted(big_log, monkeypatch, tmp_path):
-    """ripgrep reads the file itself: exit status 0 but it stopped early (its output cut short);
-    the file's offset says so, and the missing lines are searched in Python."""
-    fake = tmp_path / "bin" / "rg"
-    fake.parent.mkdir()
-    fake.write_text(f"#!/bin/sh\n{shutil.which('rg')} \"$@\" | head -n 50\nexit 0\n")
-    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setattr(prefilter, "ENGINES", ("rg",))
-    expected = _facts(big_log, False, monkeypatch)
-    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
-    assert _facts(big_log, True, monkeypatch, 1) == expected
 
 
 def test_needles_become_one_extended_regular_expression():
