@@ -103,21 +103,26 @@ class EventStats:
 
     def add(self, line: LogLine, fields: dict[str, str], context: Optional[dict[str, Any]],
             source: Optional[str] = None) -> None:
-        self.count += 1
-        if self.count == 1:
-            self.first, self.first_time = line.number, line.time
-        self.last, self.last_time = line.number, line.time
-        if len(self.head) < EXAMPLES:
-            self.head.append(_example(line, fields, context, source))
-        else:  # made into an example only if it is still among the last ones at the end
+        count = self.count = self.count + 1
+        number, time = line.number, line.time
+        if count == 1:
+            self.first, self.first_time = number, time
+        self.last, self.last_time = number, time
+        if count > EXAMPLES:  # made into an example only if it is still among the last ones at the end
             self.tail.append((line, fields, context, source))
+        else:
+            self.head.append(_example(line, fields, context, source))
         if self.key:
             value = fields.get(self.key)
             if value is not None:
-                if value in self.by or len(self.by) < TALLY_LIMIT:
-                    self.by[value] = self.by.get(value, 0) + 1
+                by = self.by
+                seen = by.get(value)
+                if seen is not None:
+                    by[value] = seen + 1
+                elif len(by) < TALLY_LIMIT:
+                    by[value] = 1
                 else:
-                    self.by["(other)"] = self.by.get("(other)", 0) + 1
+                    by["(other)"] = by.get("(other)", 0) + 1
 
     def to_json(self) -> dict[str, Any]:
         return {"count": self.count, "first": self.first, "last": self.last,
