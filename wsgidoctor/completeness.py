@@ -16,6 +16,7 @@ from typing import Any, Iterable, Mapping, Optional
 from wsgidoctor.core import facts as F
 from wsgidoctor.core.catalogue import derivation, finding, rule
 from wsgidoctor.core.model import Evidence, Finding, Severity
+from wsgidoctor.install.rules import MEMORY_LIMIT_HIT
 
 NOT_EXAMINED = finding(
     "sections-not-examined", Severity.WARNING, "general",
@@ -37,8 +38,6 @@ def _first_error(facts: dict[str, Any]) -> Optional[str]:
     return None
 
 
-#: How a command stopped at wsgidoctor's memory limit is described (core.subprocesses).
-_MEMORY_LIMIT_HIT = "stopped at wsgidoctor's memory limit"
 _MEMORY_FIX = ("find what makes httpd need that much memory to read the configuration (Defines or "
                "variables expanded into each other, a huge Include): `apachectl -t` shows it")
 _WRONG_BINARY_FIX = "pass --httpd naming the real Apache httpd binary"
@@ -50,7 +49,7 @@ def _apache(facts: dict[str, Any]) -> Optional[dict[str, str]]:
     cmd = F.get(facts, "install.version_command") or {}
     why = cmd.get("error") or (f"exit code {cmd['exit_code']}" if cmd.get("exit_code") else "it printed no version")
     return {"reason": f"`{cmd.get('command') or 'httpd -V'}` gave no build information ({why})",
-            "fix": _MEMORY_FIX if _MEMORY_LIMIT_HIT in str(why) else _WRONG_BINARY_FIX}
+            "fix": _MEMORY_FIX if MEMORY_LIMIT_HIT in str(why) else _WRONG_BINARY_FIX}
 
 
 def _modules_cut(facts: dict[str, Any]) -> Optional[dict[str, str]]:
@@ -81,7 +80,7 @@ def _modules(facts: dict[str, Any]) -> Optional[dict[str, str]]:
     error = _first_error(facts) or cmd.get("error") or "no module list"
     fix = ("fix the configuration error shown (or pass --config/--server-root for the configuration "
            "the server really uses)") if F.get(facts, "apache.version") else _WRONG_BINARY_FIX
-    if _MEMORY_LIMIT_HIT in str(cmd.get("error") or ""):
+    if MEMORY_LIMIT_HIT in str(cmd.get("error") or ""):
         fix = _MEMORY_FIX
     return {"reason": f"`{cmd.get('command') or 'httpd -M'}` listed no modules: {error}", "fix": fix}
 
@@ -143,6 +142,23 @@ def _python(facts: dict[str, Any]) -> Optional[dict[str, str]]:
 _CHECKS = {"apache": _apache, "modules": _modules, "mutex": _mutex, "config": _config, "linkage": _linkage,
            "python": _python}
 
+#: What is not known when the binary did not answer as Apache httpd (``install.httpd_identified``):
+#: the sections that need httpd's own answer, beyond its build and modules.
+_NEED_HTTPD = {
+    "mutex": "the accept mutex it uses is unknown (the mechanisms shown are those of the APR headers found)",
+    "config": "its configuration was not read",
+    "wsgi": "its mounts and its MPM's threading are unknown (what is shown is the default)",
+    "errorlog": "its error log is unknown (its configuration names it)",
+}
+
+
+def _not_httpd(facts: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    if F.get(facts, "install.httpd_identified") is not False:
+        return {}
+    binary = F.get(facts, "install.httpd") or "httpd"
+    return {section: {"reason": f"`{binary}` did not answer as Apache httpd: {what}", "fix": _WRONG_BINARY_FIX}
+            for section, what in _NEED_HTTPD.items()}
+
 
 @derivation(order=90)
 def incomplete_sections(facts: Mapping[str, Any]) -> Optional[dict[str, Any]]:
@@ -156,6 +172,8 @@ def incomplete_sections(facts: Mapping[str, Any]) -> Optional[dict[str, Any]]:
         entry = check(facts)
         if entry:
             found[section] = entry
+    for section, entry in _not_httpd(facts).items():
+        found.setdefault(section, entry)
     return {"incomplete": found} if found else None
 
 

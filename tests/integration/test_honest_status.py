@@ -31,6 +31,31 @@ def test_httpd_bin_true_is_an_error_not_a_healthy_report():
     assert "✓ Apache build" not in done.stdout and "? Apache build" in done.stdout
 
 
+def _garbage_script(where: Path) -> str:
+    script = where / "not-httpd.sh"
+    script.write_text("#!/bin/sh\necho \"usage: frobnicate [-x] $*\"\necho 'Syntax error on line 1 of x:'\nexit 64\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+@pytest.mark.parametrize("binary", ["/bin/false", "/bin/true", "/usr/bin/python3", "garbage script"])
+def test_a_program_that_is_not_httpd_is_said_so_once_and_nothing_it_did_is_called_a_refusal(binary, tmp_path):
+    """Its -M failure is not Apache refusing a configuration, and the accept mutex, the
+    configuration, the mounts and the error log of an httpd that never answered are not examined."""
+    binary = _garbage_script(tmp_path) if binary == "garbage script" else binary
+    data, code = report("--httpd", binary)
+    assert code == 2 and data["facts"]["install"]["httpd_identified"] is False
+    errors = [f for f in data["findings"] if f["severity"] == "error"]
+    assert [f["id"] for f in errors] == ["httpd-command-failed"], [(f["id"], f["detail"]) for f in errors]
+    assert "not Apache httpd" in errors[0]["detail"] and "--httpd /usr/sbin/apache2" in errors[0]["fix"]
+    assert {i["section"] for i in data["summary"]["incomplete"]} >= {"apache", "modules", "mutex", "config",
+                                                                      "wsgi", "errorlog"}
+    done = wsgidoctor("check", "--httpd", binary)
+    assert done.returncode == 2
+    assert "refuses" not in done.stdout and "apache-config-rejected" not in done.stdout
+    assert "? Accept mutex" in done.stdout and "✓ Accept mutex" not in done.stdout
+
+
 def test_a_configuration_httpd_cannot_load_is_an_error_and_the_modules_section_is_incomplete(tmp_path):
     conf = write_case(tmp_path / "etc", "LoadModule nothing_module /nonexistent/mod_nothing.so\n")
     data, code = report("--config", str(conf))

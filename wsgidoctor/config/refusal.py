@@ -7,7 +7,8 @@ reports exactly one finding: the finding of its event where the event has one (t
 fix as when the message is seen in an error log), ``directive-wrong-context`` for a directive in
 the wrong section, and otherwise ``apache-config-rejected`` with the likely cause. Each names the
 message, the file and line and the Include chain. A non-zero exit of ``httpd -M`` without any
-parsable message is a refusal too.
+parsable message is a refusal too - when it is Apache's: a binary that did not answer as Apache
+httpd (``install.httpd_identified`` false) refuses nothing.
 """
 
 from __future__ import annotations
@@ -100,6 +101,8 @@ def _event_finding(err: Mapping[str, Any], facts: dict[str, Any]) -> Optional[tu
 
 @rule
 def configuration_refused(facts: dict[str, Any]) -> Iterable[Finding]:
+    if F.get(facts, "install.httpd_identified") is False:
+        return  # not Apache answering (install's httpd-command-failed says so): nothing refused
     unreadable = unreadable_by_wsgidoctor(facts)
     errors = refusing_errors(facts)
     grouped: dict[str, tuple[FindingSpec, list[str], list[Evidence], str, Optional[str]]] = {}

@@ -263,6 +263,8 @@ def refusal(report: Report) -> Optional[str]:
     from wsgidoctor.apache.unreadable import refusing_errors, unreadable_by_wsgidoctor
 
     f = report.facts
+    if F.get(f, "install.httpd_identified") is False:
+        return None  # the program examined is not Apache: it refuses nothing (httpd-command-failed)
     errors = refusing_errors(f)
     if errors:
         first = errors[0]
