@@ -23,17 +23,21 @@ MISSING_HOME = "/srv/wsgidoctor-test-missing-home"
 pytestmark = pytest.mark.apache
 
 
-def _run_apache(config: str, until: bytes, timeout: float = 20.0, request: bool = False) -> Path:
+HEALTHY_APP = "def application(environ, start_response):\n    start_response('200 OK', [])\n    return [b'ok']\n"
+
+
+def _run_apache(config: str, until: bytes, timeout: float = 20.0, request: bool = False,
+                app: str = HEALTHY_APP) -> Path:
     """Start apache2 with ``config`` (in a fresh directory www-data can read) through the launcher,
-    optionally send it one request once it is up, wait until its error log contains ``until``,
+    optionally send it one request once it is up (to ``app``, the source of app.wsgi), wait until
+    its error log contains ``until``,
     stop it, and return a copy of the log."""
     if not (os.path.exists(APACHE) and os.path.exists(f"{MODULES}/mod_wsgi.so")):
         pytest.skip("Debian's apache2 and libapache2-mod-wsgi-py3 are not installed")
 
     def render(tmp: str, ports: dict) -> str:
         root = Path(tmp)
-        (root / "app.wsgi").write_text("def application(environ, start_response):\n"
-                                       "    start_response('200 OK', [])\n    return [b'ok']\n")
+        (root / "app.wsgi").write_text(app)
         (root / "private").mkdir(mode=0o700)
         return config.format(root=root, port=ports["main"], modules=MODULES)
 
@@ -146,3 +150,24 @@ def test_a_healthy_server_with_and_without_a_daemon_group_raises_no_alarm():
     assert "Starting process 'app'" in text and "Initializing Python" in text  # both modes ran
     found = {f.id: f for f in diagnose({"errorlog": facts})}
     assert set(found) == {"errorlog-last-startup"}, {i: f.detail for i, f in found.items()}
+
+
+def test_an_exception_raised_while_handling_a_request_is_the_script_exception_finding():
+    """mod_wsgi 4.x (as 3.x) logs "Exception occurred processing WSGI script" and the traceback,
+    with no "Failed to exec" line: the application raised during the request, it did not fail to load."""
+    app = "def application(environ, start_response):\n    raise RuntimeError('raised by the test application')\n"
+    # In a daemon group: an embedded child that logged the exception outlives SIGTERM here (10 s more)
+    config = BASE + ("WSGISocketPrefix {root}/wsgi\nWSGIDaemonProcess app threads=1\n"
+                     "WSGIScriptAlias /app {root}/app.wsgi process-group=app\n")
+    log = _run_apache(config, until=b"raised by the test application", request=True, app=app)
+    try:
+        facts = scan_file(str(log))
+        text = log.read_text()
+    finally:
+        shutil.rmtree(log.parent, ignore_errors=True)
+    assert "Exception occurred processing WSGI script" in text and "Failed to exec" not in text
+    found = {f.id: f for f in diagnose({"errorlog": facts})}
+    errors = {i for i, f in found.items() if f.severity is not Severity.INFO}
+    assert errors == {"wsgi-script-load-failed"}, {i: f.detail for i, f in found.items()}
+    detail = found["wsgi-script-load-failed"].detail
+    assert "app.wsgi raised an exception" in detail and not detail.startswith("Loading")

@@ -27,6 +27,16 @@ def _problems(found):
     return {i for i, f in found.items() if f.severity.value != "info"}
 
 
+def test_apache_22_exception_occurred_line_names_the_script_whose_import_failed():
+    """mod_wsgi 3.x's "Exception occurred processing WSGI script" is the script's failure: the
+    import error of its traceback is that script's, with the extension built for another Python."""
+    found = _findings(scan_file(str(_file("apache-2.2-old-format-earthenterprise"))))
+    assert _problems(found) == {"wsgi-script-import-failed"}
+    detail = found["wsgi-script-import-failed"].detail
+    assert detail.startswith("Loading /opt/google/gehttpd/wsgi-bin/serve/push/stream/stream_push_app.wsgi failed")
+    assert "PyUnicodeUCS2_D" in detail and "other Unicode width" in detail
+
+
 def test_amazon_linux_mod_wsgi_3_5_untagged_patch_mismatch():
     facts = scan_file(str(_file("amazon-linux-eb")))
     b = facts["banner"]

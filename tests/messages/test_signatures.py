@@ -122,6 +122,9 @@ SAMPLES = [
      "script-exec-failed", {"script": "/srv/app/app.wsgi"}),
     (P + "[client 1.2.3.4:5] mod_wsgi (pid=1): Target WSGI script '/srv/app.wsgi' cannot be loaded as Python "
      "module.", "script-exec-failed", {"script": "/srv/app.wsgi"}),
+    ("[Thu Mar 23 19:02:08 2017] [error] mod_wsgi (pid=1965): Exception occurred processing WSGI script "
+     "'/opt/google/gehttpd/wsgi-bin/serve/push/stream/stream_push_app.wsgi'.", "script-exec-failed",
+     {"script": "/opt/google/gehttpd/wsgi-bin/serve/push/stream/stream_push_app.wsgi"}),
     (P + "WSGI0174: ImportError exception raised processing WSGI script '/srv/app.wsgi' for main interpreter "
      "in embedded mode.", "script-exec-failed", {"script": "/srv/app.wsgi", "exception": "ImportError"}),
     (P + "[remote 1.2.3.4:5] ModuleNotFoundError: No module named 'django'", "import-error",

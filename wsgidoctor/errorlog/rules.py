@@ -229,10 +229,13 @@ SCRIPT_IMPORT_FAILED = finding(
 
 SCRIPT_LOAD_FAILED = finding(
     "wsgi-script-load-failed", Severity.ERROR, SECTION,
-    "The WSGI script raises an exception when loaded",
+    "The WSGI script raises an exception (when loaded or handling a request)",
     """mod_wsgi logged "Failed to exec Python script file" (older versions: "Target WSGI script
-    cannot be loaded as Python module"; mod_wsgi 6: WSGI0109/WSGI0174): executing the WSGI script
-    raised an exception, so every request to it fails with 500. The traceback follows in the log.""",
+    cannot be loaded as Python module"; mod_wsgi 6: WSGI0109/WSGI0110): executing the WSGI script
+    raised an exception, so every request to it fails with 500. Or it logged only "Exception
+    occurred processing WSGI script" (mod_wsgi 3.x and 4.x; mod_wsgi 6: "<type> exception raised
+    processing WSGI script", WSGI0174): the application raised an exception while handling a
+    request, and that request failed with 500. Either way the traceback follows in the log.""",
     "Read the traceback after the quoted line and fix the exception (run the script with the same "
     "Python and settings to reproduce it).",
 )
@@ -937,17 +940,23 @@ def _application_events(f: dict[str, Any], view: LogView) -> Iterable[Finding]:
     tied = [ex for ex in (imports.get("examples") if imports else None) or ()
             if (ex.get("fields") or {}).get("script")]
     if failed and imports and (tied or not any(ex.get("pid") for ex in failed.get("examples") or ())):
-        modules = view.tally(imports) or ", ".join(view.values(imports, "module"))
         scripts = ", ".join(view.values(failed, "script"))
-        xy = _python_xy(f, view)
-        detail = (f"Loading {scripts} failed ({view.cite(failed)}) on an import error: missing "
-                  f"{modules} ({view.cite(imports)}).")
-        if xy:
-            detail += f" mod_wsgi runs Python {xy}; the environment providing these must be of that version."
+        detail = f"Loading {scripts} failed ({view.cite(failed)}) on an import error: " + _import_detail(f, view, imports)
         yield _make(SCRIPT_IMPORT_FAILED, view, detail, view.evidence(failed, imports), [failed, imports])
     elif imports and not failed:
         # The "Failed to exec" line is not in the text (cut, or a bare pasted traceback line).
-        yield _make(SCRIPT_IMPORT_FAILED, view, _import_detail(f, view, imports), view.evidence(imports), [imports])
+        detail = "Python code under mod_wsgi failed on an import error: " + _import_detail(f, view, imports)
+        yield _make(SCRIPT_IMPORT_FAILED, view, detail, view.evidence(imports), [imports])
+    elif failed and _request_time(failed):
+        raised = _unexplained(view, failed)
+        if raised:  # else each exception is another finding's cause (ASCII locale, syntax error...)
+            scripts = ", ".join(dict.fromkeys(str((ex.get("fields") or {}).get("script")) for ex in raised))
+            places = ", ".join(view.where(ex.get("line")) for ex in raised[:3])
+            detail = (f"{scripts} raised an exception ({places}"
+                      + (f", {failed.get('count')} such lines in all" if failed.get("count", 0) > 1 else "")
+                      + "): the traceback after that line names it and where it was raised.")
+            evidence = [Evidence(view.path, str(ex.get("text") or ""), ex.get("line")) for ex in raised[:3]]
+            yield _make(SCRIPT_LOAD_FAILED, view, detail, evidence, [failed])
     elif failed:
         yield _make(SCRIPT_LOAD_FAILED, view, f"Loading {', '.join(view.values(failed, 'script'))} raised an "
                     f"exception ({view.cite(failed)}).", view.evidence(failed), [failed])
@@ -961,10 +970,44 @@ def _application_events(f: dict[str, Any], view: LogView) -> Iterable[Finding]:
         yield from _client_denied(f, view, ev)
 
 
+#: The wording of the lines that say a script failed to load (the rest say only that it raised).
+_LOAD_WORDING = ("Python script file", "as Python module")
+
+
+def _request_time(failed: Mapping[str, Any]) -> bool:
+    """Whether every line of the event only says that the script raised ("Exception occurred
+    processing", WSGI0174) and none that loading it failed: an exception while handling a request."""
+    texts = [str(ex.get("text") or "") for ex in failed.get("examples") or ()]
+    return bool(texts) and not any(w in t for t in texts for w in _LOAD_WORDING)
+
+
+#: Events that name the exception a script raised, whose own findings say more than "it raised":
+#: the traceback after "Exception occurred processing" ends in them, or they come just before it.
+_EXPLAINING = ("unicode-ascii", "script-compile-failed", "interpreter-change")
+#: How many lines after its "Exception occurred processing" line a traceback may end, and before
+#: it the line that says why it failed may be (lines of a paste wrapped at 80 columns count each).
+_TRACEBACK_LINES, _BEFORE_LINES = 200, 10
+
+
+def _unexplained(view: LogView, failed: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The examples of an exception raised by a script that no more specific event of the same
+    process, just before it or in its traceback, explains."""
+    explaining = [ex for name in _EXPLAINING for ex in ((view.event(name) or {}).get("examples") or ())]
+
+    def explained(ex: Mapping[str, Any]) -> bool:
+        line = ex.get("line")
+        return line is not None and any(
+            e.get("pid") == ex.get("pid") and isinstance(e.get("line"), int)
+            and line - _BEFORE_LINES <= e["line"] <= line + _TRACEBACK_LINES for e in explaining)
+
+    return [ex for ex in failed.get("examples") or () if not explained(ex)]
+
+
 def _import_detail(f: dict[str, Any], view: LogView, imports: Mapping[str, Any]) -> str:
-    """What an ImportError with no "Failed to exec" line before it says."""
+    """What an ImportError says: the module (or the quoted line), an extension built for another
+    Python, and the Python mod_wsgi runs."""
     modules = view.tally(imports) or ", ".join(view.values(imports, "module"))
-    detail = f"Python code under mod_wsgi failed on an import error: {modules or 'see the quoted line'} ({view.cite(imports)})."
+    detail = f"{'missing ' + modules if modules else 'see the quoted line'} ({view.cite(imports)})."
     symbols = [s for s in (_UNDEFINED_IN.search(str((ex.get("fields") or {}).get("detail") or ""))
                            for ex in imports.get("examples") or ()) if s]
     if symbols:

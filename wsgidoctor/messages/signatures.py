@@ -139,10 +139,14 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType("accept-mutex-failed", ('mutex',),
               _re(r"couldn't (?P<op>grab|release) the accept mutex|apr_proc_mutex_(?P<op2>lock|unlock) failed"),
               codes=("AH00144", "AH00146"), key="errno"),
-    EventType("script-exec-failed", ('Python script file', 'as Python module', 'exception raised processing'),
+    # "Exception occurred processing" is mod_wsgi 3.x/4.x's line before a traceback (at load and
+    # during a request); mod_wsgi 6 says "<type> exception raised processing" (WSGI0174).
+    EventType("script-exec-failed", ('Python script file', 'as Python module', 'exception raised processing',
+                                     'Exception occurred processing'),
               _re(r"(?:Failed to exec|Unable to execute) Python script file '(?P<script>[^']*)'"
                   r"|Target WSGI script '(?P<script2>[^']*)' cannot be loaded as Python module"
-                  r"|(?P<exception>\w+) exception raised processing WSGI script '(?P<script3>[^']*)'"),
+                  r"|(?P<exception>\w+) exception raised processing WSGI script '(?P<script3>[^']*)'"
+                  r"|Exception occurred processing WSGI script '(?P<script4>[^']*)'"),
               codes=("WSGI0109", "WSGI0110"), key="script"),
     EventType("import-error", ('Error: ',),
               _re(r"^(?P<exception>ModuleNotFoundError|ImportError): (?P<detail>.*)"), key="module"),
