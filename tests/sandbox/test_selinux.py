@@ -78,3 +78,24 @@ def test_apparmor_denials_from_real_kernel_logs() -> None:
                            str(APPARMOR / "denied-wsgi-exec.txt")], capture_output=True, text=True, timeout=60)
     (f,) = json.loads(proc.stdout)["findings"]
     assert "exec /bin/uname" in f["detail"] and "`/bin/uname ix,`" in f["fix"]
+
+
+def test_denials_and_labels_of_several_inputs_are_all_kept() -> None:
+    """Two audit logs (and two ls -Z outputs) given to one analyze: each adds its observations; the
+    same log given twice does not count its denials twice."""
+    report = analyze("avc-cobbler-wsgi.txt", "avc-ipa-wsgi.txt", "avc-ipa-wsgi.txt",
+                     "ls-Z-home-centos.txt", "ls-dZ-log-dir.txt")
+    assert sorted(d["target_type"] for d in report["facts"]["selinux"]["denials"]) == [
+        "cobbler_var_log_t", "dirsrv_unit_file_t"]
+    details = [f["detail"] for f in report["findings"] if f["id"] == "selinux-denial"]
+    assert len(details) == 2 and any("cobbler_var_log_t" in d for d in details)
+    assert len(report["facts"]["selinux"]["labels"]) == 2
+    assert [f["id"] for f in report["findings"] if f["id"] == "selinux-label-unreadable"]
+
+
+def test_apparmor_denials_of_two_kernel_logs_are_both_kept() -> None:
+    proc = subprocess.run([sys.executable, "-m", "wsgidoctor", "analyze", "--json", "--no-redact",
+                           str(APPARMOR / "denied-static-file.txt"), str(APPARMOR / "denied-wsgi-exec.txt")],
+                          capture_output=True, text=True, timeout=60)
+    details = [f["detail"] for f in json.loads(proc.stdout)["findings"] if f["id"] == "apparmor-denial"]
+    assert any("fontawesome-webfont.eot" in d for d in details) and any("exec /bin/uname" in d for d in details)

@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Optional
 
+from wsgidoctor.core import facts as F
 from wsgidoctor.core.errors import InputError
 from wsgidoctor.core.lazyre import lazy_re
 from wsgidoctor.core.model import RawOutput, Report
@@ -110,7 +111,7 @@ def _analyse_input(report: Report, opened: "OpenedInput", kind: Optional[str]) -
         data = without_partial_character(data[:MAX_PASTE_BYTES])
     found = paste_facts(read_paste(data, kind), label, forced=kind is not None)
     for fragment in found.fragments:
-        areas.absorb(report, fragment, ())
+        areas.absorb(report, with_earlier_observations(report.facts, fragment), ())
     raw = list(found.raw)
     if cut and raw:  # the last segment ends where reading stopped
         raw[-1] = dataclasses.replace(raw[-1], truncated=True)
@@ -121,6 +122,22 @@ def _analyse_input(report: Report, opened: "OpenedInput", kind: Optional[str]) -
     report.notes.append(f"{label}: not recognised: no output or message wsgidoctor understands was found "
                         f"(known: {', '.join(sorted(known_kinds()))}); use --as KIND to say what it is")
     return 0
+
+
+def with_earlier_observations(facts: dict[str, Any], fragment: dict[str, Any]) -> dict[str, Any]:
+    """``fragment`` with the observations earlier inputs gave put before its own (the lists a parser
+    ``accumulates``: two audit logs' denials are both kept, where merging would keep the last's)."""
+    for path in sorted({p for parser in areas.parsers().values() for p in parser.accumulates}):
+        earlier, later = F.get(facts, path), F.get(fragment, path)
+        if isinstance(earlier, list) and earlier and isinstance(later, list):
+            seen = {_key(item) for item in earlier}
+            F.set_path(fragment, path, earlier + [item for item in later if _key(item) not in seen])
+    return fragment
+
+
+def _key(item: Any) -> str:
+    """A hashable identity of an observation (a denial seen in two inputs is one denial)."""
+    return json.dumps(item, sort_keys=True, default=str)
 
 
 def known_kinds() -> frozenset[str]:

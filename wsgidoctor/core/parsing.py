@@ -25,6 +25,9 @@ class Parser:
     detect: Callable[[list[str]], float]  # confidence 0..1 that these clean lines are this kind
     #: For inputs too large to hold in memory (error logs): parse from a binary file object.
     parse_file: Optional[Callable[[IO[bytes]], dict[str, Any]]] = None
+    #: Dotted paths of the list facts that are observations (denials, labels): across the inputs
+    #: of one ``analyze`` they add up, where any other fact of a later input replaces an earlier one.
+    accumulates: tuple[str, ...] = ()
 
 
 def safe_parse(parser: Parser, text: str) -> dict[str, Any]:

@@ -42,4 +42,4 @@ def parse_profiles(text: str) -> list[dict[str, str]]:
 
 
 PARSER = Parser(kind="apparmor", description="AppArmor denials (kernel log, apparmor=\"DENIED\")",
-                parse=parse, detect=detect)
+                parse=parse, detect=detect, accumulates=("apparmor.denials",))

@@ -86,7 +86,8 @@ def detect_avc(lines: list[str]) -> float:
 PARSERS = (
     Parser(kind="getsebool", description="getsebool -a (SELinux booleans)", parse=parse_getsebool,
            detect=detect_getsebool),
-    Parser(kind="ls-Z", description="ls -Z / ls -dZ (SELinux file labels)", parse=parse_ls_z, detect=detect_ls_z),
+    Parser(kind="ls-Z", description="ls -Z / ls -dZ (SELinux file labels)", parse=parse_ls_z, detect=detect_ls_z,
+           accumulates=("selinux.labels",)),
     Parser(kind="avc", description="ausearch -m avc / audit.log (SELinux denials)", parse=parse_avc,
-           detect=detect_avc),
+           detect=detect_avc, accumulates=("selinux.denials",)),
 )
