@@ -115,7 +115,10 @@ def first_blocked(path: str, who: Identity, want_dir: bool = False) -> Optional[
     """
     absolute = os.path.abspath(path)
     routes = [absolute]
-    real = os.path.realpath(absolute)
+    try:
+        real = os.path.realpath(absolute)
+    except OSError:  # a link wsgidoctor itself may not follow (/proc/<pid>/root of another process)
+        real = absolute
     if real != absolute:
         routes.append(real)
     for route in routes:

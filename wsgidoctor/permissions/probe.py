@@ -5,7 +5,10 @@ For each WSGI mount: the script (Apache's child stats it, the process that runs 
 python-home and each python-path entry (read by the process running Python); for each ``Alias``
 to a directory: the directory (Apache's child serves its files). Each path is walked from ``/``
 with the mode bits and POSIX ACLs of every directory evaluated for that user's uid and groups
-(:mod:`wsgidoctor.linkage.access`), without switching user. The socket prefix, mod_wsgi.so and
+(:mod:`wsgidoctor.linkage.access`). Run as root, each path is then also tried as that user
+(``setpriv`` to its uid and groups, then ``cd``/``ls`` or an open for reading, in one shell per
+user): the kernel's answer (``as_user``) catches what mode bits and ACLs cannot show (NFS
+root_squash, FUSE without allow_other, /proc's magic links). The socket prefix, mod_wsgi.so and
 libpython are not repeated here: the config and linkage areas examine them (mod_wsgi.so and
 libpython are mapped by the root parent before it switches user).
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import shutil
 from typing import Any, Iterable, Optional
 
 from wsgidoctor.core.hookspec import NotApplicable, Probe, ProbeContext, ProbeOutput
@@ -111,6 +115,48 @@ def examine(config: dict[str, Any], apache_user: Optional[str], apache_group: Op
     return out
 
 
+#: Prints, for each path given, whether this process reaches it: a directory entered and listed,
+#: a file opened for reading (the kernel decides, with every mount option and security module).
+_TRY_PATHS = ('for p do if [ -d "$p" ]; then (cd "$p" && ls . >/dev/null 2>&1) 2>/dev/null; '
+              'else (: < "$p") 2>/dev/null; fi && echo reachable || echo denied; done')
+
+
+def _setpriv_argv(user: str, group: Optional[str]) -> Optional[list[str]]:
+    """``setpriv`` switching to the uid, gid and groups ``identity`` gives (None if unknown)."""
+    setpriv = shutil.which("setpriv", path="/usr/bin:/bin:/usr/sbin:/sbin")
+    who = identity(user, group)
+    if setpriv is None or who is None:
+        return None
+    try:
+        gid = (grp.getgrgid(int(group[1:])).gr_gid if group.startswith("#") else grp.getgrnam(group).gr_gid) \
+            if group else pwd.getpwnam(who.name).pw_gid
+    except (KeyError, ValueError):
+        return None
+    groups = ",".join(str(g) for g in sorted(who.gids))
+    return [setpriv, f"--reuid={who.uid}", f"--regid={gid}", f"--groups={groups}" if groups else "--clear-groups",
+            "--", "/bin/sh", "-c", _TRY_PATHS, "sh"]
+
+
+def try_as_users(ctx: ProbeContext, checks: list[dict[str, Any]], groups: dict[str, Optional[str]]) -> None:
+    """As root, set ``as_user`` (``reachable``/``denied``, the kernel's answer) on every check of a
+    path that exists, trying each user's paths in one command as that user; left unset otherwise."""
+    if os.geteuid() != 0:
+        return
+    by_user: dict[str, list[dict[str, Any]]] = {}
+    for item in checks:
+        if item.get("exists"):
+            by_user.setdefault(item["user"], []).append(item)
+    for user, items in by_user.items():
+        argv = _setpriv_argv(user, groups.get(user))
+        if argv is None:
+            continue
+        result = ctx.run([*argv, *(i["path"] for i in items)], env={"PATH": "/usr/bin:/bin"}, cwd="/")
+        answers = result.stdout.split() if not result.error and result.returncode == 0 else []
+        if len(answers) == len(items):
+            for item, answer in zip(items, answers):
+                item["as_user"] = answer
+
+
 def run(ctx: ProbeContext) -> ProbeOutput:
     config = ctx.fact("config")
     if not isinstance(config, dict) or not config.get("files"):
@@ -124,8 +170,23 @@ def run(ctx: ProbeContext) -> ProbeOutput:
         pwd.getpwnam(user) if not user.startswith("#") else None
     except KeyError:
         raise NotApplicable(f"Apache's user {user!r} does not exist on this machine") from None
-    return ProbeOutput(facts={"permissions": {"user": user, "group": group,
-                                              "checks": examine(config, user, group)}})
+    checks = examine(config, user, group)
+    try_as_users(ctx, checks, _groups_of(config, user, group))
+    return ProbeOutput(facts={"permissions": {"user": user, "group": group, "checks": checks}})
+
+
+def _groups_of(config: dict[str, Any], user: str, group: Optional[str]) -> dict[str, Optional[str]]:
+    """The group each checked user runs with: Apache's Group, a daemon group's group=."""
+    found: dict[str, Optional[str]] = {}
+    for t in _targets(config):
+        if t.get("user") or t.get("group"):
+            name = identity(t.get("user") or user, None)
+            if name is not None:
+                found.setdefault(name.name, t.get("group"))
+    apache = identity(user, None)
+    if apache is not None:
+        found[apache.name] = group
+    return found
 
 
 PROBE = Probe(name="permissions", run=run, needs=("discovery", "config"), timeout=30.0,

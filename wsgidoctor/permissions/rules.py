@@ -27,7 +27,9 @@ PATH_BLOCKED = finding(
     are missing on a component of the path", with "Target WSGI script ... unable to stat", with
     "Unable to stat Python home", or the application dies with ImportError. Mode bits and POSIX
     ACLs are both evaluated for the user's uid and groups; SELinux labels are examined
-    separately.""",
+    separately. Run as root, wsgidoctor also tries each path as that user: a refusal that mode
+    bits and ACLs do not explain comes from the file system (NFS root_squash, a FUSE mount without
+    allow_other) or a security module.""",
     "Give that user search permission on the blocking directory and no more: `setfacl -m "
     "u:www-data:x <dir>` (or `chmod o+x <dir>`), read on the files it needs, or move the project "
     "out of the home directory (e.g. under /srv).",
@@ -51,6 +53,9 @@ def _covered_elsewhere(f: dict[str, Any], item: dict[str, Any]) -> bool:
 def paths_not_accessible(f: dict[str, Any]) -> Iterable[Finding]:
     for item in F.get(f, "permissions.checks") or ():
         blocked = item.get("blocked")
+        if not blocked and item.get("as_user") == "denied":
+            yield _refused_by_the_kernel(item)
+            continue
         if not blocked or _covered_elsewhere(f, item):
             continue
         acl = f" (ACL {blocked['acl']})" if blocked.get("acl") else ""
@@ -64,3 +69,19 @@ def paths_not_accessible(f: dict[str, Any]) -> Iterable[Finding]:
                f" to a directory {item['user']} can reach, such as /srv.")
         yield PATH_BLOCKED.make(detail=detail, fix=fix, evidence=[
             Evidence(source=file, line=int(line) if line.isdigit() else None, text=item["directive"])])
+
+
+def _refused_by_the_kernel(item: dict[str, Any]) -> Finding:
+    """A path the mode bits and ACLs open to the user, which the kernel refused when tried as it."""
+    who = item["user"] + (" (the daemon group's user=)" if item.get("runner") == "daemon" else "")
+    file, _, line = item["where"].rpartition(":")
+    return PATH_BLOCKED.make(
+        detail=(f"{who} cannot reach {_WHAT.get(item['kind'], item['kind'])} {item['path']} ({item['directive']} "
+                f"at {item['where']}): the mode bits and ACLs along the path allow it, but the kernel refused it "
+                f"when wsgidoctor tried as {item['user']}. Something other than permissions refuses: the file "
+                "system (NFS with root_squash, a FUSE mount without allow_other), a /proc link, or a security "
+                "module."),
+        fix=(f"Find what refuses: `setpriv --reuid={item['user']} --regid={item['user']} --init-groups ls -ld "
+             f"{item['path']}` shows the error; move {item['path']} to a local directory {item['user']} can "
+             "reach (such as /srv), or mount the file system so that this user may read it."),
+        evidence=[Evidence(source=file, line=int(line) if line.isdigit() else None, text=item["directive"])])
