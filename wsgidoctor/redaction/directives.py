@@ -7,12 +7,15 @@
   header carries credentials (``Authorization``, ``Cookie``, ``Set-Cookie``, ``X-Api-Key``...);
 - directives that take a secret at a known place (``AuthBasicFake user PASSWORD``,
   ``LDAPTrustedGlobalCert type path PASSWORD``, ``MDExternalAccountBinding kid HMAC``);
-- any other directive whose own name says it takes a secret (``AuthLDAPBindPassword``,
-  ``SessionCryptoPassphrase``, ``OIDCClientSecret``, ``TKTAuthSecret``...), all its arguments.
+- any other directive whose own name ends with the secret it takes (``AuthLDAPBindPassword``,
+  ``SessionCryptoPassphrase``, ``OIDCClientSecret``, ``TKTAuthSecretOld``...), all its arguments.
 
-Directives that only mention a secret (``SSLPassPhraseDialog``, ``WSGIPassAuthorization``,
-``PassEnv``, ``AuthDBDUserPWQuery``...) are never among them, and an argument that is a path or an
-``exec:`` program (where the server fetches the secret from) is kept by the caller.
+A secret word elsewhere in the name says something about a secret, not that the arguments are
+one: ``ServerTokens OS`` (the Server header's detail), ``MDPrivateKeys RSA 4096`` (a key type),
+``SSLPassPhraseDialog``, ``OIDCProviderTokenEndpoint``, ``OIDCDebugMaskSecrets``. Directives whose
+name ends with the word but still take no secret are listed (``AuthFormPassword``: a form field's
+name; ``TKTAuthToken``: group names). An argument that is a path or an ``exec:`` program (where the
+server fetches the secret from) is kept by the caller.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from typing import Sequence
 
 from wsgidoctor.redaction.names import is_secret_name, words
 
-#: Words that, inside a directive's name, mean its arguments are secrets.
+#: Words that, ending a directive's name, mean its arguments are secrets.
 STRONG_WORDS = ("PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "CREDENTIAL", "APIKEY", "PRIVATEKEY")
+#: Words that may follow the secret word in such a name: which one of several secrets it is.
+_WHICH_SECRET = frozenset({"OLD", "NEW", "PREVIOUS", "NEXT"})
 #: Directives taking a secret at a known argument (0-based): every argument from there on.
 SECRET_FROM = {
     "authbasicfake": 1,           # mod_auth_basic: AuthBasicFake username password
@@ -33,11 +38,14 @@ SECRET_FROM = {
     "authldapbindpassword": 0,
     "sessioncryptopassphrase": 0,
 }
-#: Directives whose name says secret but whose arguments are not one.
+#: Directives whose name ends with a secret word but whose arguments are not one.
 _NOT_SECRET = frozenset({
     "sslpassphrasedialog", "wsgipassauthorization", "passenv", "authdbduserpwquery",
     "authdbduserrealmquery", "oidcpassidtokenas", "oidcpassrefreshtoken", "oidcpassuserinfoas",
     "oidcpassclaimsas", "sessioncryptopassphrasefile", "authtype", "cgipassauth",
+    "authformpassword",     # mod_auth_form: the name of the form field ("httpd_password")
+    "oidcpassaccesstoken",  # mod_auth_openidc: On|Off
+    "tktauthtoken",         # mod_auth_tkt: the group tokens a ticket must carry
 })
 _HEADER_DIRECTIVES = frozenset({"header", "requestheader"})
 _HEADER_ACTIONS = frozenset({"set", "add", "append", "merge", "setifempty"})
@@ -60,7 +68,10 @@ def is_secret_directive(name: str) -> bool:
     if low in SECRET_FROM:
         return True
     parts = words(name)
-    return len(parts) >= 2 and any(s in "".join(parts) for s in STRONG_WORDS)
+    while len(parts) > 2 and parts[-1] in _WHICH_SECRET:
+        parts = parts[:-1]
+    # the secret word ends the name's last word, or is its last two words joined (PASS + PHRASE)
+    return len(parts) >= 2 and any(parts[-1].endswith(s) or "".join(parts[-2:]) == s for s in STRONG_WORDS)
 
 
 @lru_cache(maxsize=1024)

@@ -40,6 +40,8 @@ _NEVER = frozenset({
     "PROXYPASS", "PROXYPASSMATCH", "PROXYPASSREVERSE", "PROXYPASSREVERSECOOKIEDOMAIN",
     "PROXYPASSREVERSECOOKIEPATH", "PROXYPASSINHERIT", "PROXYPASSINTERPOLATEENV", "SSLPASSPHRASEDIALOG",
     "AUTHDBDUSERPWQUERY", "AUTHDBDUSERREALMQUERY", "CGIPASSAUTH",
+    # Apache directives whose value says how the server behaves (``ServerTokens: OS`` in a paste)
+    "SERVERTOKENS", "MDPRIVATEKEYS", "AUTHFORMPASSWORD", "AUTHFORMUSERNAME",
 })
 #: HTTP cookies, by the exact names they travel under. A bare ``cookie`` is not one of them: it is
 #: also Apache's module magic cookie (``0x41503234``, "AP24"), which linkage diagnosis needs.
