@@ -342,3 +342,49 @@ def test_a_secret_thousands_of_characters_long_is_blanked_everywhere_without_err
     out = redact_text(f"Cookie: session={cookie}\nlogged again: {cookie}")
     assert cookie[:40] not in out
     assert out == f"Cookie: {MARKER}\nlogged again: {MARKER}"
+
+
+def _corpus_report(*names: str) -> Report:
+    return Report(mode="analyze", raw=[RawOutput("paste", name, (FIXTURES / "corpus" / name).read_text(encoding="utf-8"))
+                                       for name in names])
+
+
+def test_elisions_and_placeholders_are_not_user_names():
+    """Real pastes: a poster's "/Users/.../" elision and "/Users/xxx/" placeholder are no user names.
+
+    Taken for names, they replaced every "..." of the report (the corpus README's "`...` elisions")
+    and the "xxx" of "Accept mutex lock mechanism 'xxx' is invalid", the very error to diagnose.
+    """
+    names = ("README.md", "SOURCES.md", "t_errors/macos-2.2-acceptmutex-invalid-wrapped.txt",
+             "t_errors/macos-anaconda3-python3.5-mod_wsgi-express-rpath-libpython3.5m.dylib-image-not-found-backticks.txt")
+    out = _full(_corpus_report(*names))
+    readme, sources, mutex, anaconda = (r.text for r in out.raw)
+    assert "| `…`/`...` elisions |" in readme
+    assert "c:/users/.../python37" in sources and '"..." elisions are the poster\'s' in sources
+    assert "xxx is an invalid mutex mechanism" in mutex
+    assert "/Users/xxx/anaconda3" in anaconda
+    # the real user names of the same pastes are still replaced
+    for name in ("/home/ganwang/", "/home/ec2-user/", "/home/codio/", "/Users/ray/", "/home/omero/"):
+        assert name not in sources
+    assert "/home/<user-" in sources and "/Users/<user-" in sources
+
+
+@pytest.mark.parametrize("text, name", [
+    ("python-home=/home/jsmith/.virtualenvs/app", "jsmith"),
+    ("ls ~jsmith/src", "jsmith"),
+    ("WSGIDaemonProcess app user=jsmith group=jsmith", "jsmith"),
+    ("uid=1001(jsmith) gid=1001(jsmith)", "jsmith"),
+    ("/Users/j.smith/src and /Users/.../src", "j.smith"),
+    ("/home/ab/venv", "ab"),
+])
+def test_real_user_names_are_still_replaced(text, name):
+    out = _full(Report(mode="report", raw=[RawOutput("x", "x", text)])).raw[0].text
+    assert name not in out.replace("<user-", "") and "<user-1>" in out
+    assert "/.../" in out or "..." not in text
+
+
+@pytest.mark.parametrize("name", ["...", "…", "--", "__", ".ecryptfs", "xxx", "XXXX"])
+def test_punctuation_and_placeholders_are_never_user_names(name):
+    scrubber = IdentityScrubber(hosts=False, users=True)
+    scrubber.add_user(name)
+    assert scrubber.text(f"/home/{name}/x and {name} elisions") == f"/home/{name}/x and {name} elisions"

@@ -175,11 +175,19 @@ class IdentityScrubber:
             self._pattern = None
 
     def add_user(self, name: str) -> None:
-        """Remember a user name (system accounts such as ``www-data`` are kept as they are)."""
+        """Remember a user name (system accounts such as ``www-data`` are kept as they are).
+
+        Punctuation (``...``, ``…``: a poster's elision in ``/Users/.../``), one character repeated
+        (``xxx``: a poster's placeholder) and a name starting with a dot (``/home/.ecryptfs``) are no
+        user's name: replacing them would replace every ``...`` and ``xxx`` of the report (``WSGIAcceptMutex
+        xxx`` is the error being diagnosed).
+        """
         if not self.users or not isinstance(name, str):
             return
         name = name.strip().strip("\"'")
-        if (len(name) < 2 or name.lower() in SYSTEM_ACCOUNTS or name[0] in "$%#{<~-"
+        if (len(name) < 2 or name.lower() in SYSTEM_ACCOUNTS or name[0] in "$%#{<~-."
+                or not any(c.isalnum() for c in name)  # an elision ("/Users/.../"), not a name
+                or len(set(name.lower())) == 1  # a poster's placeholder ("/Users/xxx/")
                 or name.startswith("user-") or any(c in name for c in "/\\\n\t<>") or name.isdigit()):
             return
         if name not in self._usernames:
