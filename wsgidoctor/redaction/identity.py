@@ -18,9 +18,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from wsgidoctor.core.lazyre import lazy_re
+from wsgidoctor.redaction import scan
 
 #: Accounts every distribution has; naming them reveals nobody and helps diagnosis.
 SYSTEM_ACCOUNTS = frozenset({
@@ -79,6 +80,23 @@ _USER_OPTION = lazy_re(r"(?i)(?<![\w-])(?:user|username|owner|run_user|APACHE_RU
 _USER_DIRECTIVE = lazy_re(r"(?m)^[ \t]*User[ \t]+[\"']?(?P<name>[A-Za-z_][\w.-]*)")
 _ID_OUTPUT = lazy_re(r"uid=\d+\((?P<name>[^)\s]+)\)")
 _BAD_USER = lazy_re(r"bad user name (?P<name>[A-Za-z_][\w.-]*)")
+
+# Where the patterns above that the engine cannot skip ahead for can start, in a long text (see
+# :mod:`.scan`). A match of _FQDN starts where the run of label characters before its first dot
+# does, after a character its look-behind allows, and a label character follows the dot: this finds
+# them in the reversed text.
+_FQDN_RUN = lazy_re(r"\.(?<=[A-Za-z0-9]\.)[A-Za-z0-9-]+(?![\w.-])")
+#: An address's first dot (after 1 to 3 digits, its start) and first colon (after 0 to 4 hex digits).
+_IPV4_DOTS = lazy_re(r"\.\d{1,3}\.\d{1,3}\.\d")
+_IPV6_COLONS = lazy_re(r":[0-9A-Fa-f]{0,4}:")
+#: _HOME's alternatives, and where each starts relative to the literal (the drive letter of C:\\Users).
+_HOME_LITERALS = (("/home", 0), ("/Users", 0), ("/export/home", 0), ("/usr/home", 0), (":\\\\Users", -1))
+#: What _USER_OPTION's keywords end with (lower case), and where each keyword starts relative to it.
+_USER_OPTION_LITERALS = (("user=", 0), ("user=", -4), ("user=", -5), ("user=", -11), ("username=", 0),
+                         ("owner=", 0), ("logname=", 0))
+_EMAIL_LOCAL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-")
+_HEX_DIGITS = frozenset("0123456789ABCDEFabcdef")
+_SCHEME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+.-")
 
 #: Fact keys whose string values name a user or a host.
 _USER_KEYS = frozenset({"user", "username", "owner", "run_user", "sudo_user", "apache_run_user", "logname"})
@@ -185,6 +203,8 @@ class IdentityScrubber:
         if not self.users or not isinstance(name, str):
             return
         name = name.strip().strip("\"'")
+        if name in self._usernames:
+            return  # already known (a log names the same home directory on every line)
         if (len(name) < 2 or name.lower() in SYSTEM_ACCOUNTS or name[0] in "$%#{<~-."
                 or not any(c.isalnum() for c in name)  # an elision ("/Users/.../"), not a name
                 or len(set(name.lower())) == 1  # a poster's placeholder ("/Users/xxx/")
@@ -208,23 +228,26 @@ class IdentityScrubber:
                 for m in _VHOST.finditer(text):
                     for n in m.group("addrs").split():
                         self.add_host(n)
-            for pattern, hint in ((_URL_HOST, "://"), (_JOURNAL_HOST, ":"), (_FQDN_NOTICE, "fully qualified")):
+            for pattern, hint, starts in ((_URL_HOST, "://", _url_starts), (_JOURNAL_HOST, ":", None),
+                                          (_FQDN_NOTICE, "fully qualified", None)):
                 if hint in low:
-                    for m in pattern.finditer(text):
+                    for m in _finditer(pattern, text, starts):
                         self.add_host(m.group("host"))
             if "." in text:
-                for m in _FQDN.finditer(text):
+                for m in _finditer(_FQDN, text, _fqdn_starts):
                     if m.group("tld").lower() in _TLDS:
                         self.add_host(m.group(0))
         if self.users:
-            for pattern, hints in ((_HOME, ("/home/", "users", "/export/home/")), (_TILDE, ("~",)),
-                                   (_USER_OPTION, ("user", "logname", "owner")), (_USER_DIRECTIVE, ("user",)),
-                                   (_ID_OUTPUT, ("uid=",)), (_BAD_USER, ("bad user",))):
+            for pattern, hints, starts in ((_HOME, ("/home/", "users", "/export/home/"), _home_starts),
+                                           (_TILDE, ("~",), _tilde_starts),
+                                           (_USER_OPTION, ("user", "logname", "owner"), _user_option_starts),
+                                           (_USER_DIRECTIVE, ("user",), None),
+                                           (_ID_OUTPUT, ("uid=",), None), (_BAD_USER, ("bad user",), None)):
                 if any(h in low for h in hints):
-                    for m in pattern.finditer(text):
+                    for m in _finditer(pattern, text, starts):
                         self.add_user(m.group("name"))
             if "@" in text:
-                for m in _EMAIL.finditer(text):
+                for m in _finditer(_EMAIL, text, _email_starts):
                     if m.group("domain").rsplit(".", 1)[-1].lower() in _TLDS:
                         self.add_user(m.group("local"))
 
@@ -303,15 +326,93 @@ class IdentityScrubber:
             return text
         pattern = self._names_pattern()
         if pattern is not None:
-            text = pattern.sub(self._name_repl, text)
+            text = _sub(pattern, self._name_repl, text, self._name_starts)
         if self.hosts:
             if ":" in text:
-                text = _IPV6.sub(self._ip_repl("ip6"), text)
-            text = _IPV4.sub(self._ip_repl("ip"), text)
+                text = _sub(_IPV6, self._ip_repl("ip6"), text, _ipv6_starts)
+            text = _sub(_IPV4, self._ip_repl("ip"), text, _ipv4_starts)
         return text
+
+    def _name_starts(self, text: str) -> Optional[list[int]]:
+        """Where the names pattern can match in ``text``: where a user name or (in any case) a host name is."""
+        if not text.isascii() or not all(h.isascii() for h in self._hostnames):
+            return None  # (?i) also matches non-ASCII letters (the Kelvin sign for "k"); str.lower() may change lengths
+        starts = scan.literal_starts(text, ((u, 0) for u in self._usernames))
+        starts += scan.literal_starts(text.lower(), ((h, 0) for h in self._hostnames))
+        return sorted(set(starts))
 
     def rules(self) -> list[str]:
         """The rule names this scrubber applies."""
         return (["hostnames", "ip-addresses"] if self.hosts else []) + (
             ["user-names", "home-paths"] if self.users else [])
 
+
+# --- where the patterns can start in a long text (see :mod:`.scan`); None: anywhere -------------
+Starts = Optional[Callable[[str], Optional[Iterable[int]]]]
+
+
+def _finditer(pattern: "re.Pattern[str]", text: str, starts: Starts) -> Iterator["re.Match[str]"]:
+    """``pattern.finditer(text)``: in a long text, tried only where ``starts`` says a match can start."""
+    where = starts(text) if starts is not None and len(text) >= scan.LONG_TEXT else None
+    return pattern.finditer(text) if where is None else scan.finditer(pattern, text, where)
+
+
+def _sub(pattern: "re.Pattern[str]", repl: Callable[["re.Match[str]"], str], text: str,
+         starts: Callable[[str], Optional[Iterable[int]]]) -> str:
+    """``pattern.sub(repl, text)``: in a long text, tried only where ``starts`` says a match can start."""
+    where = starts(text) if len(text) >= scan.LONG_TEXT else None
+    return pattern.sub(repl, text) if where is None else scan.sub(pattern, repl, text, where)
+
+
+def _fqdn_starts(text: str) -> Iterable[int]:
+    return scan.run_starts(text, _FQDN_RUN)
+
+
+def _ipv4_starts(text: str) -> Iterable[int]:
+    return scan.run_before_starts(text, _IPV4_DOTS, str.isdecimal, 3)  # what \d matches
+
+
+def _ipv6_starts(text: str) -> Iterable[int]:
+    return scan.run_before_starts(text, _IPV6_COLONS, _HEX_DIGITS.__contains__, 4)
+
+
+def _home_starts(text: str) -> Iterable[int]:
+    return scan.literal_starts(text, _HOME_LITERALS)
+
+
+def _tilde_starts(text: str) -> Iterable[int]:
+    return scan.literal_starts(text, (("~", 0),))
+
+
+def _user_option_starts(text: str) -> Optional[Iterable[int]]:
+    # (?i) matches non-ASCII letters too ("ſ" for "s"), and str.lower() may change lengths
+    return scan.literal_starts(text.lower(), _USER_OPTION_LITERALS) if text.isascii() else None
+
+
+def _email_starts(text: str) -> Iterable[int]:
+    """Where _EMAIL can match: the start of the run of local-part characters before each "@" (a match
+    starting later in the run would follow one of them, which its look-behind excludes)."""
+    starts = []
+    at = text.find("@")
+    while at != -1:
+        k = at
+        while k > 0 and text[k - 1] in _EMAIL_LOCAL:
+            k -= 1
+        starts.append(k)
+        at = text.find("@", at + 1)
+    return starts
+
+
+def _url_starts(text: str) -> Iterable[int]:
+    """Where _URL_HOST can match: a letter at most 31 scheme characters before each "://"."""
+    done = 0
+    at = text.find("://")
+    while at != -1:
+        first = at
+        while first > max(at - 31, 0) and text[first - 1] in _SCHEME_CHARS:
+            first -= 1
+        for q in range(max(first, done), at):
+            if text[q] in _SCHEME_CHARS and text[q].isalpha():
+                yield q
+        done = at
+        at = text.find("://", at + 1)

@@ -418,14 +418,11 @@ class SecretScrubber:
 
     def _known_pattern(self) -> "re.Pattern[str]":
         if self._known is None:
-            long = [v for v in self.found if len(v) >= 8]
-            short = [v for v in self.found if len(v) < 8]
-            parts = []
-            if long:
-                parts.append(_trie_pattern(long))
-            if short:  # a short secret only as a whole word: "pass1" must not eat "pass1word"
-                parts.append(rf"(?<![A-Za-z0-9_])(?:{_trie_pattern(short)})(?![A-Za-z0-9_])")
-            self._known = re.compile("|".join(parts))
+            # a short secret only as a whole word: "pass1" must not eat "pass1word". One trie for
+            # all: the longest value found at a place wins, and every long one is longer than every
+            # short one. Its first characters, the trie's first branches, let the engine skip the
+            # places no value starts at (a look-behind first made it try every place).
+            self._known = re.compile(_trie_pattern(self.found, whole_words_below=_SHORT_SECRET))
         return self._known
 
     def scrub_known(self, text: str) -> str:
@@ -438,10 +435,15 @@ class SecretScrubber:
         return out
 
 
-def _trie_pattern(values: Iterable[str]) -> str:
+#: A found secret shorter than this is blanked elsewhere only as a whole word.
+_SHORT_SECRET = 8
+
+
+def _trie_pattern(values: Iterable[str], whole_words_below: int = 0) -> str:
     """A regex matching any of ``values``, longest first, as a trie: its cost per position grows
     with the length of a match, not with the number of values (a plain alternation of a thousand
-    secrets made an 8 MB report take a minute)."""
+    secrets made an 8 MB report take a minute). A value shorter than ``whole_words_below`` matches
+    only where no letter, digit or "_" is on either side of it."""
     trie: dict = {}
     for v in values:
         node = trie
@@ -452,19 +454,23 @@ def _trie_pattern(values: Iterable[str]) -> str:
     # Built from the leaves up without recursion: one found value may be thousands of characters
     # long (a cookie, a key), deeper than Python's recursion limit.
     built: dict[int, str] = {}
-    stack: list[tuple[dict, bool]] = [(trie, False)]
+    stack: list[tuple[dict, int, bool]] = [(trie, 0, False)]
     while stack:
-        node, children_built = stack.pop()
+        node, depth, children_built = stack.pop()
         if not children_built:
-            stack.append((node, True))
-            stack.extend((child, False) for ch, child in node.items() if ch)
+            stack.append((node, depth, True))
+            stack.extend((child, depth + 1, False) for ch, child in node.items() if ch)
             continue
         branches = [_escape(ch) + built.pop(id(child)) for ch, child in sorted(node.items()) if ch]
+        if "" in node and depth < whole_words_below:
+            # the value ends here: the character before its first one (depth back) and the next
+            # one are no word characters
+            branches.append(rf"(?<![A-Za-z0-9_][\s\S]{{{depth}}})(?![A-Za-z0-9_])")
         if not branches:
             built[id(node)] = ""
             continue
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        built[id(node)] = f"(?:{body})?" if "" in node else body
+        built[id(node)] = f"(?:{body})?" if "" in node and depth >= whole_words_below else body
     return built[id(trie)]
 
 
