@@ -57,6 +57,10 @@ _LOCATION_WORDS = frozenset({"FILE", "FILENAME", "PATH", "DIR", "DIRECTORY", "SO
 #: dropped (in ASCII): each entry of _SUBSTRINGS, _WORDS, _SUFFIXES and _COOKIE_NAMES holds one.
 NAME_WORDS = ("pass", "pw", "secret", "token", "key", "auth", "cred", "priv", "dsn", "jwt", "otp", "salt", "hmac",
               "bearer", "sasl", "psk", "cookie", "conn", "database")
+#: The same, narrower, for a name once all but its ASCII letters and digits are dropped: there,
+#: CONNSTR and CONNECTIONSTRING are whole, and "conn" would take every "Connection reset by peer"
+#: line of a log for one that may name a secret (NAME_WORDS keeps "conn" for "conn_str").
+DROPPED_NAME_WORDS = tuple(w for w in NAME_WORDS if w != "conn") + ("connstr", "connectionstring")
 #: Every ASCII character but letters, digits and newline: what NAME_WORDS are looked for without.
 NOT_ALNUM = "".join(chr(c) for c in range(128) if not chr(c).isalnum() and c != 10)
 _DROP_NOT_ALNUM = dict.fromkeys(map(ord, NOT_ALNUM))
@@ -76,7 +80,7 @@ def words(name: str) -> list[str]:
 @lru_cache(maxsize=4096)
 def is_secret_name(name: str) -> bool:
     """True when a value assigned to ``name`` should be treated as a secret."""
-    if name.isascii() and not any(map(name.lower().translate(_DROP_NOT_ALNUM).__contains__, NAME_WORDS)):
+    if name.isascii() and not any(map(name.lower().translate(_DROP_NOT_ALNUM).__contains__, DROPPED_NAME_WORDS)):
         return False  # most names: none of the words below can be in it (upper() of ASCII is ASCII)
     if name.strip("\"'") in _COOKIE_NAMES:
         return True

@@ -17,7 +17,8 @@ from urllib.parse import quote, unquote
 from wsgidoctor.redaction import MARKER
 from wsgidoctor.redaction.directives import SECRET_FROM, STRONG_WORDS, may_take_secrets, secret_arguments
 from wsgidoctor.core.lazyre import lazy_re
-from wsgidoctor.redaction.names import NAME_WORDS, NOT_ALNUM, is_location_of_secret, is_secret_name
+from wsgidoctor.redaction.names import (DROPPED_NAME_WORDS, NAME_WORDS, NOT_ALNUM, is_location_of_secret,
+                                        is_secret_name)
 from wsgidoctor.redaction.shapes import (B64_RUN, HEX_RUN, PRIVATE_KEY_BLOCK, SHAPES, VENDOR_TOKEN, is_trivial,
                                          looks_secret)
 
@@ -507,7 +508,7 @@ class _Need(NamedTuple):
 
 #: A name is_secret_name accepts holds one of these (lower case) once all but letters and digits
 #: are dropped: names.is_secret_name compares the name's words joined, in upper case.
-_SECRET_NAME = _Need(NAME_WORDS, fold=True, drop=NOT_ALNUM)
+_SECRET_NAME = _Need(DROPPED_NAME_WORDS, fold=True, drop=NOT_ALNUM)
 #: HEX_RUN and B64_RUN match 32 characters of their class in a row.
 _RUN_NEEDS = {HEX_RUN: _Need(("x" * 32,), runs="0123456789abcdefABCDEF"),
               B64_RUN: _Need(("x" * 32,), runs="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")}
@@ -517,7 +518,7 @@ _BLANK = _Need((" ", "\t"))
 _KNOWN_DIRECTIVE_NEED = _Need(tuple(f"{name}{blank}" for name in ("header", *SECRET_FROM) for blank in " \t"),
                               fold=True)
 #: The same for a URL query parameter (_QUERY_SECRETS adds two short names).
-_QUERY_NAME = _SECRET_NAME._replace(literals=(*_NAME_WORDS, "sig", "code"))
+_QUERY_NAME = _SECRET_NAME._replace(literals=(*DROPPED_NAME_WORDS, "sig", "code"))
 
 
 class _WholeText:
