@@ -112,6 +112,25 @@ def _config(facts: dict[str, Any]) -> Optional[dict[str, str]]:
                                      "refusal), then run wsgidoctor again"}
 
 
+def _errorlog(facts: dict[str, Any]) -> Optional[dict[str, str]]:
+    """An error log that exists and could not be read: what Apache and mod_wsgi said was not seen."""
+    read = bool(F.get(facts, "errorlog.path"))
+    # Once the main log was read, a fallback candidate that failed before it does not matter.
+    unreadable = [u for u in F.get(facts, "errorlog.unreadable") or () if isinstance(u, dict)
+                  and (not read or u.get("source") == "virtual host ErrorLog")]
+    if not unreadable:
+        return None
+    listed = "; ".join(f"{u.get('path')} ({u.get('problem')})" for u in unreadable[:3])
+    more = f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else ""
+    what = "these virtual hosts' error logs" if read else "the error log"
+    fix = ("run wsgidoctor as root (or as a member of the logs' group, adm on Debian and Ubuntu)"
+           if F.get(facts, "errorlog.as_root") is False
+           else "make the log readable (an SELinux or AppArmor label, or an immutable attribute, can "
+                "deny even root), or give it to `wsgidoctor analyze`")
+    return {"reason": f"could not read {listed}{more}: what Apache and mod_wsgi logged there, in "
+                      f"{what}, was not examined", "fix": fix}
+
+
 def _linkage(facts: dict[str, Any]) -> Optional[dict[str, str]]:
     if not F.get(facts, "linkage.module"):
         return None
@@ -140,7 +159,7 @@ def _python(facts: dict[str, Any]) -> Optional[dict[str, str]]:
 
 
 _CHECKS = {"apache": _apache, "modules": _modules, "mutex": _mutex, "config": _config, "linkage": _linkage,
-           "python": _python}
+           "python": _python, "errorlog": _errorlog}
 
 #: What is not known when the binary did not answer as Apache httpd (``install.httpd_identified``):
 #: the sections that need httpd's own answer, beyond its build and modules.

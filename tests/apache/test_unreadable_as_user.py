@@ -2,62 +2,26 @@
 root may read. Apache reads it as root when it starts, so this is "not examined", never "Apache
 refuses this configuration". A file that is really missing is still a refusal, whoever runs.
 
-The probe really runs as ``nobody``: a child process imports everything as root, drops to
-nobody, then runs the httpd_modules probe on this machine's apache2.
+The probes really run as ``nobody`` (tests/support/as_user.py) on this machine's apache2.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import pwd
 import shutil
-import subprocess
-import sys
 import tempfile
 
 import pytest
 
 from tests.support.apache_harness import APACHE2
-from wsgidoctor import areas
-from wsgidoctor.core.model import RawOutput, Report
+from tests.support.as_user import can_switch_user, probe_as
+from wsgidoctor.core.model import Report
 from wsgidoctor.render.outline import refusal
 
 pytestmark = [
-    pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to become nobody"),
+    pytest.mark.skipif(not can_switch_user(), reason="needs root to become nobody"),
     pytest.mark.skipif(not os.path.exists(APACHE2), reason="needs Debian's apache2"),
 ]
-
-CHILD = r"""
-import json, os, sys
-from wsgidoctor.core import facts as F
-from wsgidoctor.core.hookspec import Options, ProbeContext
-from wsgidoctor.apache.probe_modules import run_modules
-from wsgidoctor.config import probe as config_probe
-import wsgidoctor.apache.unreadable, wsgidoctor.linkage.access, wsgidoctor.permissions.acl
-import encodings.idna  # looked up lazily by getaddrinfo; this interpreter lives where nobody cannot read
-
-config = sys.argv[2]
-facts = {"install": {"httpd": json.loads(sys.argv[1])[0], "httpd_argv": json.loads(sys.argv[1]),
-                     "server_root": "/etc/apache2", "config_file": config}}
-options = Options(config=config)
-
-
-def probes():
-    gathered = {}
-    for run in (run_modules, config_probe.run):
-        out = run(ProbeContext(options, facts))
-        F.merge(gathered, out.facts)
-        yield out
-
-
-list(probes())  # as root first: every module they need is imported
-uid = int(sys.argv[3])
-os.setgroups([]); os.setgid(uid); os.setuid(uid)
-outs = list(probes())
-print(json.dumps({"facts": [o.facts for o in outs], "raw": [r.to_json() for o in outs for r in o.raw]}))
-"""
-
 
 @pytest.fixture
 def root_only_include():
@@ -91,16 +55,10 @@ Include {include}
 
 def probe_as_nobody(config: str) -> Report:
     """httpd -M and the configuration read, as nobody; then derived and diagnosed."""
-    nobody = pwd.getpwnam("nobody").pw_uid
-    done = subprocess.run([sys.executable, "-c", CHILD, json.dumps([APACHE2, "-f", config]), config, str(nobody)],
-                          capture_output=True, text=True, timeout=60, cwd="/")
-    assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout)
-    report = Report(mode="check")
-    areas.absorb(report, {"install": {"httpd": APACHE2}}, [RawOutput.from_json(r) for r in data["raw"]])
-    for fragment in data["facts"]:
-        areas.absorb(report, fragment)
-    return areas.finish(report)
+    facts = {"install": {"httpd": APACHE2, "httpd_argv": [APACHE2, "-f", config], "server_root": "/etc/apache2",
+                         "config_file": config}}
+    return probe_as("nobody", ["wsgidoctor.apache.probe_modules:run_modules", "wsgidoctor.config.probe:run"],
+                    facts, config=config)
 
 
 def test_a_file_only_root_may_read_is_not_examined_not_a_refusal(root_only_include):

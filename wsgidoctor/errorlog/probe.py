@@ -96,7 +96,8 @@ def run(ctx: ProbeContext) -> ProbeOutput:
             continue
         except OSError as exc:
             problems.append({"path": cand.path, "source": cand.source,
-                             "problem": exc.strerror or str(exc)})
+                             "problem": exc.strerror or str(exc),
+                             "denied": isinstance(exc, PermissionError)})
             if cand.certain:  # the server logs there: another file would be another server's log
                 break
             continue
@@ -106,8 +107,11 @@ def run(ctx: ProbeContext) -> ProbeOutput:
             facts, excerpt = read_log(fh, cand.path)
         others = locate.other_logs(ctx.fact)
         vhost_logs, vhost_problems = _vhost_logs(others, cand.path)
+        for problem in problems:
+            problem.pop("denied", None)
         facts.update({"path_source": cand.source, "config_file": cand.config_file,
                       "config_line": cand.config_line, "unreadable": problems + vhost_problems,
+                      "as_root": os.geteuid() == 0 if hasattr(os, "geteuid") else None,
                       "other_logs": others, "vhost_logs": vhost_logs})
         notes = []
         if facts.get("skipped"):
@@ -120,9 +124,16 @@ def run(ctx: ProbeContext) -> ProbeOutput:
     if target:
         raise NotApplicable(f"the ErrorLog goes to {target}; read it with journalctl or your syslog files")
     if problems:
-        hint = "" if os.geteuid() == 0 else " (run wsgidoctor as root to read Apache's logs)"
-        raise NotApplicable("no readable error log: " + "; ".join(
-            f"{p['path']} ({p['problem']})" for p in problems) + hint)
+        as_root = os.geteuid() == 0 if hasattr(os, "geteuid") else None
+        hint = "" if as_root else " (run wsgidoctor as root to read Apache's logs)"
+        said = "no readable error log: " + "; ".join(f"{p['path']} ({p['problem']})" for p in problems) + hint
+        denied = [p for p in problems if p.pop("denied")]
+        if denied:
+            # Not "not applicable": the log is there and says what fails, and it was not read. The
+            # facts say so, and the section is marked not examined (wsgidoctor/completeness.py).
+            return ProbeOutput(facts={"errorlog": {"path": None, "unreadable": denied, "as_root": as_root}},
+                               notes=[said])
+        raise NotApplicable(said)
     raise NotApplicable("no error log found")
 
 
