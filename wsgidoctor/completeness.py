@@ -131,6 +131,19 @@ def _errorlog(facts: dict[str, Any]) -> Optional[dict[str, str]]:
                       f"{what}, was not examined", "fix": fix}
 
 
+def _permissions(facts: dict[str, Any]) -> Optional[dict[str, str]]:
+    """Paths Apache's user needs that wsgidoctor's own user could not look at: unknown, not fine."""
+    unchecked = [c for c in F.get(facts, "permissions.checks") or () if isinstance(c, dict) and c.get("unchecked")]
+    if not unchecked:
+        return None
+    first = unchecked[0]
+    more = f" and {len(unchecked) - 1} more" if len(unchecked) > 1 else ""
+    return {"reason": f"wsgidoctor's user may not look at {first['unchecked'].get('path')}, so whether "
+                      f"{first.get('user')} can reach {first.get('path')} ({first.get('directive')} at "
+                      f"{first.get('where')}){more} is unknown",
+            "fix": "run wsgidoctor as root, as Apache itself starts (sudo wsgidoctor check)"}
+
+
 def _linkage(facts: dict[str, Any]) -> Optional[dict[str, str]]:
     if not F.get(facts, "linkage.module"):
         return None
@@ -159,7 +172,7 @@ def _python(facts: dict[str, Any]) -> Optional[dict[str, str]]:
 
 
 _CHECKS = {"apache": _apache, "modules": _modules, "mutex": _mutex, "config": _config, "linkage": _linkage,
-           "python": _python, "errorlog": _errorlog}
+           "python": _python, "permissions": _permissions, "errorlog": _errorlog}
 
 #: What is not known when the binary did not answer as Apache httpd (``install.httpd_identified``):
 #: the sections that need httpd's own answer, beyond its build and modules.

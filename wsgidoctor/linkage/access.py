@@ -85,14 +85,23 @@ def _prefixes(path: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Blocked:
-    """Where access stops: the path that cannot be passed, and why."""
+    """Where access stops: the path that cannot be passed, and why.
+
+    ``checked`` is False when wsgidoctor's own user could not look at ``path`` (a directory above
+    it is closed to that user): whether the other user can pass is then unknown, not denied.
+    """
 
     path: str
     reason: str  # "no search permission on directory" / "no read permission"
     mode: str  # "drwx------ root:root"
+    checked: bool = True
 
     def to_json(self) -> dict:
-        return {"path": self.path, "reason": self.reason, "mode": self.mode}
+        return {"path": self.path, "reason": self.reason, "mode": self.mode, "checked": self.checked}
+
+
+#: Why a path could not be checked (see :attr:`Blocked.checked`).
+UNSEEN = "wsgidoctor's user may not look at this path, so whether that user can reach it is unknown"
 
 
 def _describe(st: os.stat_result) -> str:
@@ -108,7 +117,8 @@ def _describe(st: os.stat_result) -> str:
 
 
 def first_blocked(path: str, who: Identity, want_dir: bool = False) -> Optional[Blocked]:
-    """The first directory or file on ``path`` that ``who`` cannot pass, or None.
+    """The first directory or file on ``path`` that ``who`` cannot pass, or None; a result with
+    ``checked`` False where wsgidoctor's own user could not look (root always can).
 
     Both the path as written and its symlink-resolved form are walked, since the kernel traverses
     the directories of each symlink's target too.
@@ -125,12 +135,16 @@ def first_blocked(path: str, who: Identity, want_dir: bool = False) -> Optional[
         for directory in _prefixes(route):
             try:
                 st = os.stat(directory)
+            except PermissionError:
+                return Blocked(directory, UNSEEN, "?", checked=False)
             except OSError:
                 continue
             if stat.S_ISDIR(st.st_mode) and not allowed(st, who, 1, directory):
                 return Blocked(directory, "no search (x) permission on this directory", _describe(st))
         try:
             st = os.stat(route)
+        except PermissionError:
+            return Blocked(route, UNSEEN, "?", checked=False)
         except OSError:
             continue
         if not allowed(st, who, 4, route):

@@ -216,7 +216,7 @@ def _examine_elf(inputs: Inputs, info: ElfInfo, facts: dict[str, Any]) -> dict[s
                 stdlib = os.path.join(os.path.dirname(os.path.realpath(apache["path"])), f"python{soname_python_xy(name)}")
                 if os.path.isdir(stdlib):
                     blocked = access.first_blocked(stdlib, who, want_dir=True)
-            if blocked is not None:
+            if blocked is not None and blocked.checked:
                 linkage["unreadable"] = {"user": who.name, **blocked.to_json(), "library": apache["path"]}
     return facts
 

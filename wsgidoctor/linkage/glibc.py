@@ -271,7 +271,7 @@ class Resolver:
             from wsgidoctor.linkage.access import first_blocked
 
             blocked = first_blocked(path, identity)
-            if blocked is not None:
+            if blocked is not None and blocked.checked:
                 return "unreadable", f"permission denied for {identity.name} at {blocked.path} (EACCES): skipped"
         try:
             fd = os.open(path, os.O_RDONLY)

@@ -104,6 +104,11 @@ def examine(config: dict[str, Any], apache_user: Optional[str], apache_group: Op
             continue
         seen.add(key)
         blocked = access.first_blocked(t["path"], who, want_dir=t.pop("dir"))
+        if blocked is not None and not blocked.checked:
+            # wsgidoctor's user cannot look there: unknown, neither allowed nor denied
+            out.append({**t, "user": who.name, "uid": who.uid, "exists": None, "blocked": None,
+                        "unchecked": blocked.to_json()})
+            continue
         exists = os.path.exists(t["path"])
         item = {**t, "user": who.name, "uid": who.uid, "exists": exists,
                 "blocked": blocked.to_json() if blocked else None}

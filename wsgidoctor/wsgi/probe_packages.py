@@ -78,7 +78,10 @@ def _reachable(directory: str, user: Any) -> bool:
     from wsgidoctor.permissions.probe import identity
 
     who = identity(str(user), None)
-    return who is None or first_blocked(directory, who, want_dir=True) is None
+    if who is None:
+        return True
+    blocked = first_blocked(directory, who, want_dir=True)
+    return blocked is None or not blocked.checked  # not seen by wsgidoctor: listing it will tell
 
 
 def run(ctx: ProbeContext) -> ProbeOutput:
