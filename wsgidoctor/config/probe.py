@@ -177,6 +177,24 @@ def _unknown_wsgi_directives(tree: Any) -> list[dict[str, Any]]:
             for d in tree.directives if d.name.lower().startswith("wsgi") and d.name.lower() not in known]
 
 
+def _newest_change(files: list[str]) -> Optional[dict[str, Any]]:
+    """The configuration file changed last: ``{path, mtime, when}`` (when: local time, for people)."""
+    import time
+
+    newest: Optional[tuple[float, str]] = None
+    for path in files:
+        try:
+            mtime = os.stat(path).st_mtime
+        except OSError:
+            continue
+        if newest is None or mtime > newest[0]:
+            newest = (mtime, path)
+    if newest is None:
+        return None
+    return {"path": newest[1], "mtime": newest[0],
+            "when": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(newest[0]))}
+
+
 def run(ctx: ProbeContext) -> ProbeOutput:
     from wsgidoctor.config import dumps
     from wsgidoctor.config.model import build_model
@@ -254,6 +272,7 @@ def run(ctx: ProbeContext) -> ProbeOutput:
         "module": wsgi_path, "mod_python": mod_python,
         "socket_prefix": _socket_facts(model, wsgi_path, user, group),
         "httpd_dump": dump or None,
+        "newest_change": _newest_change(tree.files),
     }
     out.facts = {"config": config_facts}
     if user or group:

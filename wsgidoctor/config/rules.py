@@ -15,6 +15,22 @@ from wsgidoctor.core.catalogue import finding, rule
 
 SECTION = "config"
 
+CHANGED_SINCE_LOAD = finding(
+    "config-changed-since-load", Severity.WARNING, SECTION,
+    "The configuration changed after the running server last loaded it",
+    """Apache reads its configuration when it starts and on each restart or reload (graceful or
+    not); in between, editing the files changes nothing in the running server. The running server
+    logs a banner ("... configured -- resuming normal operations", AH00489) each time it loads the
+    configuration; a configuration file changed after the latest banner is not in effect yet. What
+    wsgidoctor examined is the configuration as it is on disk now, so its findings about the
+    configuration describe what the server will do after the next reload, not what it does now;
+    and "I changed it but nothing happened" is explained by this alone. The comparison is of the
+    file's modification time with the banner's time (Apache's local time, in its TZ when its
+    environment sets one).""",
+    "Check the new configuration (`apachectl configtest`), then reload the server so that it takes "
+    "it: `systemctl reload apache2` (httpd on RHEL) or `apachectl graceful`.",
+)
+
 DAEMON_UNDEFINED = finding(
     "daemon-group-undefined", Severity.ERROR, SECTION,
     "A WSGI mount is delegated to a daemon process group that does not exist for it",
@@ -297,3 +313,23 @@ def mod_python_conflict(facts: dict[str, Any]) -> Iterable[Finding]:
         f"mod_python is loaded at {mp.get('file')}:{mp.get('line')} beside mod_wsgi "
         f"{'.'.join(map(str, version))}; {pys}.", ev,
         severity=Severity.ERROR if differs else Severity.WARNING)
+
+
+@rule
+def changed_since_load(facts: dict[str, Any]) -> Iterable[Finding]:
+    """A configuration file newer than the running server's last load of its configuration."""
+    pid = F.get(facts, "install.examined_pid")
+    loaded = F.get(facts, "errorlog.loaded_at")
+    newest = F.get(facts, "config.newest_change")
+    if not pid or not isinstance(loaded, (int, float)) or not isinstance(newest, Mapping):
+        return
+    if not isinstance(newest.get("mtime"), (int, float)) or newest["mtime"] <= loaded + 1:
+        return  # a second of slack: the banner's time has no time zone and may be rounded
+    banner = F.get(facts, "errorlog.banner") or {}
+    where = f"{F.get(facts, 'errorlog.path')}:{banner.get('line')}" if banner.get("line") else F.get(facts, "errorlog.path")
+    yield CHANGED_SINCE_LOAD.make(
+        f"The running server (pid {pid}) last loaded its configuration at {banner.get('time')} (its banner "
+        f"at {where}); {newest.get('path')} was changed after that, at {newest.get('when')}. The running "
+        "server still uses the configuration as it was; wsgidoctor examined it as it is now.",
+        [Evidence(str(where), str(banner.get("text") or "")),
+         Evidence(str(newest.get("path")), f"modified {newest.get('when')}")])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import IO, Any
+from typing import IO, Any, Optional
 
 from wsgidoctor.core.hookspec import NotApplicable, Probe, ProbeContext, ProbeOutput
 
@@ -51,6 +51,37 @@ def read_log(fh: IO[bytes], path: str) -> tuple[dict[str, Any], str]:
     fh.seek(plan.start)
     head = fh.read(min(EXCERPT, size - plan.start))
     return facts, decode(head)
+
+
+def loaded_at(banner_time: Any, start_env: Any) -> Optional[float]:
+    """The epoch of a banner's time (``Fri Dec 04 10:00:00.123456 2026``): when the server last
+    (re)loaded its configuration. Apache writes local time, in its own TZ when its environment
+    sets one. None when the time is absent or in another format (a custom ErrorLogFormat)."""
+    import re
+    import time
+
+    if not isinstance(banner_time, str):
+        return None
+    fraction = re.search(r"\.(\d{1,6})\b", banner_time)
+    text = re.sub(r"\.\d+", "", banner_time.strip())
+    try:
+        parsed = time.strptime(text, "%a %b %d %H:%M:%S %Y")
+    except ValueError:
+        return None
+    extra = int(fraction.group(1).ljust(6, "0")) / 1e6 if fraction else 0.0
+    tz = start_env.get("TZ") if isinstance(start_env, dict) else None
+    if tz:
+        try:
+            from datetime import datetime
+            from zoneinfo import ZoneInfo
+
+            return datetime(*parsed[:6], tzinfo=ZoneInfo(str(tz).lstrip(":"))).timestamp() + extra
+        except Exception:  # noqa: BLE001 - an unknown zone: fall back to ours
+            pass
+    try:
+        return time.mktime(parsed) + extra
+    except (OverflowError, ValueError):
+        return None
 
 
 def read_recent(path: str) -> dict[str, Any]:
@@ -109,6 +140,8 @@ def run(ctx: ProbeContext) -> ProbeOutput:
         vhost_logs, vhost_problems = _vhost_logs(others, cand.path)
         for problem in problems:
             problem.pop("denied", None)
+        banner = facts.get("banner") if isinstance(facts.get("banner"), dict) else {}
+        facts["loaded_at"] = loaded_at(banner.get("time"), ctx.fact("install.start_env"))
         facts.update({"path_source": cand.source, "config_file": cand.config_file,
                       "config_line": cand.config_line, "unreadable": problems + vhost_problems,
                       "as_root": os.geteuid() == 0 if hasattr(os, "geteuid") else None,
