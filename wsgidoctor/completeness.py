@@ -179,6 +179,8 @@ _CHECKS = {"apache": _apache, "modules": _modules, "mutex": _mutex, "config": _c
 _NEED_HTTPD = {
     "mutex": "the accept mutex it uses is unknown (the mechanisms shown are those of the APR headers found)",
     "config": "its configuration was not read",
+    "linkage": "how mod_wsgi.so's libraries resolve depends on the program that loads it, and this one is not Apache",
+    "python": "Python was started as this program, not Apache, would start it",
     "wsgi": "its mounts and its MPM's threading are unknown (what is shown is the default)",
     "errorlog": "its error log is unknown (its configuration names it)",
 }

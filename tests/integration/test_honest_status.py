@@ -49,7 +49,7 @@ def test_a_program_that_is_not_httpd_is_said_so_once_and_nothing_it_did_is_calle
     assert [f["id"] for f in errors] == ["httpd-command-failed"], [(f["id"], f["detail"]) for f in errors]
     assert "not Apache httpd" in errors[0]["detail"] and "--httpd /usr/sbin/apache2" in errors[0]["fix"]
     assert {i["section"] for i in data["summary"]["incomplete"]} >= {"apache", "modules", "mutex", "config",
-                                                                      "wsgi", "errorlog"}
+                                                                      "wsgi", "errorlog", "linkage", "python"}
     done = wsgidoctor("check", "--httpd", binary)
     assert done.returncode == 2
     assert "refuses" not in done.stdout and "apache-config-rejected" not in done.stdout
