@@ -196,11 +196,57 @@ def _watchdog_pid_is_ours() -> bool:
 
 # -- finding and ending what is ours ------------------------------------------------------------
 
+#: How long a process may stay between two programs (inside execve) before its environment is
+#: taken to be empty: far more than an exec takes, even preempted on a loaded machine.
+EXEC_SETTLE_SECONDS = 2.0
+# /proc/PID/stat fields, counted from the state (see stat_fields): vsize, env_start and env_end.
+_VSIZE, _ENV_START, _ENV_END = 20, 47, 48
+
+
+def _image(pid: int) -> Optional[tuple[bytes, bytes, bytes]]:
+    """Where ``pid``'s memory and environment are (vsize, env_start, env_end); None once it is
+    gone or a zombie. vsize is 0 without any memory (a kernel thread, a process past exit_mm),
+    env_end is 0 while execve builds the new image."""
+    fields = stat_fields(pid)
+    if len(fields) <= _ENV_END or fields[0] in (b"Z", b"X"):
+        return None
+    return fields[_VSIZE], fields[_ENV_START], fields[_ENV_END]
+
+
+def environment(pid: int) -> Optional[bytes]:
+    """``pid``'s environment as /proc shows it (NUL-separated); None when it cannot be read.
+
+    A process inside execve has, for a moment, its new image's memory without the environment
+    in it yet, and a read begun on one image and finished after the next exec finds the first
+    gone: both read as empty, for a process that is alive and may be ours. So an empty read is
+    only believed from a process without memory (a kernel thread, a dying one) or from one whose
+    image was the same, settled, before and after the read; else it is read again.
+    """
+    before: Optional[tuple[bytes, bytes, bytes]] = None
+    deadline: Optional[float] = None
+    while True:
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return None
+        if data:
+            return data
+        after = _image(pid)
+        if after is None or after[0] == b"0" or (after == before and after[2] != b"0"):
+            return data
+        if after[2] == b"0":  # between two programs: give execve time to finish
+            now = time.monotonic()
+            deadline = deadline or now + EXEC_SETTLE_SECONDS
+            if now > deadline:
+                return data
+            time.sleep(0.001)
+        before = after
+
+
 def _marked(pid: int, tok: str) -> bool:
-    try:
-        with open(f"/proc/{pid}/environ", "rb") as fh:
-            data = fh.read()
-    except OSError:
+    data = environment(pid)
+    if not data:
         return False
     needle = tok.encode()
     for item in data.split(b"\0"):
