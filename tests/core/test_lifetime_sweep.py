@@ -5,8 +5,8 @@ and a read of /proc/PID/environ begun before an exec and finished after it finds
 gone: either way the environment reads as empty, for a process that is alive and ours. A program
 that executes itself again and again spends a measurable share of its life there (about one read
 in seven here); a sweep that took such a read for "not ours" let it run on.
-This is how a throwaway Apache survived the watchdog after wsgidoctor was SIGKILLed just as
-``prlimit`` was executing httpd.
+A throwaway Apache is started through ``prlimit``, which then executes httpd: a watchdog sweeping
+at that moment (wsgidoctor SIGKILLed just after starting it) could miss it this way.
 """
 
 from __future__ import annotations
