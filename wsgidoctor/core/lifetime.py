@@ -235,11 +235,11 @@ def environment(pid: int) -> Optional[bytes]:
         after = _image(pid)
         if after is None or after[0] == b"0" or (after == before and after[2] != b"0"):
             return data
+        now = time.monotonic()
+        deadline = deadline or now + EXEC_SETTLE_SECONDS
+        if now > deadline:
+            return data
         if after[2] == b"0":  # between two programs: give execve time to finish
-            now = time.monotonic()
-            deadline = deadline or now + EXEC_SETTLE_SECONDS
-            if now > deadline:
-                return data
             time.sleep(0.001)
         before = after
 
