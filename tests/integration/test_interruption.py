@@ -146,9 +146,12 @@ def _interrupt(site: str, conf: Path, stage: str, sig: signal.Signals, settle: f
         proc.kill()
         proc.wait()
     proc.stderr.close()  # type: ignore[union-attr]
-    # after a SIGKILL the watchdog ends the rest: give it time, then count
+    # after a SIGKILL the watchdog ends the rest: give it time, then count. A process that is
+    # exiting has already given up its memory (so its environment, and the mark, read as empty)
+    # but not yet its files: its sockets are still listed for a moment. What is left when the
+    # time is up is left.
     deadline = time.monotonic() + settle
-    while processes_marked(mark) and time.monotonic() < deadline:
+    while (processes_marked(mark) or _unix_sockets_under(tmpdir)) and time.monotonic() < deadline:
         time.sleep(0.05)
     processes = processes_marked(mark)
     files = sum(len(d) + len(f) for _, d, f in os.walk(tmpdir))
