@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import deque
-from typing import IO, Any, Optional, Protocol, Union
+from typing import IO, Any, Callable, Optional, Protocol, Union
 
 from wsgidoctor.errorlog import banner as bannerlib
 from wsgidoctor.errorlog.prefilter import NeedleHits
@@ -198,7 +198,8 @@ class LogScanner:
             self._command_line(block, 0, base, size)
         if self._dump_budget:
             resume, resume_line = self._read_dump(block, 0, base, size)
-        around = _BlockAround(self, block)
+        def before(offset: int, limit: int) -> tuple[bytes, bool]:
+            return self._before_in_block(block, offset, limit)
         starts: dict[int, None] = {}  # line starts
         find, rfind = block.find, block.rfind
         if self.every_line:
@@ -225,7 +226,7 @@ class LogScanner:
             if len(raw) > MAX_LINE:
                 raw = raw[:MAX_LINE]
                 self.lines_clipped += 1
-            follow = self._line(decode_line(raw), counted_line, around, start)
+            follow = self._line(decode_line(raw), counted_line, before, start)
             if follow == "dump":
                 resume, resume_line = self._read_dump(block, end + 1, counted_line + 1, size)
                 counted_pos, counted_line = resume, resume_line
@@ -261,7 +262,7 @@ class LogScanner:
         if len(raw) > MAX_LINE:
             raw = raw[:MAX_LINE]
             self.lines_clipped += 1
-        follow = self._line(decode_line(raw), number, around, offset)
+        follow = self._line(decode_line(raw), number, around.before, offset)
         if follow is None:
             return end + 1, number + 1
         return self.read_following(around, end + 1, number + 1)
@@ -288,8 +289,9 @@ class LogScanner:
 
     # -- one interesting line -----------------------------------------------------------------
 
-    def _line(self, text: str, number: int, around: Around, offset: int) -> Optional[str]:
-        """Classify and record one line, found at ``offset`` (``around`` reads what comes before
+    def _line(self, text: str, number: int, before: Callable[[int, int], tuple[bytes, bool]],
+              offset: int) -> Optional[str]:
+        """Classify and record one line, found at ``offset`` (``before`` reads what comes before
         it, see :meth:`_context`).
         Returns what to read next: ``"dump"`` after the header of a path-configuration dump,
         ``"banner"`` after a banner (the command line follows it)."""
@@ -302,7 +304,7 @@ class LogScanner:
             seen = self.events.get("command-line")
             if seen is not None and seen.last == number:
                 return None  # already read right after the banner
-        context = (self._context(*around.before(offset, CONTEXT_BYTES), number)
+        context = (self._context(*before(offset, CONTEXT_BYTES), number)
                    if line.bare and name in CONTEXT_EVENTS else None)
         if name not in _NOTED:
             pass  # the common case: only counted
@@ -451,21 +453,6 @@ class LogScanner:
             "path_config": self.path_config,
             "events": {name: stats.to_json() for name, stats in sorted(self.events.items())},
         }
-
-
-class _BlockAround:
-    """:class:`Around` for the lines of a block being fed."""
-
-    __slots__ = ("scanner", "block")
-
-    def __init__(self, scanner: LogScanner, block: Union[bytes, bytearray]):
-        self.scanner, self.block = scanner, block
-
-    def before(self, offset: int, limit: int) -> tuple[bytes, bool]:
-        return self.scanner._before_in_block(self.block, offset, limit)
-
-    def after(self, offset: int) -> Optional[tuple[bytes, int]]:
-        raise NotImplementedError  # a block's dump and command line are read from the block
 
 
 def scan_stream(fh: IO[bytes], *, start: int = 0, end: Optional[int] = None,
